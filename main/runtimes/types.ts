@@ -1,0 +1,123 @@
+/**
+ * Contracts shared by the supervisor, the runtime adapters and the gateway.
+ * A "runtime" is a process that serves an OpenAI-compatible HTTP API on a
+ * loopback port. Homeport spawns it (or, later, attaches to one) and owns its
+ * lifecycle through exactly one Supervisor.
+ */
+
+export const RUNTIME_STATES = ['stopped', 'starting', 'ready', 'stopping', 'failed'] as const;
+export type RuntimeState = (typeof RUNTIME_STATES)[number];
+
+export const RUNTIME_KINDS = ['embedded', 'llama-server', 'ollama', 'lmstudio', 'vllm'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** What to spawn for one launch attempt. Produced afresh for every attempt (a new port each time). */
+export interface LaunchPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Extra environment, merged over process.env. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Where the runtime will serve, e.g. `http://127.0.0.1:53211` (no trailing slash). */
+  readonly baseUrl: string;
+  /** Polled with GET until it answers 200, e.g. `/health`. */
+  readonly healthPath: string;
+  /** Headers the gateway must add when calling this runtime (e.g. a per-launch API key). Never logged. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Where a ready runtime can be reached. */
+export interface RuntimeEndpoint {
+  readonly baseUrl: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface LogLine {
+  readonly at: number;
+  readonly stream: 'stdout' | 'stderr' | 'supervisor';
+  readonly line: string;
+}
+
+export type SupervisorEvent =
+  | {
+      readonly type: 'state';
+      readonly runtimeId: string;
+      readonly from: RuntimeState;
+      readonly to: RuntimeState;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'exit';
+      readonly runtimeId: string;
+      readonly pid: number;
+      readonly code: number | null;
+      readonly signal: NodeJS.Signals | null;
+      readonly expected: boolean;
+      readonly at: number;
+    };
+
+export interface RuntimeSnapshot {
+  readonly id: string;
+  readonly kind: RuntimeKind;
+  readonly state: RuntimeState;
+  readonly pid: number | null;
+  readonly port: number | null;
+  readonly baseUrl: string | null;
+  /** Restarts after crashes since the last explicit start. */
+  readonly restarts: number;
+  /** Why the runtime is failed/stopped, or the last crash reason. */
+  readonly lastError: string | null;
+  readonly readySince: number | null;
+}
+
+export interface EnsureReadyOptions {
+  /** Give up after this many ms (RuntimeNotReadyError). */
+  readonly deadlineMs: number;
+  /** Abort waiting (e.g. the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+/** What the gateway and the engine API see of a runtime. Implemented by Supervisor. */
+export interface RuntimeHandle {
+  readonly id: string;
+  readonly kind: RuntimeKind;
+  snapshot(): RuntimeSnapshot;
+  /**
+   * Resolve with the endpoint once the runtime is ready, starting it if it is
+   * stopped. Already ready → resolves without any I/O. Rejects with
+   * RuntimeNotReadyError (deadline or abort) or RuntimeFailedError (failed).
+   */
+  ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  /** The bounded ring buffer of the child's stdout/stderr, oldest first. */
+  logs(): readonly LogLine[];
+  /** Subscribe to typed events; returns the unsubscribe function. */
+  subscribe(listener: (event: SupervisorEvent) => void): () => void;
+}
+
+export class RuntimeNotReadyError extends Error {
+  override readonly name = 'RuntimeNotReadyError';
+  constructor(
+    readonly runtimeId: string,
+    readonly state: RuntimeState,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RuntimeFailedError extends Error {
+  override readonly name = 'RuntimeFailedError';
+  constructor(
+    readonly runtimeId: string,
+    readonly reason: string,
+    readonly lastLogLines: readonly string[],
+  ) {
+    super(reason);
+  }
+}
