@@ -98,6 +98,12 @@ export interface RuntimeHandle {
   logs(): readonly LogLine[];
   /** Subscribe to typed events; returns the unsubscribe function. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
+  /**
+   * Mark one request in flight (the lifecycle manager never unloads or evicts
+   * a runtime that is serving); call the returned function exactly once when
+   * the request ends. Optional: plain supervisors do not track requests.
+   */
+  hold?(): () => void;
 }
 
 export class RuntimeNotReadyError extends Error {
