@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { RuntimeHandle } from '../runtimes/types.js';
 import type { MetricsSink } from '../metrics/types.js';
 
@@ -35,5 +36,7 @@ export interface GatewayOptions {
   /** How long a request waits for a runtime that is not ready (ms). */
   readonly readyDeadlineMs: number;
   /** Extra routes mounted under /homeport/v1 behind the same host/origin guards. */
-  readonly controlRoutes?: import('express').Router;
+  readonly controlRoutes?: Router;
+  /** Where unexpected errors are reported (default: stderr). Never receives request bodies or secrets. */
+  readonly logError?: (message: string, err: unknown) => void;
 }

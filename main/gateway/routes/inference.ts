@@ -1,0 +1,109 @@
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MetricsSink, RequestMeter } from '../../metrics/types.js';
+import type { RuntimeEndpoint } from '../../runtimes/types.js';
+import type { ModelDirectory } from '../types.js';
+import type { BodyValidator } from '../validate.js';
+import { readJsonBody } from '../body.js';
+import { forwardToRuntime } from '../proxy.js';
+import { modelNotFound, runtimeUnavailable } from '../route-errors.js';
+
+export interface InferenceRouteOptions {
+  /** The metrics name of the endpoint, e.g. `chat.completions`. */
+  readonly endpointName: string;
+  /** The OpenAI path, forwarded as is, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  readonly validate: BodyValidator;
+  readonly models: ModelDirectory;
+  readonly metrics: MetricsSink;
+  readonly bodyLimitBytes: number;
+  readonly readyDeadlineMs: number;
+  readonly agent: http.Agent;
+}
+
+/** Wraps a meter so that `finish` runs exactly once, whoever ends the request. */
+function finishOnce(meter: RequestMeter): RequestMeter {
+  let done = false;
+  return {
+    waiting: () => meter.waiting(),
+    forwarded: () => meter.forwarded(),
+    firstToken: () => meter.firstToken(),
+    tokens: (n) => meter.tokens(n),
+    finish: (result) => {
+      if (done) return;
+      done = true;
+      meter.finish(result);
+    },
+  };
+}
+
+/** Usable as an express handler and by the gateway's fast lane. Rejects with the error to answer. */
+export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * The hot path of one inference endpoint: read and check the body, resolve
+ * the model, wait for its runtime, forward. Errors thrown here become
+ * OpenAI-shaped responses in the error middleware.
+ */
+export function createInferenceHandler(options: InferenceRouteOptions): InferenceHandler {
+  const { models, metrics } = options;
+
+  return async function inferenceHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { raw, json } = await readJsonBody(req, { limitBytes: options.bodyLimitBytes });
+    const routed = options.validate(json);
+    const entry = models.resolve(routed.model);
+    if (entry === undefined) throw modelNotFound(routed.model, models.list());
+
+    const runtime = entry.runtime;
+    res.setHeader('x-homeport-route', `local; runtime=${runtime.id}; model=${entry.id}`);
+    const meter = finishOnce(
+      metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: options.endpointName, stream: routed.stream }),
+    );
+
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+
+    let endpoint: RuntimeEndpoint;
+    try {
+      if (runtime.snapshot().state !== 'ready') meter.waiting();
+      endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs, signal: clientGone.signal });
+    } catch (err) {
+      if (clientGone.signal.aborted) {
+        meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
+        return;
+      }
+      const unavailable = runtimeUnavailable(err);
+      meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
+      throw unavailable ?? err;
+    }
+    if (clientGone.signal.aborted) {
+      meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
+      return;
+    }
+
+    // Forward the client's bytes untouched unless the runtime knows the model by another name.
+    const body =
+      entry.upstreamModel === routed.model ? raw : Buffer.from(JSON.stringify({ ...json, model: entry.upstreamModel }));
+
+    try {
+      forwardToRuntime({
+        agent: options.agent,
+        endpoint,
+        path: options.path,
+        body,
+        accept: req.headers.accept,
+        runtimeId: runtime.id,
+        stream: routed.stream,
+        res,
+        meter,
+        clientGone: clientGone.signal,
+      });
+    } catch (err) {
+      // Only a bug gets here (e.g. an invalid header in the endpoint); the error middleware answers 500.
+      meter.finish({ status: 500, error: String(err) });
+      throw err;
+    }
+  };
+}

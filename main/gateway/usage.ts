@@ -1,0 +1,51 @@
+import type { Usage } from '../metrics/types.js';
+
+/** Bodies up to this size are parsed whole; larger ones (big embedding batches) only around `"usage"`. */
+const FULL_PARSE_LIMIT = 1024 * 1024;
+const USAGE_KEY = Buffer.from('"usage"');
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+function asUsage(value: unknown): Usage | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Usage) : undefined;
+}
+
+/**
+ * Reads the `usage` object of a non-streamed OpenAI response. Called after
+ * the response has been sent, so its cost never delays the client.
+ */
+export function readUsage(body: Buffer): Usage | undefined {
+  if (body.length <= FULL_PARSE_LIMIT) {
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      return typeof parsed === 'object' && parsed !== null ? asUsage((parsed as { usage?: unknown }).usage) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return readUsageNearEnd(body);
+}
+
+/**
+ * Finds the last `"usage"` key and parses the `{…}` after it. The usage object
+ * holds only numbers and nested objects, so matching braces is enough.
+ */
+function readUsageNearEnd(body: Buffer): Usage | undefined {
+  const key = body.lastIndexOf(USAGE_KEY);
+  if (key === -1) return undefined;
+  const start = body.indexOf(OPEN_BRACE, key + USAGE_KEY.length);
+  if (start === -1) return undefined;
+  let depth = 0;
+  for (let i = start; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === OPEN_BRACE) depth++;
+    else if (byte === CLOSE_BRACE && --depth === 0) {
+      try {
+        return asUsage(JSON.parse(body.subarray(start, i + 1).toString('utf8')));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}

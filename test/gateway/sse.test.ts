@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { StreamTally, runtimeDisconnectedEvent } from '../../main/gateway/sse.js';
+import { RecordingMetrics } from './harness.js';
+
+function tally(): { tally: StreamTally; events: () => unknown[] } {
+  const metrics = new RecordingMetrics();
+  const meter = metrics.begin({ modelId: 'm', runtimeId: 'r', endpoint: 'chat.completions', stream: true });
+  return { tally: new StreamTally(meter), events: () => metrics.meters[0]?.events ?? [] };
+}
+
+const delta = (content: string): string => `data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}}}]}\n\n`;
+
+describe('StreamTally', () => {
+  it('counts content chunks even when events are split across network chunks and characters are multi-byte', () => {
+    const { tally: t, events } = tally();
+    const bytes = Buffer.from(
+      'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n' + delta('é') + delta('日本') + delta('') + 'data: [DONE]\n\n',
+    );
+    // Feed one byte at a time: the worst case for a parser.
+    for (let i = 0; i < bytes.length; i++) t.push(bytes.subarray(i, i + 1));
+    expect(events()).toEqual([{ type: 'firstToken' }, { type: 'tokens', n: 1 }, { type: 'tokens', n: 1 }]);
+    expect(t.sawDone).toBe(true);
+    expect(t.atEventBoundary).toBe(true);
+  });
+
+  it('counts completion text, reasoning and tool calls, and keeps the usage chunk', () => {
+    const { tally: t, events } = tally();
+    t.push(Buffer.from('data: {"choices":[{"text":"Once"}]}\r\n\r\n'));
+    t.push(Buffer.from('data: {"choices":[{"delta":{"reasoning_content":"hm"}}]}\n\n'));
+    t.push(Buffer.from('data: {"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}\n\n'));
+    t.push(Buffer.from(': ping\n\n'));
+    t.push(Buffer.from('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":3,"total_tokens":6}}\n\n'));
+    expect(events().filter((e) => (e as { type: string }).type === 'tokens')).toHaveLength(3);
+    expect(t.usage).toEqual({ prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 });
+    expect(t.sawDone).toBe(false);
+  });
+
+  it('notices an in-stream error event and a stream cut between events', () => {
+    const { tally: t } = tally();
+    t.push(Buffer.from('data: {"error":{"message":"context exceeded","code":400}}\n\ndata: {"cho'));
+    expect(t.upstreamError).toBe('context exceeded');
+    expect(t.atEventBoundary).toBe(false);
+  });
+
+  it('formats the disconnect event in the OpenAI error shape', () => {
+    const event = runtimeDisconnectedEvent('rt-9', 'socket hang up');
+    expect(event.endsWith('\n\n')).toBe(true);
+    expect(JSON.parse(event.slice('data: '.length))).toEqual({
+      error: {
+        message: expect.stringMatching(/^The runtime rt-9 stopped while streaming: socket hang up/),
+        type: 'server_error',
+        param: null,
+        code: 'runtime_disconnected',
+      },
+    });
+  });
+});
