@@ -32,6 +32,9 @@ export type FakeRuntimeMode =
 export class FakeRuntime implements RuntimeHandle {
   readonly kind = 'llama-server' as const;
   readonly ensureReadyCalls: EnsureReadyOptions[] = [];
+  /** Requests holding the runtime right now, and how many holds were ever taken. */
+  inFlight = 0;
+  holdsTaken = 0;
 
   constructor(
     readonly id: string,
@@ -84,6 +87,16 @@ export class FakeRuntime implements RuntimeHandle {
   }
   subscribe(): () => void {
     return () => undefined;
+  }
+  hold(): () => void {
+    this.inFlight++;
+    this.holdsTaken++;
+    let released = false;
+    return () => {
+      if (released) throw new Error('a hold was released twice');
+      released = true;
+      this.inFlight--;
+    };
   }
 }
 

@@ -9,10 +9,12 @@ import type { TestGateway } from './harness.js';
 let upstream: FakeUpstream;
 let gateway: TestGateway;
 let port: number;
+let llamaRuntime: FakeRuntime;
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   const runtime = new FakeRuntime('rt-1', { kind: 'ready', endpoint: upstream.endpoint({ authorization: 'Bearer runtime-key-123' }) });
+  llamaRuntime = runtime;
   const bare = new FakeRuntime('rt-bare', { kind: 'ready', endpoint: upstream.endpoint() });
   gateway = await startGateway({
     models: directoryOf([
@@ -284,6 +286,20 @@ describe('streaming', () => {
     const meter = gateway.metrics.meters.at(-1);
     await waitFor(() => meter?.finishes === 1);
     expect(meter?.events.at(-1)).toMatchObject({ type: 'finish', status: 499 });
+  });
+
+  it('holds the runtime while a request is in flight and releases it exactly once at the end, whatever the outcome', async () => {
+    const runtime = llamaRuntime;
+    const before = runtime.holdsTaken;
+    upstream.respondWith(() => ({ kind: 'stream', chunks: chatStreamChunks(['a', 'b', 'c']), delayMs: 150 }));
+    const pending = streamFrom(port, { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    await waitFor(() => runtime.inFlight === 1);
+    await pending;
+    await waitFor(() => runtime.inFlight === 0);
+    upstream.respondWith(() => ({ kind: 'stream', chunks: chatStreamChunks(['a', 'b', 'c']), dieAfterChunks: 1 }));
+    await streamFrom(port, { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    await waitFor(() => runtime.inFlight === 0);
+    expect(runtime.holdsTaken - before).toBe(2);
   });
 
   it('destroys the upstream request when the client gives up on a slow non-stream answer', async () => {

@@ -21,8 +21,11 @@ export interface InferenceRouteOptions {
   readonly agent: http.Agent;
 }
 
-/** Wraps a meter so that `finish` runs exactly once, whoever ends the request. */
-function finishOnce(meter: RequestMeter): RequestMeter {
+/**
+ * Wraps a meter so that `finish` runs exactly once, whoever ends the request,
+ * and releases the runtime's in-flight hold at that moment.
+ */
+function finishOnce(meter: RequestMeter, release: (() => void) | undefined): RequestMeter {
   let done = false;
   return {
     waiting: () => meter.waiting(),
@@ -32,6 +35,7 @@ function finishOnce(meter: RequestMeter): RequestMeter {
     finish: (result) => {
       if (done) return;
       done = true;
+      release?.();
       meter.finish(result);
     },
   };
@@ -56,8 +60,10 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
 
     const runtime = entry.runtime;
     res.setHeader('x-homeport-route', `local; runtime=${runtime.id}; model=${entry.id}`);
+    // In flight from here on: lifecycle policy never unloads or evicts a runtime with holds.
     const meter = finishOnce(
       metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: options.endpointName, stream: routed.stream }),
+      runtime.hold?.(),
     );
 
     const clientGone = new AbortController();
