@@ -1,0 +1,163 @@
+/**
+ * The worker's HTTP server (node:http directly: no framework on the per-token
+ * path). It listens before the model loads, answering /health with 503
+ * `loading` and every /v1 path with an OpenAI-shaped 503 until ready() hands
+ * it the loaded model. Every failure a client can cause ends in an
+ * OpenAI-shaped error; none of them can take the process down.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, methodNotAllowed, modelLoading, notFound, shuttingDown, toApiError } from './api-errors.js';
+import { handleChatCompletion } from './chat-completions.js';
+import { handleEmbeddings } from './embeddings.js';
+import { clientGoneSignal, DEFAULT_BODY_LIMIT_BYTES, readJsonBody, sendError, sendJson } from './http-io.js';
+import type { ModelHost } from './model-host.js';
+import type { RouteContext } from './route-context.js';
+import { handleTextCompletion } from './text-completions.js';
+
+export interface WorkerServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Unix seconds reported as the model's `created`. */
+  readonly modelCreated: number;
+  readonly bodyLimitBytes?: number;
+  /** Diagnostics (stderr). */
+  readonly log: (line: string) => void;
+}
+
+type Phase = { readonly name: 'loading' } | { readonly name: 'ready'; readonly host: ModelHost } | { readonly name: 'stopping' };
+
+interface PostRoute {
+  readonly handler: (context: RouteContext) => Promise<void>;
+}
+
+const POST_ROUTES: Readonly<Record<string, PostRoute>> = {
+  '/v1/chat/completions': { handler: handleChatCompletion },
+  '/v1/completions': { handler: handleTextCompletion },
+  '/v1/embeddings': { handler: handleEmbeddings },
+};
+
+export class WorkerServer {
+  readonly #options: WorkerServerOptions;
+  readonly #server: Server;
+  /** Aborts every running request at shutdown. */
+  readonly #stopping = new AbortController();
+  #phase: Phase = { name: 'loading' };
+
+  constructor(options: WorkerServerOptions) {
+    this.#options = options;
+    this.#server = createServer({ noDelay: true }, (request, response) => {
+      this.#handle(request, response).catch((error: unknown) => {
+        options.log(`request handling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (!response.destroyed) sendError(response, toApiError(error));
+      });
+    });
+  }
+
+  /** Start listening; resolves with the bound port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve((this.#server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  ready(host: ModelHost): void {
+    if (this.#phase.name === 'loading') this.#phase = { name: 'ready', host };
+  }
+
+  /** Stop accepting, abort running and queued requests, and close every connection. */
+  async close(): Promise<void> {
+    if (this.#phase.name === 'ready') this.#phase.host.slots.close();
+    this.#phase = { name: 'stopping' };
+    this.#stopping.abort(new Error('the runtime is shutting down'));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    // Give aborted streams a moment to end on their own, then cut what is left.
+    setTimeout(() => this.#server.closeAllConnections(), 200).unref();
+    await closed;
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = (request.url ?? '/').split('?', 1)[0]!;
+    const phase = this.#phase;
+
+    try {
+      if (path === '/health') {
+        if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
+        this.#sendHealth(response, phase);
+        return;
+      }
+      if (phase.name === 'stopping') throw shuttingDown();
+      if (phase.name === 'loading' && path.startsWith('/v1/')) throw modelLoading();
+
+      if (path === '/v1/models' || path.startsWith('/v1/models/')) {
+        if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
+        this.#sendModels(response, path);
+        return;
+      }
+      const route = POST_ROUTES[path];
+      if (route === undefined) throw notFound(method, path);
+      if (method !== 'POST') throw methodNotAllowed(method, path, ['POST']);
+      if (phase.name !== 'ready') throw modelLoading();
+
+      const signal = AbortSignal.any([clientGoneSignal(response), this.#stopping.signal]);
+      const body = await readJsonBody(request, this.#options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+      await route.handler({ host: phase.host, body, response, signal });
+    } catch (error) {
+      if (response.destroyed) return; // the client left; nobody to tell
+      const apiError = toApiError(error);
+      if (!(error instanceof ApiError)) {
+        this.#options.log(`${method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      sendError(response, this.#stopping.signal.aborted && !(error instanceof ApiError) ? shuttingDown() : apiError);
+    }
+  }
+
+  #sendHealth(response: ServerResponse, phase: Phase): void {
+    if (phase.name !== 'ready') {
+      sendJson(response, 503, { status: phase.name });
+      return;
+    }
+    const stats = phase.host.slots.stats();
+    sendJson(response, 200, {
+      status: 'ok',
+      model: phase.host.modelId,
+      slots: { total: stats.total, busy: stats.busy },
+      queued: stats.queued,
+    });
+  }
+
+  #sendModels(response: ServerResponse, path: string): void {
+    const phase = this.#phase;
+    if (phase.name !== 'ready') throw modelLoading();
+    const entry = { id: phase.host.modelId, object: 'model', created: this.#options.modelCreated, owned_by: 'homeport-embedded' };
+    if (path === '/v1/models') {
+      sendJson(response, 200, { object: 'list', data: [entry] });
+      return;
+    }
+    const id = safeDecode(path.slice('/v1/models/'.length));
+    if (id !== entry.id) {
+      throw new ApiError({
+        status: 404,
+        type: 'invalid_request_error',
+        param: 'model',
+        code: 'model_not_found',
+        message: `The model '${id}' does not exist; this runtime serves '${entry.id}'.`,
+      });
+    }
+    sendJson(response, 200, entry);
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
