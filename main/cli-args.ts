@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+
+export interface ServeArgs {
+  readonly command: 'serve';
+  readonly models: readonly string[];
+  readonly port?: number;
+  readonly dataDir?: string;
+  readonly config?: string;
+  readonly parallel?: number;
+  readonly ctx?: number;
+  readonly threads?: number;
+}
+export interface HelpArgs {
+  readonly command: 'help';
+}
+export type CliArgs = ServeArgs | HelpArgs;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage:
+  homeport serve [--model PATH.gguf ...] [--port N] [--data-dir DIR] [--config FILE]
+                 [--parallel N] [--ctx N] [--threads N]
+
+  --model PATH     a GGUF model to serve (repeatable); replaces the configured models
+  --port N         gateway port on 127.0.0.1 (default 4663)
+  --data-dir DIR   where config.json and models/ live (default: $HOMEPORT_DATA_DIR or ~/.local/share/homeport)
+  --config FILE    config file (default: DATA_DIR/config.json)
+  --parallel N     parallel request slots per model (default 4)
+  --ctx N          context tokens per slot (default 2048)
+  --threads N      CPU threads per model (default: half the cores, never more than the cores)
+`;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got "${value}")`);
+  return n;
+}
+
+/** Strict parse of the command line: unknown flags and bad values are usage errors. */
+export function parseCli(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string', multiple: true, short: 'm' },
+        port: { type: 'string', short: 'p' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        parallel: { type: 'string' },
+        ctx: { type: 'string' },
+        threads: { type: 'string', short: 't' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const command = positionals[0] ?? 'serve';
+  if (command === 'help') return { command: 'help' };
+  if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const port = positiveInt('port', values.port);
+  if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535 (got ${port})`);
+  return {
+    command: 'serve',
+    models: values.model ?? [],
+    port,
+    dataDir: values['data-dir'],
+    config: values.config,
+    parallel: positiveInt('parallel', values.parallel),
+    ctx: positiveInt('ctx', values.ctx),
+    threads: positiveInt('threads', values.threads),
+  };
+}

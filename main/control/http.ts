@@ -1,0 +1,45 @@
+import { Router, type Request, type Response } from 'express';
+import type { RuntimeHandle } from '../runtimes/types.js';
+import type { EngineStatus } from './status.js';
+
+export interface ControlApi {
+  status(): Promise<EngineStatus>;
+  runtime(id: string): RuntimeHandle | undefined;
+}
+
+/**
+ * The engine's control API over HTTP, mounted by the gateway at /homeport/v1
+ * behind the same Host and Origin guards. Errors share the OpenAI shape.
+ */
+export function createControlRouter(api: ControlApi): Router {
+  const router = Router();
+
+  router.get('/status', async function status(_req: Request, res: Response) {
+    res.json(await api.status());
+  });
+
+  router.get('/runtimes/:id/logs', function logs(req: Request, res: Response) {
+    const runtime = findRuntime(api, req, res);
+    if (runtime) res.json({ runtime: runtime.id, lines: runtime.logs() });
+  });
+
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    router.post(`/runtimes/:id/${action}`, async function runtimeAction(req: Request, res: Response) {
+      const runtime = findRuntime(api, req, res);
+      if (!runtime) return;
+      await runtime[action]();
+      res.json(runtime.snapshot());
+    });
+  }
+
+  return router;
+}
+
+function findRuntime(api: ControlApi, req: Request, res: Response): RuntimeHandle | undefined {
+  const id = String(req.params.id);
+  const runtime = api.runtime(id);
+  if (!runtime) {
+    res.status(404).json({ error: { message: `No runtime "${id}". GET /homeport/v1/status lists the runtimes.`, type: 'invalid_request_error', param: 'id', code: 'runtime_not_found' } });
+  }
+  return runtime;
+}

@@ -1,0 +1,167 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { request } from 'undici';
+import type { HomeportConfig } from './config/schema.js';
+import { resolveModelList, type ModelTuning, type ResolvedModel } from './config/model-list.js';
+import { dataPaths } from './config/paths.js';
+import { Supervisor } from './runtimes/supervisor.js';
+import { allocatePort } from './runtimes/ports.js';
+import { embeddedLaunchPlan } from './runtimes/adapters/embedded.js';
+import { StaticModelDirectory } from './runtimes/model-directory.js';
+import type { RuntimeHandle } from './runtimes/types.js';
+import type { ModelEntry } from './gateway/types.js';
+import { createGateway, listenGateway } from './gateway/app.js';
+import { ModelMetrics } from './metrics/model-metrics.js';
+import { collectStatus, type EngineStatus, type RuntimeLoad } from './control/status.js';
+import { createControlRouter } from './control/http.js';
+import { HOMEPORT_VERSION } from './version.js';
+
+export interface EngineOptions {
+  readonly config: HomeportConfig;
+  readonly dataDir: string;
+  /** `--model` paths; when non-empty they replace the configured models. */
+  readonly modelPaths?: readonly string[];
+  readonly portOverride?: number;
+  readonly tuning?: Partial<ModelTuning>;
+  /** Where engine notes go (never secrets). */
+  readonly log?: (line: string) => void;
+}
+
+export interface Engine {
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly models: readonly ResolvedModel[];
+  readonly runtimes: readonly RuntimeHandle[];
+  status(): Promise<EngineStatus>;
+  /** Wait until every runtime is ready (or one fails). */
+  whenReady(deadlineMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class NoModelsError extends Error {
+  override readonly name = 'NoModelsError';
+}
+
+/** Composition root: builds the runtimes, the gateway and the control API, and starts them. */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const { config } = options;
+  const log = options.log ?? (() => undefined);
+  const paths = dataPaths(options.dataDir);
+  const cliPaths = (options.modelPaths ?? []).map((p) => resolve(p));
+  for (const path of cliPaths) await assertModelFile(path);
+
+  const models = resolveModelList({
+    config,
+    cliPaths,
+    folderPaths: cliPaths.length ? [] : await listGgufFiles(paths.models),
+    overrides: options.tuning ?? {},
+    cores: availableParallelism(),
+  });
+  if (models.length === 0) throw new NoModelsError(`No models to serve: none in the config and none in ${paths.models}.`);
+
+  const runtimes = models.map((model) => createEmbeddedRuntime(model, config));
+  const entries: ModelEntry[] = models.map((model, i) => ({
+    id: model.id,
+    aliases: model.aliases,
+    ownedBy: 'homeport-embedded',
+    created: Math.floor(Date.now() / 1000),
+    upstreamModel: model.id,
+    runtime: runtimes[i]!,
+  }));
+  const directory = new StaticModelDirectory(entries);
+  const metrics = new ModelMetrics();
+  const port = options.portOverride ?? config.port;
+  const baseUrl = `http://127.0.0.1:${port}/v1`;
+  const startedAt = new Date();
+
+  const status = () =>
+    collectStatus({ version: HOMEPORT_VERSION, startedAt, baseUrl, runtimes, models: directory, metrics, probeLoad: probeRuntimeLoad });
+  const app = createGateway({
+    port,
+    models: directory,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    readyDeadlineMs: config.readyDeadlineMs,
+    logError: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
+    controlRoutes: createControlRouter({ status, runtime: (id) => runtimes.find((r) => r.id === id) }),
+  });
+  const gateway = await listenGateway(app, { port, host: '127.0.0.1' });
+  log(`gateway listening on ${baseUrl}`);
+
+  for (const runtime of runtimes) {
+    runtime.subscribe((event) => {
+      if (event.type === 'state') log(`${event.runtimeId}: ${event.from} → ${event.to} (${event.reason})`);
+    });
+    void runtime.start().catch((err: Error) => log(`${runtime.id}: could not start: ${err.message}`));
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    baseUrl,
+    port,
+    models,
+    runtimes,
+    status,
+    async whenReady(deadlineMs) {
+      await Promise.all(runtimes.map((r) => r.ensureReady({ deadlineMs })));
+    },
+    stop() {
+      stopping ??= (async () => {
+        await gateway.close();
+        await Promise.all(runtimes.map((r) => r.stop()));
+      })();
+      return stopping;
+    },
+  };
+}
+
+function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig): Supervisor {
+  const s = config.supervisor;
+  return new Supervisor({
+    id: `embedded:${model.id}`,
+    kind: 'embedded',
+    plan: async () =>
+      embeddedLaunchPlan({
+        modelPath: model.path,
+        modelId: model.id,
+        port: await allocatePort({ host: '127.0.0.1' }),
+        parallel: model.tuning.parallel,
+        ctx: model.tuning.ctx,
+        threads: model.tuning.threads,
+        queue: model.tuning.queue,
+      }),
+    healthIntervalMs: 50,
+    startDeadlineMs: s.startDeadlineMs,
+    stopTimeoutMs: s.stopTimeoutMs,
+    backoff: s.backoff,
+    crashLimit: s.crashLimit,
+    logLines: s.logLines,
+  });
+}
+
+/** Slots and queue as the embedded worker's /health reports them; null when unknown. */
+async function probeRuntimeLoad(runtime: RuntimeHandle): Promise<RuntimeLoad | null> {
+  const base = runtime.snapshot().baseUrl;
+  if (!base || runtime.kind !== 'embedded') return null;
+  try {
+    const res = await request(`${base}/health`, { signal: AbortSignal.timeout(500) });
+    const body = (await res.body.json()) as RuntimeLoad;
+    return { slots: body.slots, queued: body.queued };
+  } catch {
+    return null;
+  }
+}
+
+async function assertModelFile(path: string): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) throw new NoModelsError(`Model file not found: ${path}`);
+}
+
+async function listGgufFiles(folder: string): Promise<string[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.toLowerCase().endsWith('.gguf') && !n.startsWith('.'))
+    .sort()
+    .map((n) => join(folder, n));
+}

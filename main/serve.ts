@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { parseCli, USAGE, UsageError, type ServeArgs } from './cli-args.js';
+import { loadConfig } from './config/store.js';
+import { ConfigError } from './config/errors.js';
+import { dataPaths, defaultDataDir } from './config/paths.js';
+import { startEngine, NoModelsError, type Engine } from './engine.js';
+import { clientSnippet } from './client-snippet.js';
+import { killAllChildrenSync } from './runtimes/spawn.js';
+import { HOMEPORT_VERSION } from './version.js';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `homeport serve`: the headless engine. Exit codes: 0 clean stop, 1 runtime error, 2 usage or config error. */
+async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCli(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`homeport: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  return serve(args);
+}
+
+async function serve(args: ServeArgs): Promise<number> {
+  const dataDir = resolve(args.dataDir ?? defaultDataDir());
+  const paths = dataPaths(dataDir);
+  const configFile = resolve(args.config ?? paths.config);
+  let engine: Engine;
+  let port = args.port;
+  try {
+    const config = await loadConfig(configFile);
+    port ??= config.port;
+    engine = await startEngine({
+      config,
+      dataDir,
+      modelPaths: args.models,
+      portOverride: port,
+      tuning: { parallel: args.parallel, ctx: args.ctx, threads: args.threads },
+      log: (line) => err(`[homeport] ${line}`),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`homeport: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof NoModelsError) {
+      err(`homeport: ${e.message}
+Add a model in one of these ways:
+  homeport serve --model /path/to/model.gguf
+  copy a .gguf file into ${paths.models}
+  list it in ${configFile}:  { "models": [ { "path": "/path/to/model.gguf" } ] }`);
+      return 1;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      err(`homeport: port ${port} is already in use on 127.0.0.1. Stop the other program or pass --port N.`);
+      return 1;
+    }
+    throw e;
+  }
+
+  out(`Homeport ${HOMEPORT_VERSION} — OpenAI-compatible endpoint: ${engine.baseUrl}`);
+  for (const m of engine.models) {
+    out(`  ${m.id}${m.aliases.length ? ` (aliases: ${m.aliases.join(', ')})` : ''}  ←  ${m.path}  [ctx ${m.tuning.ctx} × ${m.tuning.parallel} slots, ${m.tuning.threads} thread${m.tuning.threads > 1 ? 's' : ''}]`);
+  }
+  out();
+  out(clientSnippet(engine.baseUrl, engine.models[0]!.id));
+  out(`Status: ${engine.baseUrl.replace(/\/v1$/, '')}/homeport/v1/status   Press Ctrl-C to stop.`);
+
+  const started = Date.now();
+  engine.whenReady(10 * 60_000).then(
+    () => out(`Ready: ${engine.models.length} model${engine.models.length > 1 ? 's' : ''} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+    (e: Error) => err(`homeport: a model did not become ready: ${e.message}`),
+  );
+
+  return new Promise<number>((done) => {
+    let signals = 0;
+    const shutdown = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        err(`homeport: ${signal} again, killing runtimes now`);
+        killAllChildrenSync();
+        done(1);
+        return;
+      }
+      err(`homeport: ${signal}, stopping runtimes…`);
+      engine.stop().then(
+        () => done(0),
+        (e: Error) => {
+          err(`homeport: stop failed: ${e.message}`);
+          killAllChildrenSync();
+          done(1);
+        },
+      );
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}
+
+// Whatever happens to the engine, no runtime child may outlive it.
+process.on('exit', () => killAllChildrenSync());
+process.on('uncaughtException', (e) => {
+  err(`homeport: unexpected error: ${e.stack ?? e.message}`);
+  killAllChildrenSync();
+  process.exit(1);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    err(`homeport: ${e.stack ?? e.message}`);
+    killAllChildrenSync();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEngine, type TestEngine } from '../support/engine.js';
+import { isAlive, waitFor } from '../support/processes.js';
+import { sseData } from '../support/sse.js';
+
+/** Faults with the real engine and the real embedded runtime: a killed runtime, a client that walks away. */
+describe('faults', () => {
+  let t: TestEngine;
+  beforeAll(async () => {
+    // A long context so an undisturbed generation lasts seconds, not milliseconds.
+    t = await startTestEngine({ tuning: { ctx: 2048, parallel: 2 } });
+  });
+  afterAll(async () => {
+    await t?.engine.stop();
+  });
+
+  const runtime = () => t.engine.runtimes[0]!;
+  const longStream = (signal?: AbortSignal) =>
+    fetch(`${t.engine.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: t.modelId, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 1900, stream: true }),
+      signal,
+    });
+
+  it('kill -9 of the runtime mid-stream ends the client stream with an error event, then the runtime restarts', async () => {
+    const pid = runtime().snapshot().pid!;
+    const res = await longStream();
+    expect(res.status).toBe(200);
+    const events: string[] = [];
+    let killedAt = 0;
+    for await (const data of sseData(res.body!)) {
+      events.push(data);
+      if (events.length === 3) {
+        killedAt = Date.now();
+        process.kill(pid, 'SIGKILL');
+      }
+    }
+    const endedAfterMs = Date.now() - killedAt;
+    expect(killedAt).toBeGreaterThan(0);
+    expect(endedAfterMs).toBeLessThan(2_000);
+    const last = JSON.parse(events.at(-1)!) as { error?: { message: string; type: string; code: string } };
+    expect(last.error?.type).toBe('server_error');
+    expect(last.error?.message).toContain('embedded:stories260k');
+    expect(events).not.toContain('[DONE]');
+
+    // The client can see the socket close a moment before the supervisor sees the exit.
+    expect(await waitFor(() => runtime().snapshot().restarts === 1, 5_000)).toBe(true);
+    await runtime().ensureReady({ deadlineMs: 30_000 });
+    const after = runtime().snapshot();
+    expect(after.restarts).toBe(1);
+    expect(after.pid).not.toBe(pid);
+    const reply = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
+    expect(reply.choices[0]?.message.content?.length).toBeGreaterThan(0);
+  });
+
+  it('a client that disconnects mid-stream stops the generation in the runtime', async () => {
+    const health = async () => {
+      const res = await fetch(`${runtime().snapshot().baseUrl}/health`);
+      return (await res.json()) as { slots: { busy: number } };
+    };
+    const controller = new AbortController();
+    const res = await longStream(controller.signal);
+    const reader = sseData(res.body!);
+    await reader.next();
+    await reader.next();
+    expect((await health()).slots.busy).toBe(1);
+    const abortedAt = Date.now();
+    controller.abort();
+    const freed = await waitFor(async () => (await health()).slots.busy === 0, 5_000, 10);
+    expect(freed).toBe(true);
+    // An undisturbed 1900-token generation takes seconds here; the slot came free long before that.
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    expect(isAlive(runtime().snapshot().pid!)).toBe(true);
+  });
+});

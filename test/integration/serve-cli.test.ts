@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runServe } from '../support/serve-process.js';
+import { isAlive, waitFor } from '../support/processes.js';
+import { testModel } from '../support/models.js';
+import { allocatePort } from '../../main/runtimes/ports.js';
+import type { EngineStatus } from '../../main/control/status.js';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'homeport-serve-'));
+
+async function runtimePid(port: number): Promise<number> {
+  const status = (await (await fetch(`http://127.0.0.1:${port}/homeport/v1/status`)).json()) as EngineStatus;
+  const pid = status.runtimes[0]?.pid;
+  if (!pid) throw new Error('no runtime pid in status');
+  return pid;
+}
+
+async function startServing(extra: string[] = []) {
+  const port = await allocatePort({ host: '127.0.0.1' });
+  const serve = runServe(['serve', '--model', testModel('stories260K.gguf'), '--port', String(port), '--threads', '1', '--data-dir', await tempDir(), ...extra]);
+  await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+  return { serve, port, pid: await runtimePid(port) };
+}
+
+describe('homeport serve (real process)', () => {
+  it('prints the base URL and copy-paste snippets for the Python and JS SDKs; Ctrl-C stops everything', async () => {
+    const { serve, port, pid } = await startServing();
+    const out = serve.stdout();
+    expect(out).toContain(`http://127.0.0.1:${port}/v1`);
+    expect(out).toContain(`OpenAI(base_url="http://127.0.0.1:${port}/v1"`);
+    expect(out).toContain(`new OpenAI({ baseURL: "http://127.0.0.1:${port}/v1"`);
+    expect(out).toContain('model="stories260k"');
+    expect(isAlive(pid)).toBe(true);
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('SIGTERM stops cleanly too', async () => {
+    const { serve, pid } = await startServing();
+    serve.child.kill('SIGTERM');
+    expect((await serve.exited).code).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('kill -9 of the engine leaves no runtime process behind', async () => {
+    const { serve, pid } = await startServing();
+    serve.child.kill('SIGKILL');
+    await serve.exited;
+    expect(await waitFor(() => !isAlive(pid), 5_000)).toBe(true);
+  });
+
+  it('with no model anywhere it exits non-zero and says how to add one', async () => {
+    const dataDir = await tempDir();
+    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(await allocatePort({ host: '127.0.0.1' }))]);
+    expect((await serve.exited).code).toBe(1);
+    expect(serve.stderr()).toContain('No models to serve');
+    expect(serve.stderr()).toContain('--model /path/to/model.gguf');
+    expect(serve.stderr()).toContain(join(dataDir, 'models'));
+  });
+
+  it('serves the models folder of the data dir when no --model is given', async () => {
+    const dataDir = await tempDir();
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(join(dataDir, 'models'));
+    await symlink(testModel('stories260K.gguf'), join(dataDir, 'models', 'tiny.gguf'));
+    const port = await allocatePort({ host: '127.0.0.1' });
+    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(port), '--threads', '1']);
+    await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+    const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id)).toEqual(['tiny']);
+    serve.child.kill('SIGINT');
+    expect((await serve.exited).code).toBe(0);
+  });
+
+  it('rejects a config with an unknown key, naming it, and a bad flag with usage', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ port: 5055, modelz: [] }));
+    const bad = runServe(['serve', '--config', config, '--data-dir', dir]);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toContain('unknown key "modelz"');
+
+    const flag = runServe(['serve', '--prot', '5000']);
+    expect((await flag.exited).code).toBe(2);
+    expect(flag.stderr()).toMatch(/Unknown option '--prot'/);
+    expect(flag.stderr()).toContain('Usage:');
+
+    const value = runServe(['serve', '--threads', 'many']);
+    expect((await value.exited).code).toBe(2);
+    expect(value.stderr()).toContain('--threads must be a whole number');
+  });
+
+  it('a port already in use is a clear error', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    const port = await allocatePort({ host: '127.0.0.1' });
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
+    try {
+      const serve = runServe(['serve', '--model', testModel('stories260K.gguf'), '--port', String(port), '--data-dir', await tempDir()]);
+      expect((await serve.exited).code).toBe(1);
+      expect(serve.stderr()).toContain(`port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
