@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { request } from 'undici';
@@ -16,6 +16,11 @@ import { ModelMetrics } from './metrics/model-metrics.js';
 import { collectStatus, type EngineStatus, type RuntimeLoad } from './control/status.js';
 import { createControlRouter } from './control/http.js';
 import { HOMEPORT_VERSION } from './version.js';
+import { ModelPool } from './lifecycle/model-pool.js';
+import { DecisionLog } from './lifecycle/decisions.js';
+import { JsonLinesFile } from './lifecycle/json-lines-file.js';
+import { modelTtlMs, poolSettings } from './lifecycle/settings.js';
+import { describeModels, type ModelFacts } from './control/models-view.js';
 
 export interface EngineOptions {
   readonly config: HomeportConfig;
@@ -33,8 +38,10 @@ export interface Engine {
   readonly port: number;
   readonly models: readonly ResolvedModel[];
   readonly runtimes: readonly RuntimeHandle[];
+  /** Which models are loaded, and every load/evict/unload decision with its reason. */
+  readonly pool: ModelPool;
   status(): Promise<EngineStatus>;
-  /** Wait until every runtime is ready (or one fails). */
+  /** Wait until the models loaded at start are ready (or one fails). */
   whenReady(deadlineMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,7 +67,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   if (models.length === 0) throw new NoModelsError(`No models to serve: none in the config and none in ${paths.models}.`);
 
-  const runtimes = models.map((model) => createEmbeddedRuntime(model, config));
+  await mkdir(paths.state, { recursive: true });
+  const decisions = new DecisionLog({
+    sink: new JsonLinesFile({ path: join(paths.state, 'lifecycle-decisions.jsonl'), onError: (e) => log(`decisions log: ${e.message}`) }),
+  });
+  decisions.subscribe((d) => log(`lifecycle ${d.kind} ${d.model}: ${d.reason}`));
+  const pool = new ModelPool({ ...poolSettings(config.lifecycle), decisions });
+  const facts = new Map<string, ModelFacts>();
+  // Every model goes through the pool: on-demand loading, idle TTL and co-residency limits.
+  const runtimes: RuntimeHandle[] = [];
+  for (const model of models) {
+    const sizeBytes = (await stat(model.path)).size;
+    facts.set(model.id, { path: model.path, sizeBytes, contextLength: model.tuning.ctx, parallel: model.tuning.parallel });
+    runtimes.push(pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(model.ttlMinutes) }));
+  }
   const entries: ModelEntry[] = models.map((model, i) => ({
     id: model.id,
     aliases: model.aliases,
@@ -84,7 +104,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     bodyLimitBytes: config.bodyLimitBytes,
     readyDeadlineMs: config.readyDeadlineMs,
     logError: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
-    controlRoutes: createControlRouter({ status, runtime: (id) => runtimes.find((r) => r.id === id) }),
+    controlRoutes: createControlRouter({
+      status,
+      runtime: (id) => runtimes.find((r) => r.id === id),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+      decisions: (limit) => decisions.list({ limit }),
+    }),
   });
   const gateway = await listenGateway(app, { port, host: '127.0.0.1' });
   log(`gateway listening on ${baseUrl}`);
@@ -93,8 +118,17 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     runtime.subscribe((event) => {
       if (event.type === 'state') log(`${event.runtimeId}: ${event.from} → ${event.to} (${event.reason})`);
     });
-    void runtime.start().catch((err: Error) => log(`${runtime.id}: could not start: ${err.message}`));
   }
+  // Load at start as many models as the limit allows (all when unlimited); the rest load on demand.
+  const limit = config.lifecycle.maxLoadedModels;
+  const preload = limit > 0 ? runtimes.slice(0, limit) : runtimes;
+  const preloading = preload.map((runtime) =>
+    runtime.start().catch((err: Error) => {
+      log(`${runtime.id}: could not start: ${err.message}`);
+      throw err;
+    }),
+  );
+  preloading.forEach((p) => p.catch(() => undefined));
 
   let stopping: Promise<void> | null = null;
   return {
@@ -102,14 +136,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     port,
     models,
     runtimes,
+    pool,
     status,
     async whenReady(deadlineMs) {
-      await Promise.all(runtimes.map((r) => r.ensureReady({ deadlineMs })));
+      await Promise.all(preload.map((r) => r.ensureReady({ deadlineMs })));
     },
     stop() {
       stopping ??= (async () => {
+        // The gateway goes first so no late request can start a runtime again.
         await gateway.close();
+        pool.dispose();
         await Promise.all(runtimes.map((r) => r.stop()));
+        await decisions.flush();
       })();
       return stopping;
     },

@@ -15,6 +15,8 @@ export interface ResolvedModel {
   readonly path: string;
   readonly aliases: readonly string[];
   readonly tuning: ModelTuning;
+  /** Idle minutes before unloading; undefined = the lifecycle default. */
+  readonly ttlMinutes?: number;
   /** Where the model came from: the config file, the command line or the models folder. */
   readonly source: 'config' | 'cli' | 'models-folder';
 }
@@ -89,6 +91,7 @@ export function resolveModelList(input: ModelListInput): ResolvedModel[] {
       path: model.path,
       aliases: model.aliases ?? [],
       tuning,
+      ttlMinutes: model.ttlMinutes,
       source,
     };
   });

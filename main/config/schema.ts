@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
+import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
 
 /**
  * Homeport's configuration file, validated at load time. Unknown keys are
@@ -49,6 +50,7 @@ export const modelConfigSchema = runtimeTuning
     /** Defaults to a slug of the file name. */
     id: modelId.optional(),
     aliases: z.array(modelId).max(32).optional(),
+    ...modelLifecycleShape,
   })
   .strict();
 
@@ -69,6 +71,8 @@ export const configSchema = z
     /** Defaults for every model; a model's own settings win. */
     defaults: runtimeTuning.default({}),
     models: z.array(modelConfigSchema).default([]),
+    /** Idle unloading and how many models may be loaded at once. */
+    lifecycle: lifecycleSectionSchema,
     /** Extra folders scanned for .gguf files besides <data dir>/models. */
     modelFolders: z.array(z.string().min(1)).default([]),
     supervisor: z

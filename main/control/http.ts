@@ -1,10 +1,16 @@
 import { Router, type Request, type Response } from 'express';
 import type { RuntimeHandle } from '../runtimes/types.js';
 import type { EngineStatus } from './status.js';
+import type { ModelView } from './models-view.js';
+import type { Decision } from '../lifecycle/decisions.js';
 
 export interface ControlApi {
   status(): Promise<EngineStatus>;
   runtime(id: string): RuntimeHandle | undefined;
+  /** Every model with its load state, runtime, size, context, port and last use. */
+  models(): readonly ModelView[];
+  /** The newest lifecycle decisions (load, evict, unload) with their reasons. */
+  decisions(limit: number): readonly Decision[];
 }
 
 /**
@@ -16,6 +22,19 @@ export function createControlRouter(api: ControlApi): Router {
 
   router.get('/status', async function status(_req: Request, res: Response) {
     res.json(await api.status());
+  });
+
+  router.get('/models', function models(_req: Request, res: Response) {
+    res.json({ object: 'list', data: api.models() });
+  });
+
+  router.get('/decisions', function decisions(req: Request, res: Response) {
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      res.status(400).json({ error: { message: 'limit must be a whole number from 1 to 1000.', type: 'invalid_request_error', param: 'limit', code: 'invalid_value' } });
+      return;
+    }
+    res.json({ object: 'list', data: api.decisions(limit) });
   });
 
   router.get('/runtimes/:id/logs', function logs(req: Request, res: Response) {

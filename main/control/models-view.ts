@@ -1,0 +1,69 @@
+import type { ModelEntry } from '../gateway/types.js';
+import type { PoolModelSnapshot } from '../lifecycle/model-pool.js';
+import type { RuntimeState } from '../runtimes/types.js';
+
+/** What the engine knows about a model beyond routing. */
+export interface ModelFacts {
+  readonly path?: string;
+  readonly sizeBytes?: number;
+  readonly contextLength?: number;
+  readonly parallel?: number;
+}
+
+export type ModelLoadState = 'available' | 'loading' | 'loaded' | 'unloading' | 'failed';
+
+export interface ModelView {
+  readonly id: string;
+  readonly aliases: readonly string[];
+  readonly runtime: string;
+  readonly ownedBy: string;
+  readonly state: ModelLoadState;
+  readonly sizeBytes: number | null;
+  readonly contextLength: number | null;
+  readonly parallel: number | null;
+  readonly port: number | null;
+  readonly inFlight: number;
+  readonly lastUsedAt: string | null;
+  /** When the idle TTL will unload it, if it stays idle. */
+  readonly idleUnloadAt: string | null;
+  readonly lastError: string | null;
+}
+
+const LOAD_STATE: Readonly<Record<RuntimeState, ModelLoadState>> = {
+  stopped: 'available',
+  starting: 'loading',
+  ready: 'loaded',
+  stopping: 'unloading',
+  failed: 'failed',
+};
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** The extended model list (`GET /homeport/v1/models`): routing entries joined with pool state and facts. */
+export function describeModels(input: {
+  readonly entries: readonly ModelEntry[];
+  readonly pool: readonly PoolModelSnapshot[];
+  readonly facts: ReadonlyMap<string, ModelFacts>;
+}): ModelView[] {
+  const pool = new Map(input.pool.map((p) => [p.id, p]));
+  return input.entries.map((entry) => {
+    const runtime = entry.runtime.snapshot();
+    const managed = pool.get(entry.id);
+    const facts = input.facts.get(entry.id) ?? {};
+    return {
+      id: entry.id,
+      aliases: entry.aliases,
+      runtime: runtime.id,
+      ownedBy: entry.ownedBy,
+      state: LOAD_STATE[runtime.state],
+      sizeBytes: facts.sizeBytes ?? null,
+      contextLength: facts.contextLength ?? null,
+      parallel: facts.parallel ?? null,
+      port: runtime.port,
+      inFlight: managed?.inFlight ?? 0,
+      lastUsedAt: iso(managed?.lastUsedAt),
+      idleUnloadAt: iso(managed?.idleUnloadAt),
+      lastError: runtime.lastError,
+    };
+  });
+}

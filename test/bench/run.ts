@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: Homeport's performance figures, measured side by side in
+ * one run on this machine, printed as a Markdown table for the README.
+ * Not a test: nothing here fails a build.
+ */
+import { cpus, totalmem, availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { allocatePort } from '../../main/runtimes/ports.js';
+import { testModel } from '../support/models.js';
+import { createClient } from './http-client.js';
+import { startEngineProcess, rssMiB } from './serve-process.js';
+import { measureGatewayOverhead } from './gateway-overhead.js';
+import { measureHttpDecode, measureInProcessDecode, type DecodeResult } from './decode-speed.js';
+import { fmt } from './stats.js';
+
+const TOKENS = 128;
+const rows: string[][] = [];
+const row = (metric: string, value: string, target: string, verdict: boolean | null) => rows.push([metric, value, target, verdict === null ? '' : verdict ? 'met' : '**missed**']);
+
+async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', withOverhead: boolean): Promise<{ http: DecodeResult; inproc: DecodeResult }> {
+  const model = testModel(name);
+  const engine = await startEngineProcess({ model, port: await allocatePort({ host: '127.0.0.1' }), ctx: 2048, parallel: 4, threads: 1 });
+  const gateway = createClient(engine.origin);
+  const direct = createClient(engine.runtime.origin);
+  const id = name.replace(/\.gguf$/, '').toLowerCase();
+  try {
+    if (withOverhead) {
+      await sleep(500);
+      const idle = await rssMiB(engine.pid);
+      row('Engine RSS, idle, one model loaded (engine process only)', `${fmt(idle, 1)} MiB`, '≤ 120 MB', idle * 1.048576 <= 120);
+      row('Embedded runtime process RSS (stories260K, ctx 2048 × 4)', `${fmt(await rssMiB(engine.runtime.pid), 1)} MiB`, '', null);
+      const o = await measureGatewayOverhead({ gateway, direct, model: id, samples: 600, throughputMs: 3_000 });
+      row(`Direct call to the runtime, small chat (max_tokens 1), p50`, `${fmt(o.directP50, 3)} ms`, '', null);
+      row('Gateway added latency p50 (paired, interleaved)', `${fmt(o.addedP50, 3)} ms`, '≤ 0.5 ms', o.addedP50 <= 0.5);
+      row('Gateway added latency p99', `${fmt(o.addedP99, 3)} ms`, '≤ 2 ms', o.addedP99 <= 2);
+      row('Gateway added TTFT, streaming, p50', `${fmt(o.addedTtftP50, 3)} ms (direct ${fmt(o.directTtftP50, 2)} ms)`, '≤ 1 ms', o.addedTtftP50 <= 1);
+      row('Throughput at 16 concurrent: gateway / direct', `${fmt(o.gatewayRps, 0)} / ${fmt(o.directRps, 0)} req/s`, '', null);
+    }
+    const http = await measureHttpDecode(gateway, id, TOKENS);
+    return { http, inproc: { singleTokPerSec: 0, parallelTokPerSec: 0 } };
+  } finally {
+    await gateway.close();
+    await direct.close();
+    await engine.stop();
+  }
+}
+
+async function main() {
+  console.error('benchmarking stories260K (gateway overhead, memory, decode)…');
+  const stories = await benchModel('stories260K.gguf', true);
+  stories.inproc = await measureInProcessDecode(testModel('stories260K.gguf'), TOKENS);
+  console.error('benchmarking bench-124m-q4_0 (decode)…');
+  const big = await benchModel('bench-124m-q4_0.gguf', false);
+  big.inproc = await measureInProcessDecode(testModel('bench-124m-q4_0.gguf'), TOKENS);
+
+  for (const [label, r] of [['stories260K', stories], ['bench-124m-q4_0', big]] as const) {
+    row(`${label}: decode tok/s, 1 stream — gateway / in-process`, `${fmt(r.http.singleTokPerSec, 0)} / ${fmt(r.inproc.singleTokPerSec, 0)}`, '', null);
+    row(`${label}: decode tok/s, 4 streams aggregate — gateway / in-process`, `${fmt(r.http.parallelTokPerSec, 0)} / ${fmt(r.inproc.parallelTokPerSec, 0)}`, '', null);
+  }
+  const bigRatio = big.http.singleTokPerSec / big.inproc.singleTokPerSec;
+  row('bench-124m: gateway single-stream speed vs in-process', `${fmt(bigRatio * 100, 1)} %`, '≥ 95 %', bigRatio >= 0.95);
+  const perToken = 1000 / stories.http.singleTokPerSec;
+  const perTokenInproc = 1000 / stories.inproc.singleTokPerSec;
+  row('stories260K: per-token time — gateway / in-process', `${fmt(perToken, 3)} / ${fmt(perTokenInproc, 3)} ms/token`, '≈ llama.cpp 0.2–0.4 ms', null);
+  const scale = stories.http.parallelTokPerSec / stories.http.singleTokPerSec;
+  row('stories260K: 4 parallel streams vs 1 (gateway)', `${fmt(scale, 2)}×`, '≥ 2.5×', scale >= 2.5);
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Machine: ${cpu}, ${availableParallelism()} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB RAM, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; threads 1, ${TOKENS} tokens, greedy.\n`);
+  console.log('| metric | value | target | |');
+  console.log('| --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+await main();

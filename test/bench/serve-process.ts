@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RunningEngine {
+  readonly child: ChildProcess;
+  readonly origin: string;
+  readonly pid: number;
+  /** The embedded runtime's own origin (for direct calls) and pid. */
+  readonly runtime: { readonly origin: string; readonly pid: number };
+  stop(): Promise<void>;
+}
+
+const SERVE_JS = fileURLToPath(new URL('../../main/serve.js', import.meta.url));
+
+/** The built engine (`dist/main/serve.js`) as its own process, as users run it. */
+export async function startEngineProcess(options: { model: string; port: number; ctx: number; parallel: number; threads: number }): Promise<RunningEngine> {
+  const args = ['serve', '--model', options.model, '--port', String(options.port), '--ctx', String(options.ctx), '--parallel', String(options.parallel), '--threads', String(options.threads), '--data-dir', mkdtempSync(join(tmpdir(), 'homeport-bench-'))];
+  const child = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`engine not ready in 120 s:\n${out}`)), 120_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('Ready:')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`engine exited with ${code}:\n${out}`)));
+  });
+  const origin = `http://127.0.0.1:${options.port}`;
+  const status = (await (await fetch(`${origin}/homeport/v1/status`)).json()) as { runtimes: Array<{ baseUrl: string; pid: number }> };
+  const runtime = status.runtimes[0]!;
+  return {
+    child,
+    origin,
+    pid: child.pid!,
+    runtime: { origin: runtime.baseUrl, pid: runtime.pid },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux). */
+export async function rssMiB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
