@@ -10,10 +10,17 @@ export interface ServeArgs {
   readonly ctx?: number;
   readonly threads?: number;
 }
+export interface PullArgs {
+  readonly command: 'pull';
+  /** `REPO[:FILE]`, e.g. `bartowski/Llama-3.2-1B-Instruct-GGUF:Llama-3.2-1B-Instruct-Q4_K_M.gguf`. */
+  readonly spec: string;
+  readonly dataDir?: string;
+  readonly revision?: string;
+}
 export interface HelpArgs {
   readonly command: 'help';
 }
-export type CliArgs = ServeArgs | HelpArgs;
+export type CliArgs = ServeArgs | PullArgs | HelpArgs;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -30,6 +37,11 @@ export const USAGE = `Usage:
   --parallel N     parallel request slots per model (default 4)
   --ctx N          context tokens per slot (default 2048)
   --threads N      CPU threads per model (default: half the cores, never more than the cores)
+
+  homeport pull REPO[:FILE] [--data-dir DIR] [--revision REV]
+
+  Downloads a GGUF model from Hugging Face (HF_ENDPOINT to use a mirror) into DATA_DIR/models,
+  resuming an interrupted download and verifying its sha256. Without FILE, picks a Q4_K_M-class file.
 `;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -55,6 +67,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         parallel: { type: 'string' },
         ctx: { type: 'string' },
         threads: { type: 'string', short: 't' },
+        revision: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,7 +78,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (values.help) return { command: 'help' };
   const command = positionals[0] ?? 'serve';
   if (command === 'help') return { command: 'help' };
+  if (command === 'pull') return parsePull(values, positionals);
   if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
+  if (values.revision !== undefined) throw new UsageError('--revision is an option of "pull", not "serve"');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const port = positiveInt('port', values.port);
   if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535 (got ${port})`);
@@ -79,4 +94,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
     ctx: positiveInt('ctx', values.ctx),
     threads: positiveInt('threads', values.threads),
   };
+}
+
+function parsePull(values: { model?: string[]; port?: string; config?: string; parallel?: string; ctx?: string; threads?: string; 'data-dir'?: string; revision?: string }, positionals: readonly string[]): PullArgs {
+  const spec = positionals[1];
+  if (!spec) throw new UsageError('pull needs a model: homeport pull REPO[:FILE]');
+  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
+  for (const flag of ['model', 'port', 'config', 'parallel', 'ctx', 'threads'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} is an option of "serve", not "pull"`);
+  }
+  return { command: 'pull', spec, dataDir: values['data-dir'], revision: values.revision };
 }

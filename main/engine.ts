@@ -1,5 +1,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Router } from 'express';
 import { availableParallelism } from 'node:os';
 import { request } from 'undici';
 import type { HomeportConfig } from './config/schema.js';
@@ -15,6 +16,14 @@ import { createGateway, listenGateway } from './gateway/app.js';
 import { ModelMetrics } from './metrics/model-metrics.js';
 import { collectStatus, type EngineStatus, type RuntimeLoad } from './control/status.js';
 import { createControlRouter } from './control/http.js';
+import { LibraryService } from './control/library-service.js';
+import { createHardwareRouter } from './control/hardware-routes.js';
+import { createLibraryRouter } from './control/library-routes.js';
+import { createDownloadRouter } from './control/download-routes.js';
+import { startMeasurementRecorder } from './control/measurement-recorder.js';
+import { createModelCatalog } from './models/catalog.js';
+import { defaultModelRoots } from './models/sources.js';
+import { createSecretStore } from './secrets/store.js';
 import { HOMEPORT_VERSION } from './version.js';
 import { ModelPool } from './lifecycle/model-pool.js';
 import { DecisionLog } from './lifecycle/decisions.js';
@@ -31,6 +40,8 @@ export interface EngineOptions {
   readonly tuning?: Partial<ModelTuning>;
   /** Where engine notes go (never secrets). */
   readonly log?: (line: string) => void;
+  /** How often served models are checked for a first measurement (ms). Default 30 s. */
+  readonly measureEveryMs?: number;
 }
 
 export interface Engine {
@@ -40,6 +51,8 @@ export interface Engine {
   readonly runtimes: readonly RuntimeHandle[];
   /** Which models are loaded, and every load/evict/unload decision with its reason. */
   readonly pool: ModelPool;
+  /** Hardware, model library, fit, downloads, prediction vs measurement. */
+  readonly library: LibraryService;
   status(): Promise<EngineStatus>;
   /** Wait until the models loaded at start are ready (or one fails). */
   whenReady(deadlineMs: number): Promise<void>;
@@ -97,6 +110,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const status = () =>
     collectStatus({ version: HOMEPORT_VERSION, startedAt, baseUrl, runtimes, models: directory, metrics, probeLoad: probeRuntimeLoad });
+  // The library scans the usual model folders plus the folders of the models being served.
+  const catalog = createModelCatalog({
+    roots: defaultModelRoots({ dataDir: options.dataDir, extraFolders: [...new Set([...config.modelFolders, ...models.map((m) => dirname(m.path))])] }),
+  });
+  const library = new LibraryService({
+    dataDir: options.dataDir,
+    scan: () => catalog.scan(),
+    secrets: createSecretStore({ dir: paths.state }),
+    defaults: { contextSize: config.defaults.ctx, slots: config.defaults.parallel },
+    log,
+  });
+  const controlRoutes = Router();
+  controlRoutes.use(
+    createControlRouter({
+      status,
+      runtime: (id) => runtimes.find((r) => r.id === id),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+      decisions: (limit) => decisions.list({ limit }),
+    }),
+    createHardwareRouter({ service: library }),
+    createLibraryRouter({ service: library }),
+    createDownloadRouter({ service: library }),
+  );
   const app = createGateway({
     port,
     models: directory,
@@ -104,12 +140,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     bodyLimitBytes: config.bodyLimitBytes,
     readyDeadlineMs: config.readyDeadlineMs,
     logError: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
-    controlRoutes: createControlRouter({
-      status,
-      runtime: (id) => runtimes.find((r) => r.id === id),
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
-      decisions: (limit) => decisions.list({ limit }),
-    }),
+    controlRoutes,
   });
   const gateway = await listenGateway(app, { port, host: '127.0.0.1' });
   log(`gateway listening on ${baseUrl}`);
@@ -130,6 +161,15 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   );
   preloading.forEach((p) => p.catch(() => undefined));
 
+  const stopRecorder = startMeasurementRecorder({
+    runtimes: new Map(models.map((m, i) => [m.id, runtimes[i]!])),
+    facts,
+    metrics,
+    library,
+    intervalMs: options.measureEveryMs ?? 30_000,
+    log,
+  });
+
   let stopping: Promise<void> | null = null;
   return {
     baseUrl,
@@ -137,6 +177,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     models,
     runtimes,
     pool,
+    library,
     status,
     async whenReady(deadlineMs) {
       await Promise.all(preload.map((r) => r.ensureReady({ deadlineMs })));
@@ -145,9 +186,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       stopping ??= (async () => {
         // The gateway goes first so no late request can start a runtime again.
         await gateway.close();
+        stopRecorder();
         pool.dispose();
         await Promise.all(runtimes.map((r) => r.stop()));
-        await decisions.flush();
+        await Promise.all([decisions.flush(), library.close()]);
       })();
       return stopping;
     },

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { parseCli, USAGE, UsageError, type ServeArgs } from './cli-args.js';
+import { parseCli, USAGE, UsageError, type PullArgs, type ServeArgs } from './cli-args.js';
+import { pullFromCli } from './models/download-cli.js';
+import { createSecretStore } from './secrets/store.js';
+import { HF_TOKEN_SECRET } from './control/library-service.js';
+import { recommendStarter, formatStarterAdvice } from './models/starter.js';
+import { createHardwareProbe } from './hardware/probe.js';
 import { loadConfig } from './config/store.js';
 import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
@@ -28,7 +33,19 @@ async function main(argv: readonly string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
+  if (args.command === 'pull') return pull(args);
   return serve(args);
+}
+
+/** `homeport pull REPO[:FILE]`: download a model into the data dir's models folder. */
+async function pull(args: PullArgs): Promise<number> {
+  const paths = dataPaths(resolve(args.dataDir ?? defaultDataDir()));
+  const token = await createSecretStore({ dir: paths.state }).get(HF_TOKEN_SECRET).catch(() => undefined);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await pullFromCli({ spec: args.spec, destDir: paths.models, revision: args.revision, token: token ?? undefined, signal: controller.signal, out: process.stdout });
+  if (result.exitCode === 0) out(`Serve it with: homeport serve   (it is in ${paths.models})`);
+  return result.exitCode;
 }
 
 async function serve(args: ServeArgs): Promise<number> {
@@ -59,6 +76,8 @@ Add a model in one of these ways:
   homeport serve --model /path/to/model.gguf
   copy a .gguf file into ${paths.models}
   list it in ${configFile}:  { "models": [ { "path": "/path/to/model.gguf" } ] }`);
+      const advice = await starterAdvice(dataDir);
+      if (advice) err(`\n${advice}`);
       return 1;
     }
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -105,6 +124,16 @@ Add a model in one of these ways:
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/** A starter model that fits this machine, as lines to print; null if the hardware cannot be read. */
+async function starterAdvice(dataDir: string): Promise<string | null> {
+  try {
+    const hardware = await createHardwareProbe().snapshot();
+    return formatStarterAdvice(recommendStarter(hardware), dataDir).join('\n');
+  } catch {
+    return null;
+  }
 }
 
 // Whatever happens to the engine, no runtime child may outlive it.

@@ -7,6 +7,7 @@ import { isAlive, waitFor } from '../support/processes.js';
 import { testModel } from '../support/models.js';
 import { allocatePort } from '../../main/runtimes/ports.js';
 import type { EngineStatus } from '../../main/control/status.js';
+import { startHubDouble, STORIES_SHA256 } from '../fixtures/hf-hub-double.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'homeport-serve-'));
 
@@ -105,5 +106,40 @@ describe('homeport serve (real process)', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('homeport pull downloads a model from the hub (HF_ENDPOINT) and serve then serves it', async () => {
+    const hub = await startHubDouble();
+    try {
+      const dataDir = await tempDir();
+      const pull = runServe(['pull', 'ggml-org/tiny-llamas:stories260K.gguf', '--data-dir', dataDir], { HF_ENDPOINT: hub.endpoint });
+      expect((await pull.exited).code).toBe(0);
+      expect(pull.stdout()).toContain('Serve it with: homeport serve');
+      const { createHash } = await import('node:crypto');
+      const { readFile } = await import('node:fs/promises');
+      const sha = createHash('sha256').update(await readFile(join(dataDir, 'models', 'stories260K.gguf'))).digest('hex');
+      expect(sha).toBe(STORIES_SHA256);
+
+      const missing = runServe(['pull', 'ggml-org/no-such-repo', '--data-dir', dataDir], { HF_ENDPOINT: hub.endpoint });
+      expect((await missing.exited).code).toBe(1);
+
+      const port = await allocatePort({ host: '127.0.0.1' });
+      const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(port), '--threads', '1']);
+      await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+      const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      expect(models.data.map((m) => m.id)).toEqual(['stories260k']);
+      serve.child.kill('SIGINT');
+      expect((await serve.exited).code).toBe(0);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('with no model it also recommends a starter model that fits this machine', async () => {
+    const dataDir = await tempDir();
+    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(await allocatePort({ host: '127.0.0.1' }))]);
+    expect((await serve.exited).code).toBe(1);
+    expect(serve.stderr()).toMatch(/homeport pull [\w.-]+\/[\w.-]+:[\w.-]+\.gguf/);
+    expect(serve.stderr()).toContain('Why:');
   });
 });

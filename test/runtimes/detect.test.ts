@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectRuntimes, VLLM_NEEDS_GPU } from '../../main/runtimes/detect.js';
 import { doubleBin, freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp, type DoubleName } from '../fixtures/doubles/harness.js';
 import { DOUBLE_VERSIONS } from '../fixtures/doubles/versions.js';
+import { testModel } from '../support/models.js';
 
-const MODEL = '/work/shared/models/stories260K.gguf';
+const MODEL = testModel('stories260K.gguf');
 const NODE_DIR = path.dirname(process.execPath);
 
 function tempDir(prefix: string): string {

@@ -7,8 +7,9 @@ import {
   parseLlamaServerVersion,
 } from '../../../main/runtimes/adapters/llama-server.js';
 import { freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp } from '../../fixtures/doubles/harness.js';
+import { testModel } from '../../support/models.js';
 
-const MODEL = '/work/shared/models/stories260K.gguf';
+const MODEL = testModel('stories260K.gguf');
 const fixedKey = () => Buffer.alloc(32, 1);
 const KEY = '01'.repeat(32);
 

@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp } from '../../fixtures/doubles/harness.js';
 import { readRecord } from '../../fixtures/doubles/record.js';
 import { DOUBLE_VERSIONS } from '../../fixtures/doubles/versions.js';
+import { testModel } from '../../support/models.js';
 
-const MODEL = '/work/shared/models/stories260K.gguf';
+const MODEL = testModel('stories260K.gguf');
 
 afterEach(killAllDoubles);
 
