@@ -124,6 +124,8 @@ export async function pullFromCli(options: PullOptions): Promise<PullResult> {
     });
     const onAbort = (): void => handle.cancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Ctrl-C that came between the listing and here would otherwise never reach the download.
+    if (options.signal?.aborted) handle.cancel();
     handle.events.on('progress', (progress) => print(progressLine(progress)));
     handle.events.on('verifying', ({ file }) => print(`verifying ${file}`));
     const outcome = await handle.done;
@@ -139,6 +141,11 @@ export async function pullFromCli(options: PullOptions): Promise<PullResult> {
     print(`error: ${outcome.error.message}`);
     return { exitCode: 1, outcome };
   } catch (error) {
+    // Ctrl-C while the repo listing was in flight: a cancel, not a connection failure. Nothing was written yet.
+    if (options.signal?.aborted) {
+      print('cancelled');
+      return { exitCode: 130, outcome: { status: 'cancelled', partPaths: [] } };
+    }
     // Listing failures are HubErrors: toDownloadError keeps their code and scrubs the message.
     const failure = toDownloadError(error, options.token);
     print(`error: ${failure.message}`);

@@ -9,12 +9,31 @@
  * per-block bytes that the fit needs. The only sizes worked out here are the
  * routed-expert tensors of MoE models, from the distance between tensor
  * offsets in the file (see expertTensorBytes).
+ *
+ * node-llama-cpp is loaded on the first read, not when this module is
+ * imported: it costs the engine ~50 MB of RSS and ~0.5 s, and the engine
+ * needs it only once someone asks for the library. Only type imports of it
+ * may appear at the top of this file.
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { GgmlType, GgufFileType, GgufInsights, readGgufFileInfo, type GgufFileInfo, type GgufTensorInfo } from 'node-llama-cpp';
+import type * as NodeLlamaCpp from 'node-llama-cpp';
+import type { GgufFileInfo, GgufInsights, GgufTensorInfo } from 'node-llama-cpp';
 import type { ModelShape, WeightLayout } from '../hardware/model-shape.js';
 import { quantFromFileName } from './quant-name.js';
+
+type NodeLlamaCppModule = typeof NodeLlamaCpp;
+
+let nodeLlamaCppLoading: Promise<NodeLlamaCppModule> | undefined;
+
+/** node-llama-cpp, imported once on first use (a failed import is tried again next time). */
+function loadNodeLlamaCpp(): Promise<NodeLlamaCppModule> {
+  nodeLlamaCppLoading ??= import('node-llama-cpp').catch((error: unknown) => {
+    nodeLlamaCppLoading = undefined;
+    throw error;
+  });
+  return nodeLlamaCppLoading;
+}
 
 export interface ModelMetadata {
   /** GGUF `general.architecture`, e.g. `llama`, `qwen2`, `gemma3`. */
@@ -66,6 +85,8 @@ export async function readModelMetadata(paths: string | readonly string[], optio
   const parts = typeof paths === 'string' ? [paths] : paths;
   const first = parts[0];
   if (first === undefined) throw new GgufReadError('No file given.');
+  // Outside the try blocks below: a broken node-llama-cpp install is Homeport's problem, not the file's.
+  const nodeLlamaCpp = await loadNodeLlamaCpp();
   let partSizes: number[];
   try {
     partSizes = await Promise.all(parts.map(async (part) => (await stat(part)).size));
@@ -76,7 +97,7 @@ export async function readModelMetadata(paths: string | readonly string[], optio
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 30_000), ...(options.signal ? [options.signal] : [])];
   let info: GgufFileInfo;
   try {
-    info = await readGgufFileInfo(first, {
+    info = await nodeLlamaCpp.readGgufFileInfo(first, {
       sourceType: 'filesystem',
       logWarnings: false,
       ignoreKeys: IGNORED_KEYS,
@@ -100,19 +121,23 @@ export async function readModelMetadata(paths: string | readonly string[], optio
     throw new GgufReadError(`Split GGUF: found ${parts.length} part(s) but the header describes ${info.splicedParts}.`);
   }
 
-  const insights = await GgufInsights.from(info);
+  const insights = await nodeLlamaCpp.GgufInsights.from(info);
   checkNotTruncated(info, insights.modelSize, partSizes);
-  return toMetadata({ info, insights, partSizes, fileName: basename(first) });
+  return toMetadata({ info, insights, partSizes, fileName: basename(first), typeNames: nodeLlamaCpp });
 }
+
+/** node-llama-cpp's enums that name quantisation types. */
+type TypeNames = Pick<NodeLlamaCppModule, 'GgmlType' | 'GgufFileType'>;
 
 interface ToMetadataInput {
   readonly info: GgufFileInfo;
   readonly insights: GgufInsights;
   readonly partSizes: readonly number[];
   readonly fileName: string;
+  readonly typeNames: TypeNames;
 }
 
-function toMetadata({ info, insights, partSizes, fileName }: ToMetadataInput): ModelMetadata {
+function toMetadata({ info, insights, partSizes, fileName, typeNames }: ToMetadataInput): ModelMetadata {
   const arch = info.architectureMetadata;
   const tensors = info.fullTensorInfo ?? [];
   const layers = arch.block_count ?? countBlocks(tensors);
@@ -151,7 +176,7 @@ function toMetadata({ info, insights, partSizes, fileName }: ToMetadataInput): M
     embeddingLength,
     headDim: headDimK,
     trainedContext: shape.trainedContext,
-    fileType: fileTypeName(info, insights, fileName),
+    fileType: fileTypeName(info, insights, fileName, typeNames),
     fileSizeBytes: partSizes.reduce((sum, size) => sum + size, 0),
     weightsBytes: insights.modelSize,
     parts: partSizes.length,
@@ -265,7 +290,7 @@ function describeReadError(error: unknown): string {
   return `Could not read the GGUF header: ${message}`;
 }
 
-function fileTypeName(info: GgufFileInfo, insights: GgufInsights, fileName: string): string | null {
+function fileTypeName(info: GgufFileInfo, insights: GgufInsights, fileName: string, { GgmlType, GgufFileType }: TypeNames): string | null {
   const fileType = info.metadata.general.file_type;
   if (typeof fileType === 'number' && GgufFileType[fileType]) return GgufFileType[fileType].replace(/^(MOSTLY_|ALL_)/, '');
   const fromName = quantFromFileName(fileName);
