@@ -12,6 +12,8 @@ import { startEngineProcess, rssMiB } from './serve-process.js';
 import { measureGatewayOverhead } from './gateway-overhead.js';
 import { measureHttpDecode, measureInProcessDecode, type DecodeResult } from './decode-speed.js';
 import { fmt } from './stats.js';
+import { measureColdStart } from './cold-start.js';
+import { benchReadyPath } from '../lifecycle/ready-path-bench.js';
 
 const TOKENS = 128;
 const rows: string[][] = [];
@@ -35,6 +37,10 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
       row('Gateway added latency p99', `${fmt(o.addedP99, 3)} ms`, '≤ 2 ms', o.addedP99 <= 2);
       row('Gateway added TTFT, streaming, p50', `${fmt(o.addedTtftP50, 3)} ms (direct ${fmt(o.directTtftP50, 2)} ms)`, '≤ 1 ms', o.addedTtftP50 <= 1);
       row('Throughput at 16 concurrent: gateway / direct', `${fmt(o.gatewayRps, 0)} / ${fmt(o.directRps, 0)} req/s`, '', null);
+      const ready = await benchReadyPath();
+      row('On-demand path, model already loaded: added cost per request', `${fmt(ready.addedNsPerCall / 1e6, 5)} ms (${fmt(ready.addedNsPerCall, 0)} ns)`, '≤ 0.2 ms', ready.addedNsPerCall / 1e6 <= 0.2);
+      const cold = await measureColdStart({ origin: engine.origin, runtimeId: `embedded:${id}`, model: id, client: gateway, runs: 5 });
+      row('Cold start to first token, embedded runtime (request → first token), median of 5', `${fmt(cold.medianMs, 0)} ms`, '< 1000 ms', cold.medianMs < 1000);
     }
     const http = await measureHttpDecode(gateway, id, TOKENS);
     return { http, inproc: { singleTokPerSec: 0, parallelTokPerSec: 0 } };
