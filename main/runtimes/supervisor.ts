@@ -17,8 +17,14 @@
  * the transition: a crash goes through the pure restart policy, which either
  * schedules a restart after a backoff delay (state stays/goes `starting`) or
  * gives up (`failed`, with the last log lines).
+ *
+ * Detached launchers (`plan.detached`, e.g. `lms server start`) are the one
+ * exception: the spawned command exits cleanly once the server it started
+ * runs on its own, so health is also polled while ready (repeated failures
+ * are a crash), and stopping runs the plan's stop command, then waits for
+ * health to go down.
  */
-import { waitForHealthy, systemClock } from './health.js';
+import { fetchHealthProbe, waitForHealthy, systemClock } from './health.js';
 import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js';
 import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LineSplitter, LogBuffer } from './log-buffer.js';
 import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
@@ -69,6 +75,11 @@ export interface SupervisorOptions {
 const KILL_WAIT_MS = 5_000;
 /** Log lines attached to a RuntimeFailedError. */
 const FAILURE_LOG_LINES = 20;
+/** Detached launchers: defaults for liveness polling and the stop command. */
+const LIVENESS_INTERVAL_MS = 2_000;
+const LIVENESS_FAILURES = 3;
+const LIVENESS_PROBE_TIMEOUT_MS = 2_000;
+const STOP_COMMAND_TIMEOUT_MS = 30_000;
 
 const ALLOWED_TRANSITIONS: Readonly<Record<RuntimeState, readonly RuntimeState[]>> = {
   stopped: ['starting'],
@@ -93,6 +104,10 @@ interface Launch {
   /** Set when we kill it for missing the start deadline (then its exit is a crash). */
   killReason: string | null;
   forceKillTimer: TimerHandle | null;
+  /** Detached launcher that exited cleanly: the server lives on without it. */
+  launcherDone: boolean;
+  /** Detached launcher: the pending liveness poll while ready. */
+  livenessTimer: TimerHandle | null;
 }
 
 interface Waiter {
@@ -127,6 +142,15 @@ function describeExit(exit: ProcessExit): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Gone for good: exited, and not a detached launcher that finished its job. */
+function isGone(launch: Launch): boolean {
+  return launch.exit !== null && !launch.launcherDone;
+}
+
+function startDeadlineOf(launch: Launch, fallbackMs: number): number {
+  return launch.plan.startDeadlineMs ?? fallbackMs;
 }
 
 export class Supervisor implements RuntimeHandle {
@@ -184,7 +208,7 @@ export class Supervisor implements RuntimeHandle {
       id: this.id,
       kind: this.kind,
       state: this.state,
-      pid: launch?.child.pid ?? null,
+      pid: launch !== null && !launch.launcherDone ? launch.child.pid : null,
       port: launch?.endpoint.port ?? null,
       baseUrl: launch?.endpoint.baseUrl ?? null,
       restarts: this.restarts,
@@ -421,7 +445,9 @@ export class Supervisor implements RuntimeHandle {
       );
     }
     let how = 'no process was running';
-    if (launch !== null && launch.exit === null) {
+    if (launch !== null && launch.plan.detached !== undefined) {
+      how = await this.stopDetached(launch);
+    } else if (launch !== null && launch.exit === null) {
       launch.stopRequested = true;
       how = await this.terminate(launch);
     }
@@ -454,7 +480,7 @@ export class Supervisor implements RuntimeHandle {
       url: healthUrl(launch.endpoint, plan.healthPath),
       headers: launch.endpoint.headers,
       intervalMs: this.options.healthIntervalMs,
-      deadlineMs: this.options.startDeadlineMs,
+      deadlineMs: startDeadlineOf(launch, this.options.startDeadlineMs),
       signal: launch.exitController.signal,
       clock: this.clock,
       probe: this.options.healthProbe,
@@ -484,6 +510,8 @@ export class Supervisor implements RuntimeHandle {
       stopRequested: false,
       killReason: null,
       forceKillTimer: null,
+      launcherDone: false,
+      livenessTimer: null,
     };
     this.launch = launch;
     for (const note of child.notes) this.note(note);
@@ -514,17 +542,23 @@ export class Supervisor implements RuntimeHandle {
 
   /** Inside the queue. */
   private onHealthOutcome(launch: Launch, outcome: HealthOutcome): void {
-    if (this.launch !== launch || this.state !== 'starting' || launch.exit !== null || launch.stopRequested) return;
+    if (this.launch !== launch || this.state !== 'starting' || isGone(launch) || launch.stopRequested) return;
     if (outcome.healthy) {
       this.readySince = this.clock.now();
       this.readyPromise = Promise.resolve(launch.endpoint);
       this.transition('ready', `health check passed after ${formatDuration(outcome.elapsedMs)}`);
       this.settleWaiters((waiter) => waiter.resolve(launch.endpoint));
+      if (launch.plan.detached !== undefined) this.watchDetached(launch);
       return;
     }
     if (outcome.cause === 'aborted') return; // the child exited: onChildExited handles it
     const last = outcome.lastProblem !== null ? ` (last check: ${outcome.lastProblem})` : '';
-    launch.killReason = `no healthy answer within ${formatDuration(this.options.startDeadlineMs)}${last}`;
+    launch.killReason = `no healthy answer within ${formatDuration(startDeadlineOf(launch, this.options.startDeadlineMs))}${last}`;
+    if (launch.launcherDone) {
+      // Nothing of ours is left to kill: the launcher is gone, the server never answered.
+      this.onCrash(launch, launch.exit ?? { code: null, signal: null });
+      return;
+    }
     this.note(`${launch.killReason}; stopping the process`);
     launch.child.signalGroup('SIGTERM');
     launch.forceKillTimer = this.clock.setTimer(this.stopTimeoutMs, () => {
@@ -537,27 +571,39 @@ export class Supervisor implements RuntimeHandle {
   /** Runs as soon as the child is gone (not queued, so the exit event is prompt). */
   private onChildExited(launch: Launch, exit: ProcessExit): void {
     launch.exit = exit;
+    if (launch.plan.detached !== undefined && exit.code === 0 && !launch.stopRequested && launch.killReason === null) {
+      // The launcher did its job. Its group is left alone: the server may live in it.
+      launch.launcherDone = true;
+      this.note(`launcher ${launch.child.pid} exited (code 0); the server it started runs on its own`);
+      this.emitExit(launch, exit, true);
+      return;
+    }
     launch.exitController.abort();
     launch.forceKillTimer?.cancel();
     // Whatever the leader left behind in its group (helpers, workers) goes too.
     launch.child.signalGroup('SIGKILL');
     this.note(`process ${launch.child.pid} exited (${describeExit(exit)})`);
+    this.emitExit(launch, exit, launch.stopRequested);
+    if (!launch.stopRequested) this.post(() => this.onCrash(launch, exit));
+  }
+
+  private emitExit(launch: Launch, exit: ProcessExit, expected: boolean): void {
     this.emit({
       type: 'exit',
       runtimeId: this.id,
       pid: launch.child.pid,
       code: exit.code,
       signal: exit.signal,
-      expected: launch.stopRequested,
+      expected,
       at: this.clock.now(),
     });
-    if (!launch.stopRequested) this.post(() => this.onCrash(launch, exit));
   }
 
   /** Inside the queue: an exit we did not ask for. */
   private onCrash(launch: Launch, exit: ProcessExit): void {
     if (this.launch !== launch || launch.stopRequested) return;
     this.launch = null;
+    launch.livenessTimer?.cancel();
     const now = this.clock.now();
     const lastExit = launch.killReason ?? describeExit(exit);
     this.lastError = lastExit;
@@ -603,6 +649,116 @@ export class Supervisor implements RuntimeHandle {
         resolve(true);
       });
     });
+  }
+
+  // --------------------------------------------------- detached launchers
+
+  /** While ready: poll health; `livenessFailures` failures in a row are a crash. */
+  private watchDetached(launch: Launch): void {
+    const detached = launch.plan.detached;
+    if (detached === undefined) return;
+    const intervalMs = detached.livenessIntervalMs ?? LIVENESS_INTERVAL_MS;
+    const limit = detached.livenessFailures ?? LIVENESS_FAILURES;
+    const generation = this.generation;
+    let failures = 0;
+    const current = (): boolean => generation === this.generation && this.launch === launch && !launch.stopRequested;
+    const poll = async (): Promise<void> => {
+      launch.livenessTimer = null;
+      if (!current()) return;
+      const problem = await this.probeOnce(launch);
+      if (!current()) return;
+      failures = problem === null ? 0 : failures + 1;
+      if (problem !== null && failures >= limit) {
+        const reason = `the server stopped answering health checks (${limit} failed in a row, last: ${problem})`;
+        this.post(() => this.onDetachedServerLost(launch, generation, reason));
+        return;
+      }
+      launch.livenessTimer = this.clock.setTimer(intervalMs, () => void poll());
+    };
+    launch.livenessTimer = this.clock.setTimer(intervalMs, () => void poll());
+  }
+
+  /** Inside the queue: the detached server went away while ready. */
+  private onDetachedServerLost(launch: Launch, generation: number, reason: string): void {
+    if (generation !== this.generation || this.launch !== launch || launch.stopRequested) return;
+    launch.killReason = reason;
+    this.note(reason);
+    // A launcher still running has no server to hand over any more.
+    if (launch.exit === null) launch.child.signalGroup('SIGTERM');
+    this.onCrash(launch, launch.exit ?? { code: null, signal: null });
+  }
+
+  /** One health request; null when it answered 200, else what went wrong. */
+  private async probeOnce(launch: Launch): Promise<string | null> {
+    const controller = new AbortController();
+    const timer = this.clock.setTimer(LIVENESS_PROBE_TIMEOUT_MS, () => controller.abort());
+    try {
+      const probe = this.options.healthProbe ?? fetchHealthProbe;
+      const status = await probe({
+        url: healthUrl(launch.endpoint, launch.plan.healthPath),
+        headers: launch.endpoint.headers,
+        signal: controller.signal,
+      });
+      return status === 200 ? null : `HTTP ${status}`;
+    } catch (error) {
+      if (controller.signal.aborted) return `no answer within ${formatDuration(LIVENESS_PROBE_TIMEOUT_MS)}`;
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      return code === 'ECONNREFUSED' ? 'connection refused' : typeof code === 'string' ? code : errorMessage(error);
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** Inside the queue: end the launcher if it still runs, run the stop command, wait for health to go down. */
+  private async stopDetached(launch: Launch): Promise<string> {
+    const detached = launch.plan.detached;
+    if (detached === undefined) return 'not a detached launch';
+    launch.stopRequested = true;
+    launch.livenessTimer?.cancel();
+    launch.exitController.abort(); // ends a start-up health poll at once
+    if (launch.exit === null) await this.terminate(launch);
+
+    const shown = `${detached.stop.command} ${detached.stop.args.join(' ')}`;
+    let ran: string;
+    try {
+      const child = await this.spawnProcess({ command: detached.stop.command, args: detached.stop.args, env: launch.plan.env, cwd: launch.plan.cwd });
+      this.note(`running \`${shown}\` (pid ${child.pid})`);
+      this.captureOutput(child.stdout, 'stdout');
+      this.captureOutput(child.stderr, 'stderr');
+      const timeoutMs = detached.stopCommandTimeoutMs ?? STOP_COMMAND_TIMEOUT_MS;
+      const exit = await this.within(child.exited, timeoutMs);
+      if (exit === null) {
+        child.signalGroup('SIGKILL');
+        ran = `\`${shown}\` did not finish within ${formatDuration(timeoutMs)} and was killed`;
+      } else {
+        ran = `\`${shown}\` exited (${describeExit(exit)})`;
+      }
+    } catch (error) {
+      ran = `could not run \`${shown}\`: ${errorMessage(error)}`;
+    }
+    const down = await this.healthGoesDown(launch, this.stopTimeoutMs);
+    return `${ran}; ${down ? 'the server no longer answers' : `the server still answered health checks ${formatDuration(this.stopTimeoutMs)} later`}`;
+  }
+
+  /** What `promise` resolves to, or null when that takes longer than `ms`. */
+  private within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimer(ms, () => resolve(null));
+      void promise.then((value) => {
+        timer.cancel();
+        resolve(value);
+      });
+    });
+  }
+
+  /** True once health stops answering 200 within `ms`. */
+  private async healthGoesDown(launch: Launch, ms: number): Promise<boolean> {
+    const until = this.clock.now() + ms;
+    for (;;) {
+      if ((await this.probeOnce(launch)) !== null) return true;
+      if (this.clock.now() >= until) return false;
+      await new Promise<void>((resolve) => this.clock.setTimer(this.options.healthIntervalMs, resolve));
+    }
   }
 
   // ------------------------------------------------------ events and logs

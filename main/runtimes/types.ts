@@ -24,6 +24,24 @@ export interface LaunchPlan {
   readonly healthPath: string;
   /** Headers the gateway must add when calling this runtime (e.g. a per-launch API key). Never logged. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** How long this launch may take to answer health (e.g. vLLM: 15 min); overrides the supervisor's default. */
+  readonly startDeadlineMs?: number;
+  /**
+   * The command is only a launcher (LM Studio's `lms server start`): it starts
+   * a server that runs detached from it, then exits. Its clean exit (code 0)
+   * is expected; readiness and liveness are judged by polling health (also
+   * while ready: `livenessFailures` failed polls in a row count as a crash),
+   * and stopping runs `stop` (e.g. `lms server stop`) instead of signalling.
+   */
+  readonly detached?: {
+    readonly stop: { readonly command: string; readonly args: readonly string[] };
+    /** Pause between health polls while ready. Default 2000 ms. */
+    readonly livenessIntervalMs?: number;
+    /** Failed polls in a row that count as a crash. Default 3. */
+    readonly livenessFailures?: number;
+    /** The stop command is killed after this long. Default 30 s. */
+    readonly stopCommandTimeoutMs?: number;
+  };
 }
 
 /** Where a ready runtime can be reached. */
