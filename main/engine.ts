@@ -9,7 +9,10 @@ import { dataPaths } from './config/paths.js';
 import { Supervisor } from './runtimes/supervisor.js';
 import { allocatePort } from './runtimes/ports.js';
 import { embeddedLaunchPlan } from './runtimes/adapters/embedded.js';
-import { StaticModelDirectory } from './runtimes/model-directory.js';
+import { ModelRegistry } from './runtimes/model-registry.js';
+import { startExternalRuntimes, type ExternalRuntimes } from './runtimes/external.js';
+import type { FleetEntry } from './runtimes/fleet.js';
+import { hasCudaGpu } from './hardware/cuda.js';
 import type { RuntimeHandle } from './runtimes/types.js';
 import type { ModelEntry } from './gateway/types.js';
 import { createGateway, listenGateway } from './gateway/app.js';
@@ -42,6 +45,8 @@ export interface EngineOptions {
   readonly log?: (line: string) => void;
   /** How often served models are checked for a first measurement (ms). Default 30 s. */
   readonly measureEveryMs?: number;
+  /** Whether a CUDA GPU is present (vLLM needs one); detected when not given. */
+  readonly cuda?: boolean;
 }
 
 export interface Engine {
@@ -78,7 +83,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     overrides: options.tuning ?? {},
     cores: availableParallelism(),
   });
-  if (models.length === 0) throw new NoModelsError(`No models to serve: none in the config and none in ${paths.models}.`);
+  const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu() });
+  for (const u of external.fleet.unavailable) log(`${u.runtime}${u.model ? ` (${u.model})` : ''} unavailable: ${u.reason}`);
+  if (models.length === 0 && external.fleet.entries.length === 0) {
+    await external.fleet.stop();
+    throw new NoModelsError(`No models to serve: none in the config, none in ${paths.models}, and no running runtime (llama-server, Ollama, LM Studio, vLLM) offers any.`);
+  }
 
   await mkdir(paths.state, { recursive: true });
   const decisions = new DecisionLog({
@@ -94,6 +104,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     facts.set(model.id, { path: model.path, sizeBytes, contextLength: model.tuning.ctx, parallel: model.tuning.parallel });
     runtimes.push(pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(model.ttlMinutes) }));
   }
+  const embeddedRuntimes = [...runtimes];
   const entries: ModelEntry[] = models.map((model, i) => ({
     id: model.id,
     aliases: model.aliases,
@@ -102,7 +113,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     upstreamModel: model.id,
     runtime: runtimes[i]!,
   }));
-  const directory = new StaticModelDirectory(entries);
+  const fleetEntry = (entry: FleetEntry): ModelEntry => {
+    facts.set(entry.id, { sizeBytes: entry.sizeBytes, contextLength: entry.contextLength });
+    // A model Homeport cannot unload (an attached llama-server or vLLM) frees nothing when evicted: keep it out of the budget.
+    const managed = pool.get(entry.id) ?? pool.add({ id: entry.id, runtime: entry.runtime, estimatedBytes: entry.canUnload ? (entry.estimatedBytes ?? entry.sizeBytes ?? 0) : 0 });
+    if (!runtimes.includes(managed)) runtimes.push(managed);
+    return { id: entry.id, aliases: [], ownedBy: entry.ownedBy, created: Math.floor(Date.now() / 1000), upstreamModel: entry.upstreamModel, runtime: managed };
+  };
+  const directory = new ModelRegistry([...entries, ...external.fleet.entries.map(fleetEntry)]);
+  /** Ask the daemons again which models they have (after a pull in Ollama, say). */
+  const refreshRuntimes = async () => {
+    const refreshed = await external.fleet.refresh();
+    directory.replace([...entries, ...refreshed.entries.map(fleetEntry)]);
+    return { added: refreshed.added, removed: refreshed.removed, problems: refreshed.problems };
+  };
   const metrics = new ModelMetrics();
   const port = options.portOverride ?? config.port;
   const baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -128,6 +152,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       runtime: (id) => runtimes.find((r) => r.id === id),
       models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
       decisions: (limit) => decisions.list({ limit }),
+      runtimesInfo: () => describeRuntimes(external),
+      refreshRuntimes,
     }),
     createHardwareRouter({ service: library }),
     createLibraryRouter({ service: library }),
@@ -151,8 +177,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     });
   }
   // Load at start as many models as the limit allows (all when unlimited); the rest load on demand.
+  // External runtimes load on demand: only the embedded models are loaded at start.
   const limit = config.lifecycle.maxLoadedModels;
-  const preload = limit > 0 ? runtimes.slice(0, limit) : runtimes;
+  const preload = limit > 0 ? embeddedRuntimes.slice(0, limit) : embeddedRuntimes;
   const preloading = preload.map((runtime) =>
     runtime.start().catch((err: Error) => {
       log(`${runtime.id}: could not start: ${err.message}`);
@@ -188,7 +215,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         await gateway.close();
         stopRecorder();
         pool.dispose();
-        await Promise.all(runtimes.map((r) => r.stop()));
+        await Promise.all(embeddedRuntimes.map((r) => r.stop()));
+        // Spawned servers are stopped; attached ones are only let go (their models Homeport loaded are unloaded).
+        await external.fleet.stop();
         await Promise.all([decisions.flush(), library.close()]);
       })();
       return stopping;
@@ -244,4 +273,13 @@ async function listGgufFiles(folder: string): Promise<string[]> {
     .filter((n) => n.toLowerCase().endsWith('.gguf') && !n.startsWith('.'))
     .sort()
     .map((n) => join(folder, n));
+}
+
+/** What the engine found of each external runtime, and why any of them cannot serve. */
+function describeRuntimes(external: ExternalRuntimes) {
+  return {
+    detected: Object.values(external.detection),
+    unavailable: external.fleet.unavailable,
+    owners: external.fleet.owners.map((o) => ({ kind: o.kind, runtime: o.runtime.id, attached: o.attached, state: o.runtime.snapshot().state })),
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
+import { runtimesSectionSchema } from './runtimes-schema.js';
 
 /**
  * Homeport's configuration file, validated at load time. Unknown keys are
@@ -73,6 +74,8 @@ export const configSchema = z
     models: z.array(modelConfigSchema).default([]),
     /** Idle unloading and how many models may be loaded at once. */
     lifecycle: lifecycleSectionSchema,
+    /** llama-server, Ollama, LM Studio and vLLM: attach to them or start them. */
+    runtimes: runtimesSectionSchema,
     /** Extra folders scanned for .gguf files besides <data dir>/models. */
     modelFolders: z.array(z.string().min(1)).default([]),
     supervisor: z

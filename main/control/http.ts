@@ -11,6 +11,10 @@ export interface ControlApi {
   models(): readonly ModelView[];
   /** The newest lifecycle decisions (load, evict, unload) with their reasons. */
   decisions(limit: number): readonly Decision[];
+  /** External runtimes: detection results, why any is unavailable, what Homeport owns or attached to. */
+  runtimesInfo(): unknown;
+  /** List the runtimes' models again; returns the ids added and removed. */
+  refreshRuntimes(): Promise<unknown>;
 }
 
 /**
@@ -35,6 +39,14 @@ export function createControlRouter(api: ControlApi): Router {
       return;
     }
     res.json({ object: 'list', data: api.decisions(limit) });
+  });
+
+  router.get('/runtimes', function runtimes(_req: Request, res: Response) {
+    res.json(api.runtimesInfo());
+  });
+
+  router.post('/runtimes/refresh', async function refreshRuntimes(_req: Request, res: Response) {
+    res.json(await api.refreshRuntimes());
   });
 
   router.get('/runtimes/:id/logs', function logs(req: Request, res: Response) {
