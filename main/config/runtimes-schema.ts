@@ -86,13 +86,18 @@ export const ollamaConfigSchema = z
     url: loopbackUrl.optional(),
     mode,
     /**
-     * Context every model is loaded with. When Homeport starts Ollama it sets
-     * OLLAMA_CONTEXT_LENGTH (default 4096); when attached it asks for it in the
-     * load request (default: that Ollama's own setting).
+     * Context every model is loaded with, for the Ollama Homeport starts (it
+     * sets OLLAMA_CONTEXT_LENGTH; default 4096). An Ollama Homeport attaches to
+     * keeps its own setting: its OpenAI-compatible API cannot carry a context,
+     * so set OLLAMA_CONTEXT_LENGTH where that Ollama is started.
      */
     contextLength: contextLength.optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => !(o.mode === 'attach' && o.contextLength !== undefined), {
+    message: "contextLength only applies to the Ollama Homeport starts (mode 'spawn' or 'auto'); for an Ollama you start yourself set OLLAMA_CONTEXT_LENGTH there",
+    path: ['contextLength'],
+  });
 
 export const lmStudioConfigSchema = z
   .object({

@@ -204,6 +204,15 @@ export class ManagedRuntime implements RuntimeHandle {
     return this.innerState;
   }
 
+  /** Homeport may unload it (see RuntimeHandle.managesLoad); when not, the pool leaves it alone. */
+  get unloadable(): boolean {
+    return this.inner.managesLoad?.() ?? true;
+  }
+
+  managesLoad(): boolean {
+    return this.unloadable;
+  }
+
   /** The model as the eviction policy sees it. */
   residency(): ResidentModel {
     return {

@@ -300,7 +300,10 @@ export class ModelPool implements PoolControl {
     }
     const decision = decideAdmission({
       candidate: { id: model.modelId, estimatedBytes: model.estimatedBytes },
-      loaded: this.list().map((each) => each.residency()),
+      // A model Homeport cannot unload (attached server, another client's load) neither counts nor can be evicted.
+      loaded: this.list()
+        .filter((each) => each.unloadable)
+        .map((each) => each.residency()),
       limits: this.limitsNow,
       now: this.clock.now(),
     });
@@ -399,7 +402,7 @@ export class ModelPool implements PoolControl {
   /** One timer per loaded model; when it fires the idle policy decides, and may re-arm it later. */
   private armIdleTimer(model: ManagedRuntime, at: number | null): void {
     this.cancelIdleTimer(model);
-    if (at === null || model.ttlMs <= 0 || this.disposed) return;
+    if (at === null || model.ttlMs <= 0 || this.disposed || !model.unloadable) return;
     const timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
       if (this.idleTimers.get(model) !== timer) return;
       this.idleTimers.delete(model);
@@ -416,7 +419,7 @@ export class ModelPool implements PoolControl {
   /** Inside the queue. */
   private async checkIdle(model: ManagedRuntime): Promise<void> {
     // Unloaded meanwhile, or a newer timer took over.
-    if (this.disposed || model.intent !== 'loaded' || this.idleTimers.has(model)) return;
+    if (this.disposed || model.intent !== 'loaded' || this.idleTimers.has(model) || !model.unloadable) return;
     const now = this.clock.now();
     const decision = decideIdleUnload({
       model: { id: model.modelId, inFlight: model.busy, lastUsedAt: model.lastUsedAt, ttlMs: model.ttlMs, state: model.state },

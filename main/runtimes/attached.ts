@@ -99,6 +99,11 @@ export class AttachedRuntime implements RuntimeHandle {
   /** Always true: the engine must never kill what this handle points at. */
   readonly attached = true;
 
+  /** Homeport did not load this server's model and cannot free it. */
+  managesLoad(): boolean {
+    return false;
+  }
+
   private readonly options: AttachedRuntimeOptions;
   private readonly clock: Clock;
   private readonly endpoint: RuntimeEndpoint;

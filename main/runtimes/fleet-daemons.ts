@@ -40,6 +40,12 @@ export async function buildDaemonPart(kind: DaemonKind, context: FleetContext): 
   let contextLength = settings.contextLength;
   let loadContext = settings.contextLength;
   if (decision.action === 'attach') {
+    if (kind === 'ollama') {
+      // Ollama's /v1 requests cannot carry num_ctx: a context asked for at load would be undone by the first
+      // request (its scheduler reloads at the server's default). Report what that Ollama really uses instead.
+      contextLength = undefined;
+      loadContext = undefined;
+    }
     runtime = attachDaemonOwner(kind, decision.url, { fetch: context.fetch, clock: context.clock, watchIntervalMs: context.timing.attachedWatchIntervalMs });
   } else if (kind === 'ollama') {
     // Homeport's own Ollama gets the context through OLLAMA_CONTEXT_LENGTH; loads need not ask.

@@ -122,6 +122,13 @@ export interface RuntimeHandle {
    * the request ends. Optional: plain supervisors do not track requests.
    */
   hold?(): () => void;
+  /**
+   * Whether Homeport may unload what this handle has loaded: false for a
+   * server Homeport attached to (stop() only lets go) and for a model another
+   * client loaded into a shared daemon. The lifecycle manager never
+   * idle-unloads, evicts or counts such a model. Absent = true.
+   */
+  managesLoad?(): boolean;
 }
 
 export class RuntimeNotReadyError extends Error {

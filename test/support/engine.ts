@@ -12,11 +12,14 @@ export interface TestEngine {
   readonly engine: Engine;
   readonly client: OpenAI;
   readonly origin: string;
+  /** The first embedded model's id; '' when the engine serves external runtimes only (`modelPaths: []`). */
   readonly modelId: string;
 }
 
 /** A real engine on a free port serving stories260K with threads 1, plus an official OpenAI SDK client for it. */
-export async function startTestEngine(options: { config?: ConfigInput; modelPaths?: string[]; tuning?: EngineOptions['tuning'] } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: { config?: ConfigInput; modelPaths?: string[]; tuning?: EngineOptions['tuning']; cuda?: EngineOptions['cuda'] } = {},
+): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'homeport-engine-'));
   const port = await allocatePort({ host: '127.0.0.1' });
   const engine = await startEngine({
@@ -25,8 +28,10 @@ export async function startTestEngine(options: { config?: ConfigInput; modelPath
     modelPaths: options.modelPaths ?? [testModel('stories260K.gguf')],
     portOverride: port,
     tuning: { threads: 1, parallel: 4, ctx: 512, ...options.tuning },
+    // vLLM is only offered with a CUDA GPU; tests say so explicitly instead of probing this machine.
+    ...(options.cuda !== undefined ? { cuda: options.cuda } : {}),
   });
   await engine.whenReady(60_000);
   const client = new OpenAI({ baseURL: engine.baseUrl, apiKey: 'homeport-test', maxRetries: 0, timeout: 30_000 });
-  return { engine, client, origin: `http://127.0.0.1:${port}`, modelId: engine.models[0]!.id };
+  return { engine, client, origin: `http://127.0.0.1:${port}`, modelId: engine.models[0]?.id ?? '' };
 }

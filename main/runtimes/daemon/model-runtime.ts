@@ -171,6 +171,11 @@ export class DaemonModelRuntime implements RuntimeHandle {
     return this.state === 'ready' && this.loadedByUs;
   }
 
+  /** A model another client loaded into the daemon is theirs: Homeport never unloads it. */
+  managesLoad(): boolean {
+    return this.state !== 'ready' || this.loadedByUs;
+  }
+
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     if (this.readyPromise !== null) return this.readyPromise;
     return this.waitUntilReady(options);
