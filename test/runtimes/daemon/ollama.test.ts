@@ -72,21 +72,24 @@ describe('Ollama models on an attached server', () => {
       ['ollama/llama3.2:latest', 'llama3.2:latest', 'ollama'],
       ['ollama/nomic-embed-text:latest', 'nomic-embed-text:latest', 'ollama'],
     ]);
-    expect(fleet.entries[0]).toMatchObject({ contextLength: 8192, sizeBytes: 2_019_393_189 });
+    // Attached, the configured context is not asked for (Ollama's /v1 would undo it): the daemon's own context is reported once loaded.
+    expect(fleet.entries[0]).toMatchObject({ sizeBytes: 2_019_393_189 });
+    expect(fleet.entries[0]?.contextLength).toBeUndefined();
 
     const llama = modelRuntime(fleet, 'ollama/llama3.2:latest');
     expect(llama.snapshot()).toMatchObject({ state: 'stopped', pid: null, kind: 'ollama' });
     const endpoints = await Promise.all(Array.from({ length: 10 }, () => llama.ensureReady({ deadlineMs: 10_000 })));
     expect(new Set(endpoints.map((e) => e.baseUrl))).toEqual(new Set([url]));
     const loads = requests(record, 'POST', '/api/generate');
-    expect(loads.map((e) => e.body)).toEqual([{ model: 'llama3.2:latest', keep_alive: -1, options: { num_ctx: 8192 } }]);
-    expect(await loadedNames(url)).toEqual([expect.objectContaining({ name: 'llama3.2:latest', context_length: 8192 })]);
+    expect(loads.map((e) => e.body)).toEqual([{ model: 'llama3.2:latest', keep_alive: -1 }]);
+    const [loadedLlama] = await loadedNames(url);
+    expect(loadedLlama?.name).toBe('llama3.2:latest');
     expect(llama.snapshot().state).toBe('ready');
-    expect(llama.loaded()).toMatchObject({ name: 'llama3.2:latest', contextLength: 8192 });
+    expect(llama.loaded()).toMatchObject({ name: 'llama3.2:latest', contextLength: loadedLlama?.context_length });
 
     // An embedding-only model is refused by /api/generate and loads through /api/embed.
     await modelRuntime(fleet, 'ollama/nomic-embed-text:latest').ensureReady({ deadlineMs: 10_000 });
-    expect(requests(record, 'POST', '/api/embed').map((e) => e.body)).toEqual([{ model: 'nomic-embed-text:latest', keep_alive: -1, options: { num_ctx: 8192 } }]);
+    expect(requests(record, 'POST', '/api/embed').map((e) => e.body)).toEqual([{ model: 'nomic-embed-text:latest', keep_alive: -1 }]);
 
     await llama.stop();
     expect(llama.snapshot().state).toBe('stopped');
