@@ -42,6 +42,7 @@ export async function handleChatCompletion(context: RouteContext): Promise<void>
     stopStrings: [...params.stopStrings, ...prompt.stopStrings],
     stopTokens: prompt.stopTokens,
     signal,
+    lockstep: host.lockstep,
   };
 
   if (!params.stream) {
@@ -71,7 +72,7 @@ export async function handleChatCompletion(context: RouteContext): Promise<void>
     signal,
     work: async (sequence) => {
       const chunks = chatChunkFormat({ id, created, model });
-      const sse = new SseStream(response);
+      const sse = new SseStream(response, host.dispatch);
       await sse.write(chunks.role);
       let result: GenerationResult;
       try {

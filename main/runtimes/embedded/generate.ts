@@ -15,6 +15,7 @@
  * stop string/token is "stop".
  */
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { DecodeLockstep } from './decode-lockstep.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
 import { PENALTY_WINDOW, toEvaluateOptions, type SamplingSettings } from './sampling.js';
 import { StopStringDetector } from './stop-strings.js';
@@ -40,6 +41,12 @@ export interface GenerationRequest {
   readonly onText?: (text: string) => void | Promise<void>;
   /** Also collect the whole text in the result (non-streamed responses). */
   readonly collectText: boolean;
+  /**
+   * Keeps this generation in step with the others on the same context, so one
+   * decode batch carries all their tokens (decode-lockstep.ts). Optional: a
+   * generation without it decodes whenever its token is ready.
+   */
+  readonly lockstep?: DecodeLockstep<LlamaContextSequence>;
 }
 
 export interface GenerationResult {
@@ -83,37 +90,58 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
   let generated = 0;
   // Why the loop ended; 'eog' covers evaluate() finishing on its own (an end-of-generation token).
   let ending: 'eog' | 'stop-token' | 'stop-string' | 'length' | 'aborted' = signal.aborted ? 'aborted' : 'eog';
+  // In step with the other generations from the first generated token on (not during the prompt).
+  const lockstep = request.lockstep;
+  let inStep = false;
+  const stepAside = (): void => {
+    if (inStep) lockstep?.leave(sequence);
+    inStep = false;
+  };
 
-  if (ending !== 'aborted') {
-    for await (const token of sequence.evaluate(toEvaluate, evaluateOptions)) {
-      if (signal.aborted) {
-        ending = 'aborted';
-        break;
-      }
-      if (stopTokens.has(token)) {
-        ending = 'stop-token';
-        break;
-      }
-      generated++;
-      history.push(token);
-      if (history.length > 2 * PENALTY_WINDOW) history.splice(0, history.length - PENALTY_WINDOW);
+  try {
+    if (ending !== 'aborted') {
+      for await (const token of sequence.evaluate(toEvaluate, evaluateOptions)) {
+        if (signal.aborted) {
+          ending = 'aborted';
+          break;
+        }
+        if (stopTokens.has(token)) {
+          ending = 'stop-token';
+          break;
+        }
+        generated++;
+        history.push(token);
+        if (history.length > 2 * PENALTY_WINDOW) history.splice(0, history.length - PENALTY_WINDOW);
 
-      const scan = stops.push(detokenizer.push(token));
-      const pending = emit(scan.text);
-      if (pending !== undefined) await pending;
-      if (scan.stopped) {
-        ending = 'stop-string';
-        break;
-      }
-      if (generated >= limit) {
-        ending = 'length';
-        break;
-      }
-      if (signal.aborted) {
-        ending = 'aborted';
-        break;
+        const scan = stops.push(detokenizer.push(token));
+        const pending = emit(scan.text);
+        if (pending !== undefined) {
+          // A slow client: the others must not wait for it.
+          stepAside();
+          await pending;
+        }
+        if (scan.stopped) {
+          ending = 'stop-string';
+          break;
+        }
+        if (generated >= limit) {
+          ending = 'length';
+          break;
+        }
+        if (lockstep !== undefined) {
+          if (!inStep) lockstep.join(sequence);
+          inStep = true;
+          const released = lockstep.arrive(sequence);
+          if (released !== undefined) await released;
+        }
+        if (signal.aborted) {
+          ending = 'aborted';
+          break;
+        }
       }
     }
+  } finally {
+    stepAside();
   }
 
   if (ending !== 'aborted' && ending !== 'stop-string') {

@@ -7,7 +7,9 @@
  * llama.cpp for `contextSize * sequences` cells ("each sequence needs its own
  * <contextSize> of cells"), so passing `--ctx` as contextSize gives each slot
  * `--ctx` tokens. Concurrent requests decode as parallel sequences of that one
- * context, which node-llama-cpp batches into shared llama_decode calls.
+ * context, which node-llama-cpp batches into shared llama_decode calls; the
+ * lockstep (decode-lockstep.ts) keeps them in step so that each batch holds
+ * one token of every generating sequence, in sequence-id order.
  */
 import {
   getLlama,
@@ -21,6 +23,9 @@ import {
   type LlamaEmbeddingContext,
   type LlamaModel,
 } from 'node-llama-cpp';
+import { DecodeDispatch } from './decode-dispatch.js';
+import { DecodeLockstep } from './decode-lockstep.js';
+import { attentionShapeOf, chooseFlashAttention } from './flash-attention.js';
 import { SlotPool } from './slot-pool.js';
 import type { WorkerOptions } from './worker-args.js';
 
@@ -36,6 +41,10 @@ export interface ModelHost {
   /** Number of tokens in the vocabulary, when the GGUF says (bounds token-id inputs). */
   readonly vocabularySize: number | undefined;
   readonly slots: SlotPool<LlamaContextSequence>;
+  /** Keeps concurrent generations in step so one decode batch carries all their tokens. */
+  readonly lockstep: DecodeLockstep<LlamaContextSequence>;
+  /** The context's decode dispatch schedule; streams write right after each dispatch. */
+  readonly dispatch: DecodeDispatch;
   /** The embedding context, created on first call and reused. */
   embeddingContext(): Promise<LlamaEmbeddingContext>;
   dispose(): Promise<void>;
@@ -63,16 +72,22 @@ export async function loadModelHost(options: LoadModelHostOptions): Promise<Mode
   try {
     const model = await llama.loadModel({ modelPath: worker.modelPath, loadSignal: signal });
     const contextSize = worker.ctx ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);
+    const attention = chooseFlashAttention(attentionShapeOf(model));
+    log(attention.reason);
+    const dispatch = new DecodeDispatch({ onTaskError: (error) => log(`a stream write failed: ${String(error)}`) });
     const context = await model.createContext({
       sequences: worker.parallel,
       contextSize,
       threads: worker.threads,
+      flashAttention: attention.flashAttention,
+      batching: { dispatchSchedule: dispatch.schedule },
       createSignal: signal,
       failedCreationRemedy: false,
       ...(worker.batch !== undefined ? { batchSize: worker.batch } : {}),
     });
+    // Taken in order, so sequences[i] has sequence id i: the lockstep's slot order is the id order llama.cpp needs.
     const sequences = Array.from({ length: worker.parallel }, () => context.getSequence());
-    return createHost({ llama, model, context, sequences, worker });
+    return createHost({ llama, model, context, sequences, dispatch, worker });
   } catch (error) {
     await llama.dispose().catch(() => undefined);
     throw error;
@@ -84,9 +99,10 @@ function createHost(parts: {
   model: LlamaModel;
   context: LlamaContext;
   sequences: readonly LlamaContextSequence[];
+  dispatch: DecodeDispatch;
   worker: WorkerOptions;
 }): ModelHost {
-  const { llama, model, context, sequences, worker } = parts;
+  const { llama, model, context, sequences, dispatch, worker } = parts;
   let embedding: Promise<LlamaEmbeddingContext> | undefined;
   const tokenCount = model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length;
 
@@ -98,6 +114,8 @@ function createHost(parts: {
     contextSize: sequences[0]?.contextSize ?? context.contextSize,
     vocabularySize: typeof tokenCount === 'number' ? tokenCount : undefined,
     slots: new SlotPool({ slots: sequences, maxQueue: worker.queue }),
+    lockstep: new DecodeLockstep(sequences),
+    dispatch,
     embeddingContext() {
       embedding ??= model.createEmbeddingContext({
         contextSize: context.contextSize,

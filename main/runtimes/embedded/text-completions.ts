@@ -42,6 +42,7 @@ export async function handleTextCompletion(context: RouteContext): Promise<void>
     stopStrings: params.stopStrings,
     stopTokens: new Set<Token>(),
     signal,
+    lockstep: host.lockstep,
   };
   const totals = { promptTokens: 0, completionTokens: 0 };
   const count = (result: GenerationResult): void => {
@@ -88,7 +89,7 @@ export async function handleTextCompletion(context: RouteContext): Promise<void>
     signal,
     work: async (sequence) => {
       const head = `data: {"id":${JSON.stringify(id)},"object":"text_completion","created":${created},"model":${JSON.stringify(model)},"choices":`;
-      const sse = new SseStream(response);
+      const sse = new SseStream(response, host.dispatch);
       try {
         for (const [index, promptTokens] of prompts.entries()) {
           const textHead = `${head}[{"text":`;

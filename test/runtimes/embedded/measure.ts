@@ -7,7 +7,9 @@
  * Both sides do the same work: greedy decoding of the same prompt, 1 stream,
  * then 4 concurrent streams on a context with 4 sequences. Over HTTP each
  * stream is a streamed /v1/completions request (text deltas, usage chunk);
- * in-process it is a bare LlamaContextSequence.evaluate() loop. tok/s =
+ * in-process it is a LlamaContextSequence.evaluate() loop configured as the
+ * worker configures it (flash-attention choice, sequences kept in step by
+ * DecodeLockstep: node-llama-cpp's best path). tok/s =
  * generated tokens / wall time from request start to last token, best of runs.
  * The two sides never run at the same time. CPU ms/token (all threads of
  * the serving process, from /proc on Linux) is steadier than tok/s on a busy
@@ -20,6 +22,8 @@ import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { embeddedLaunchPlan } from '../../../main/runtimes/adapters/embedded.js';
+import { DecodeLockstep } from '../../../main/runtimes/embedded/decode-lockstep.js';
+import { attentionShapeOf, chooseFlashAttention } from '../../../main/runtimes/embedded/flash-attention.js';
 
 const PROMPT = 'Once upon a time';
 /** USER_HZ, 100 on Linux. */
@@ -94,16 +98,29 @@ async function measureInProcess(options: { modelPath: string; tokens: number; th
   const llama = await getLlama({ gpu: false, build: 'never', maxThreads: options.threads, logLevel: LlamaLogLevel.error });
   try {
     const model = await llama.loadModel({ modelPath: options.modelPath });
-    const context = await model.createContext({ sequences: PARALLEL, contextSize: Math.min(2048, model.trainContextSize), threads: options.threads });
+    const context = await model.createContext({
+      sequences: PARALLEL,
+      contextSize: Math.min(2048, model.trainContextSize),
+      threads: options.threads,
+      flashAttention: chooseFlashAttention(attentionShapeOf(model)).flashAttention,
+    });
     const sequences = Array.from({ length: PARALLEL }, () => context.getSequence());
+    const lockstep = new DecodeLockstep(sequences);
     const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(PROMPT)];
     const run = async (index: number): Promise<number> => {
       const sequence = sequences[index]!;
       await sequence.clearHistory();
       let count = 0;
-      for await (const token of sequence.evaluate(prompt as Token[], { temperature: 0 })) {
-        void token;
-        if (++count >= options.tokens) break;
+      try {
+        for await (const token of sequence.evaluate(prompt as Token[], { temperature: 0 })) {
+          void token;
+          if (++count >= options.tokens) break;
+          if (count === 1) lockstep.join(sequence);
+          const released = lockstep.arrive(sequence);
+          if (released !== undefined) await released;
+        }
+      } finally {
+        lockstep.leave(sequence);
       }
       return count;
     };
