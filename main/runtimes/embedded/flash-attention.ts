@@ -5,10 +5,12 @@
  * node-llama-cpp's default is "auto", which on the CPU means on. llama.cpp's
  * CPU flash-attention kernel pays a fixed cost for every cached token of every
  * head, so with tiny heads that cost dominates and grows with the context.
- * Measured here (1 thread, node-llama-cpp 3.21.1): stories260K (8-dim heads)
- * decoded at 0.29 ms/token without it and 0.58 ms/token with it by the 100th
- * token, 2.8 ms by the 900th; with 4 sequences in one batch it was twice as
- * slow at 300 tokens. bench-124m (64-dim heads) was about 8 % faster with it.
+ * Measured here (1 thread, llama.cpp built from node-llama-cpp 3.21.1's
+ * source): stories260K (8-dim heads) generated 128 tokens at 8100 tok/s
+ * without it and 5850 with it, 4 sequences at 9460 vs 6040 tok/s; through
+ * node-llama-cpp a decode took 0.3 ms without it and 0.6-0.7 ms with it by
+ * the 250th token. bench-124m (64-dim heads) was faster with it: 304 vs 294
+ * tok/s, 4 sequences 569 vs 469.
  * So: off below 64-dim heads, node-llama-cpp's default otherwise.
  */
 import type { LlamaModel } from 'node-llama-cpp';
