@@ -24,6 +24,8 @@ import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { embeddedLaunchPlan } from '../../../main/runtimes/adapters/embedded.js';
 import { DecodeLockstep } from '../../../main/runtimes/embedded/decode-lockstep.js';
 import { attentionShapeOf, chooseFlashAttention } from '../../../main/runtimes/embedded/flash-attention.js';
+import { join } from 'node:path';
+import { MODELS_DIR } from '../../support/models.js';
 
 const PROMPT = 'Once upon a time';
 /** USER_HZ, 100 on Linux. */
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { tokens: { type: 'string', default: '256' }, threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' } },
   });
-  const modelPath = positionals[0] ?? '/work/shared/models/stories260K.gguf';
+  const modelPath = positionals[0] ?? join(MODELS_DIR, 'stories260K.gguf');
   const tokens = Number(values.tokens);
   const threads = Number(values.threads);
   const runs = Number(values.runs);

@@ -6,12 +6,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { embeddedLaunchPlan, type EmbeddedLaunchOptions } from '../../../main/runtimes/adapters/embedded.js';
+import { join } from 'node:path';
+import { MODELS_DIR } from '../../support/models.js';
 
-export const STORIES_MODEL = '/work/shared/models/stories260K.gguf';
+export const STORIES_MODEL = join(MODELS_DIR, 'stories260K.gguf');
 
 /** Fails loudly (never skips) when the test model is missing. */
 export function requireModel(path: string = STORIES_MODEL): string {
-  if (!existsSync(path)) throw new Error(`test model missing: ${path} (see /work/shared/models/README.md)`);
+  if (!existsSync(path)) throw new Error(`test model missing: ${path} (see ../shared/models/README.md or set HOMEPORT_TEST_MODELS)`);
   return path;
 }
 

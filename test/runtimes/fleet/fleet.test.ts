@@ -15,8 +15,9 @@ import { DaemonModelRuntime } from '../../../main/runtimes/daemon/model-runtime.
 import { Supervisor } from '../../../main/runtimes/supervisor.js';
 import { doubleBin, freePort, killAllDoubles, pathWithDoubles, spawnDouble, waitForHttp } from '../../fixtures/doubles/harness.js';
 import { detected, detections, isAlive, removeTempDirs } from './support.js';
+import { testModel } from '../../support/models.js';
 
-const MODEL = '/work/shared/models/stories260K.gguf';
+const MODEL = testModel('stories260K.gguf');
 const fleets: RuntimeFleet[] = [];
 afterEach(async () => {
   await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));

@@ -16,8 +16,9 @@ import { RuntimeFailedError } from '../../../main/runtimes/types.js';
 import type { RuntimeEndpoint, SupervisorEvent } from '../../../main/runtimes/types.js';
 import { readRecord } from '../../fixtures/doubles/record.js';
 import { detected, detections, recordingProbe, removeTempDirs, spawnWithEnv, tempDir, waitFor } from './support.js';
+import { testModel } from '../../support/models.js';
 
-const MODEL = '/work/shared/models/stories260K.gguf';
+const MODEL = testModel('stories260K.gguf');
 const fleets: RuntimeFleet[] = [];
 afterEach(async () => {
   await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
