@@ -91,6 +91,31 @@ export function loopbackBaseUrl(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * A launch plan for a server guarded by a per-launch API key (llama-server,
+ * vLLM): the key goes as `--api-key` or, with `via: 'env'`, in the runtime's
+ * own environment variable (not visible in `ps`), and always reaches the
+ * gateway as the endpoint's Authorization header.
+ */
+export function keyedLaunchPlan(options: {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly key: string;
+  readonly via: 'argv' | 'env';
+  readonly envName: string;
+  readonly port: number;
+}): LaunchPlan {
+  const viaEnv = options.via === 'env';
+  return {
+    command: options.command,
+    args: viaEnv ? [...options.args] : [...options.args, '--api-key', options.key],
+    ...(viaEnv ? { env: { [options.envName]: options.key } } : {}),
+    baseUrl: loopbackBaseUrl(options.port),
+    healthPath: '/health',
+    headers: { Authorization: `Bearer ${options.key}` },
+  };
+}
+
 // ---------------------------------------------------------------- shared shapes
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };

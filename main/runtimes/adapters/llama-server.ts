@@ -19,13 +19,13 @@ import {
   firstLine,
   INFERENCE_PATHS,
   isForwardablePath,
-  loopbackBaseUrl,
   newApiKey,
   redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type ModelSummary,
   type ParseResult,
+  keyedLaunchPlan,
 } from './external.js';
 
 export interface LlamaServerLaunchOptions {
@@ -123,16 +123,7 @@ export function buildLlamaServerLaunchPlan(options: LlamaServerLaunchOptions): L
   if (options.threads !== undefined) args.push('-t', positiveInteger('threads', options.threads));
   if (options.alias !== undefined) args.push('-a', options.alias);
   if (options.embeddings === true) args.push('--embeddings');
-  const viaEnv = options.apiKeyVia === 'env';
-  if (!viaEnv) args.push('--api-key', key);
-  return {
-    command: options.binaryPath ?? 'llama-server',
-    args,
-    ...(viaEnv ? { env: { LLAMA_API_KEY: key } } : {}),
-    baseUrl: loopbackBaseUrl(options.port),
-    healthPath: '/health',
-    headers: { Authorization: `Bearer ${key}` },
-  };
+  return keyedLaunchPlan({ command: options.binaryPath ?? 'llama-server', args, key, via: options.apiKeyVia === 'env' ? 'env' : 'argv', envName: 'LLAMA_API_KEY', port: options.port });
 }
 
 export const llamaServerAdapter: ExternalRuntimeAdapter<LlamaServerLaunchOptions> = {

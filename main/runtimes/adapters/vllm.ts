@@ -18,13 +18,13 @@ import {
   firstLine,
   INFERENCE_PATHS,
   isForwardablePath,
-  loopbackBaseUrl,
   newApiKey,
   redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type ModelSummary,
   type ParseResult,
+  keyedLaunchPlan,
 } from './external.js';
 
 export interface VllmLaunchOptions {
@@ -91,16 +91,7 @@ export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
   }
   if (options.servedModelName !== undefined) args.push('--served-model-name', options.servedModelName);
   if (options.maxNumSeqs !== undefined) args.push('--max-num-seqs', String(options.maxNumSeqs));
-  const viaEnv = options.apiKeyVia === 'env';
-  if (!viaEnv) args.push('--api-key', key);
-  return {
-    command: options.binaryPath ?? 'vllm',
-    args,
-    ...(viaEnv ? { env: { VLLM_API_KEY: key } } : {}),
-    baseUrl: loopbackBaseUrl(options.port),
-    healthPath: '/health',
-    headers: { Authorization: `Bearer ${key}` },
-  };
+  return keyedLaunchPlan({ command: options.binaryPath ?? 'vllm', args, key, via: options.apiKeyVia === 'env' ? 'env' : 'argv', envName: 'VLLM_API_KEY', port: options.port });
 }
 
 export const vllmAdapter: ExternalRuntimeAdapter<VllmLaunchOptions> = {
