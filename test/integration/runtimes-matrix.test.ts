@@ -29,9 +29,6 @@ import type { UnavailableRuntime } from '../../main/runtimes/fleet-types.js';
  * Tests inside a describe run in order and build on each other (one engine
  * each, to keep the run lean on two cores). Engines serve external runtimes
  * only (`modelPaths: []`), so no embedded llama.cpp worker is started.
- *
- * Tests marked `BUG` describe behaviour main/ should have and does not yet;
- * they fail until it is fixed (they are kept, not skipped).
  */
 
 // ------------------------------------------------------------ shared setup
@@ -119,6 +116,17 @@ async function expectEviction(t: TestEngine, evicted: string, candidate: string,
 async function expectIdleUnloadDecision(t: TestEngine, modelId: string): Promise<void> {
   const found = (await decisions(t)).filter((d) => d.kind === 'unload-idle' && d.model === modelId);
   expect(found.at(-1)?.reason).toMatch(new RegExp(`unloaded ${modelId.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: idle .* past its .* idle TTL`));
+}
+
+/** Run `check` with the pool limited to one loaded model (no memory budget), then restore the engine's limits. */
+async function withCountLimitOfOne(t: TestEngine, check: () => Promise<void>): Promise<void> {
+  const limits = t.engine.pool.limits;
+  t.engine.pool.setLimits({ maxLoadedModels: 1, memoryBudgetBytes: 0 });
+  try {
+    await check();
+  } finally {
+    t.engine.pool.setLimits(limits);
+  }
 }
 
 /** No idle unload and no eviction was ever decided for this model. */
@@ -353,23 +361,17 @@ describe('llama-server: configured models spawned on demand, next to one already
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
-    const limits = t.engine.pool.limits;
-    t.engine.pool.setLimits({ maxLoadedModels: 1, memoryBudgetBytes: 0 });
-    try {
+    await withCountLimitOfOne(t, async () => {
       const alphaPid = handleOf(t, 'llama-server/alpha').snapshot().pid!;
       await chat(t, 'llama-server/beta');
       expect(await modelState(t, 'llama-server/alpha')).toBe('available');
       expect(isAlive(alphaPid)).toBe(false);
       await expectEviction(t, 'llama-server/alpha', 'llama-server/beta', /limit of 1 loaded model/);
-    } finally {
-      t.engine.pool.setLimits(limits);
-    }
+    });
   });
 
-  // BUG (main/engine.ts fleetEntry + main/lifecycle/model-pool.ts): a model on a server Homeport attached to
-  // cannot be unloaded (canUnload: false), yet the pool gives it the idle TTL (and a slot under
-  // maxLoadedModels): after the TTL it records `unload-idle` and "unloads" it, which only makes Homeport
-  // stop using the server. Expected: such models are never idle-unloaded or evicted. See the report.
+  // A model on a server Homeport attached to cannot be unloaded by Homeport (its stop() only lets go), so the
+  // pool must neither idle-unload it nor count or evict it (RuntimeHandle.managesLoad). Found by this test.
   it('never idle-unloads or evicts the model of the attached server (Homeport cannot unload it)', async () => {
     await expectNeverUnloaded(t, 'llama-server/foreign');
   });
@@ -500,24 +502,18 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
-    const limits = t.engine.pool.limits;
-    t.engine.pool.setLimits({ maxLoadedModels: 1, memoryBudgetBytes: 0 });
-    try {
+    await withCountLimitOfOne(t, async () => {
       await chat(t, 'ollama/smollm2:135m');
       expect(await modelState(t, 'ollama/tinyllama:latest')).toBe('available');
       const loaded = (await ps()).map((m) => m.name);
       expect(loaded).toContain('smollm2:135m');
       expect(loaded).not.toContain('tinyllama:latest');
       await expectEviction(t, 'ollama/tinyllama:latest', 'ollama/smollm2:135m', /limit of 1 loaded model/);
-    } finally {
-      t.engine.pool.setLimits(limits);
-    }
+    });
   });
 
-  // BUG (main/runtimes/daemon/model-runtime.ts adoption + main/lifecycle/model-pool.ts): a model another
-  // client loaded in an attached Ollama is adopted and then idle-unloaded (and evictable) by Homeport,
-  // although Homeport "only unloads the models it loaded there" (main/config/runtimes-schema.ts) and
-  // never sees that client's use of it. See the report.
+  // A model another client loaded into the attached Ollama is theirs: Homeport never sees that client's use of
+  // it, so it must never idle-unload or evict it (DaemonModelRuntime.managesLoad). Found by this test.
   it('leaves a model another client loaded in the attached Ollama alone', async () => {
     await expectNeverUnloaded(t, 'ollama/qwen3:0.6b');
     expect((await ps()).map((m) => m.name)).toContain('qwen3:0.6b');
@@ -701,17 +697,13 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
-    const limits = t.engine.pool.limits;
-    t.engine.pool.setLimits({ maxLoadedModels: 1, memoryBudgetBytes: 0 });
-    try {
+    await withCountLimitOfOne(t, async () => {
       await chat(t, 'lmstudio/llama-3.2-1b-instruct');
       expect(await modelState(t, 'lmstudio/qwen2.5-0.5b-instruct')).toBe('available');
       expect(await stateOf('qwen2.5-0.5b-instruct')).toBe('not-loaded');
       expect(await stateOf('llama-3.2-1b-instruct')).toBe('loaded');
       await expectEviction(t, 'lmstudio/qwen2.5-0.5b-instruct', 'lmstudio/llama-3.2-1b-instruct', /limit of 1 loaded model/);
-    } finally {
-      t.engine.pool.setLimits(limits);
-    }
+    });
   });
 
   it('answers management paths with 404 and never forwards them', async () => {
@@ -934,20 +926,16 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
-    const limits = t.engine.pool.limits;
-    t.engine.pool.setLimits({ maxLoadedModels: 1, memoryBudgetBytes: 0 });
-    try {
+    await withCountLimitOfOne(t, async () => {
       const betaPid = handleOf(t, 'vllm/beta').snapshot().pid!;
       await chat(t, 'vllm/alpha');
       expect(await modelState(t, 'vllm/beta')).toBe('available');
       expect(isAlive(betaPid)).toBe(false);
       await expectEviction(t, 'vllm/beta', 'vllm/alpha', /limit of 1 loaded model/);
-    } finally {
-      t.engine.pool.setLimits(limits);
-    }
+    });
   });
 
-  // BUG: same as for llama-server above (an attached vLLM's model is idle-"unloaded" / evictable). See the report.
+  // As for llama-server above: an attached vLLM's model is never idle-unloaded or evicted.
   it('never idle-unloads or evicts the model of the attached server (Homeport cannot unload it)', async () => {
     await expectNeverUnloaded(t, 'vllm/foreign');
   });
