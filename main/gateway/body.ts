@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { DEFAULT_DISCARD_LIMITS, discardBody, worthDiscarding, type DiscardLimits } from '../http/discard-body.js';
 import { GatewayError } from './errors.js';
 
 export interface JsonBody {
@@ -10,6 +11,8 @@ export interface JsonBody {
 
 export interface ReadJsonBodyOptions {
   readonly limitBytes: number;
+  /** How much of a body over the limit is read and dropped so the client sees the 413. */
+  readonly discard?: DiscardLimits;
 }
 
 /** `application/json`, optionally with parameters, or any `application/*+json`. */
@@ -20,21 +23,23 @@ function isJsonContentType(header: string | undefined): boolean {
   return mediaType === 'application/json' || (mediaType.startsWith('application/') && mediaType.endsWith('+json'));
 }
 
-function tooLarge(limitBytes: number): GatewayError {
+function tooLarge(limitBytes: number, closeConnection: boolean): GatewayError {
   return new GatewayError({
     status: 413,
     code: 'request_too_large',
-    message: `The request body is larger than Homeport's limit of ${limitBytes} bytes.`,
-    closeConnection: true,
+    message: `The request body is larger than Homeport's limit of ${limitBytes} bytes. Send a smaller request, or raise "bodyLimitBytes" in Homeport's config.`,
+    closeConnection,
   });
 }
 
 /**
  * Checks the request's headers, then reads its body into one Buffer and
- * parses it once. Refuses, before reading anything, a non-JSON
- * `Content-Type` (415) and a `Content-Length` over the limit (413, and the
- * connection is closed so the unread body is never consumed). A chunked body
- * is counted while it arrives and cut off at the limit.
+ * parses it once. Refuses, before buffering anything, a non-JSON
+ * `Content-Type` (415) and a `Content-Length` over the limit (413, answered
+ * at once). A chunked body is counted while it arrives and cut off at the
+ * limit. The rest of a refused body is read and dropped, never kept, so a
+ * client still uploading it reads the 413 rather than a reset connection;
+ * only a declared length past the discard limit closes the connection at once.
  */
 export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOptions): Promise<JsonBody> {
   const contentType = req.headers['content-type'];
@@ -45,14 +50,19 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
       message: `Content-Type ${JSON.stringify(contentType ?? '')} is not supported. Send the body as JSON with "Content-Type: application/json".`,
     });
   }
+  const discard = options.discard ?? DEFAULT_DISCARD_LIMITS;
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > options.limitBytes) throw tooLarge(options.limitBytes);
+  if (declared !== undefined && Number(declared) > options.limitBytes) {
+    const drain = worthDiscarding(Number(declared), discard);
+    if (drain) discardBody(req, discard);
+    throw tooLarge(options.limitBytes, !drain);
+  }
 
-  const raw = await readRaw(req, options.limitBytes);
+  const raw = await readRaw(req, options.limitBytes, discard);
   return { raw, json: parseJsonObject(raw) };
 }
 
-function readRaw(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimits): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -67,10 +77,8 @@ function readRaw(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
       received += chunk.length;
       if (received > limitBytes) {
         cleanup();
-        // Keep draining (and discarding) whatever the client still sends until
-        // the connection closes, so its socket is not reset before it reads the 413.
-        req.resume();
-        reject(tooLarge(limitBytes));
+        discardBody(req, discard);
+        reject(tooLarge(limitBytes, false));
         return;
       }
       chunks.push(chunk);

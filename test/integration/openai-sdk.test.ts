@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import type { EngineStatus } from '../../main/control/status.js';
@@ -99,6 +100,19 @@ describe('OpenAI SDK against the real engine (stories260K)', () => {
       expect(r.chunks).toBeGreaterThan(0);
       expect(['stop', 'length']).toContain(r.finish);
     }
+  });
+
+  it('a request over the body limit gets a 413 APIError, not a connection error, and the next call works', async () => {
+    // 9 MiB of prompt against the default 8 MiB limit; the SDK is still uploading when the 413 is sent.
+    const huge = 'x'.repeat(9 * 1024 * 1024);
+    const err = await t.client.chat.completions
+      .create({ model: t.modelId, messages: [{ role: 'user', content: huge }] }, { maxRetries: 0 })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('request_too_large');
+    const next = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+    expect(next.choices).toHaveLength(1);
   });
 
   it('status reports runtimes and per-model figures', async () => {

@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,27 @@ describe('homeport serve (real process)', () => {
     serve.child.kill('SIGINT');
     expect(await serve.exited).toEqual({ code: 0, signal: null });
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('an upload over the body limit reaches the OpenAI SDK as a 413, and the engine keeps serving', async () => {
+    const { serve, port } = await startServing();
+    try {
+      const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'x', maxRetries: 0 });
+      // Against a separate process the SDK is still uploading the 9 MiB when the 413 goes out:
+      // closing the socket then would reset it and the SDK would only say "Connection error."
+      for (let i = 0; i < 3; i++) {
+        const err = await client.chat.completions
+          .create({ model: 'stories260k', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] })
+          .then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.APIError);
+        expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+      }
+      const ok = await client.chat.completions.create({ model: 'stories260k', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+      expect(ok.choices).toHaveLength(1);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 
   it('SIGTERM stops cleanly too', async () => {

@@ -4,22 +4,40 @@
  * learn when the client has gone away.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { discardBody, worthDiscarding } from '../../http/discard-body.js';
 import { ApiError, invalidRequest } from './api-errors.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
+function tooLarge(limitBytes: number, closeConnection: boolean): ApiError {
+  return new ApiError({
+    status: 413,
+    type: 'invalid_request_error',
+    code: 'request_too_large',
+    message: `The request body is larger than ${limitBytes} bytes.`,
+    headers: closeConnection ? { Connection: 'close' } : {},
+  });
+}
+
+/**
+ * Reads a JSON body of at most `limitBytes`. A larger one is refused with 413
+ * and the rest of it read and dropped (see discard-body.ts), so a client still
+ * uploading reads the error rather than a reset connection.
+ */
 export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limitBytes) {
+    const drain = worthDiscarding(declared);
+    if (drain) discardBody(request);
+    throw tooLarge(limitBytes, !drain);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
+  for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limitBytes) {
-      throw new ApiError({
-        status: 413,
-        type: 'invalid_request_error',
-        code: 'request_too_large',
-        message: `The request body is larger than ${limitBytes} bytes.`,
-      });
+      discardBody(request);
+      throw tooLarge(limitBytes, false);
     }
     chunks.push(chunk);
   }

@@ -263,6 +263,17 @@ describe('embedded worker: errors', () => {
     if (status === 400) expect(res.json.error.type).toBe('invalid_request_error');
   });
 
+  it('answers a body over 8 MiB with 413 that the uploading client gets to read', async () => {
+    const res = await fetch(`${worker.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] }),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('request_too_large');
+  });
+
   it('answers a wrong method with 405 and Allow, and keeps serving after all of the above', async () => {
     const res = await fetch(`${worker.baseUrl}/v1/chat/completions`);
     expect(res.status).toBe(405);
