@@ -3,7 +3,9 @@
  * one run on this machine, printed as a Markdown table for the README.
  * Not a test: nothing here fails a build.
  */
+import { spawn } from 'node:child_process';
 import { cpus, totalmem, availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allocatePort } from '../../main/runtimes/ports.js';
 import { testModel } from '../support/models.js';
@@ -19,6 +21,18 @@ const TOKENS = 128;
 const rows: string[][] = [];
 const row = (metric: string, value: string, target: string, verdict: boolean | null) => rows.push([metric, value, target, verdict === null ? '' : verdict ? 'met' : '**missed**']);
 
+/** The bare pass-through proxy (bare-proxy.ts) in front of `upstream`, as its own process. */
+async function startBareProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
+  const port = await allocatePort({ host: '127.0.0.1' });
+  const script = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
+  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare proxy exited with ${code}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
 async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', withOverhead: boolean): Promise<{ http: DecodeResult; inproc: DecodeResult }> {
   const model = testModel(name);
   const engine = await startEngineProcess({ model, port: await allocatePort({ host: '127.0.0.1' }), ctx: 2048, parallel: 4, threads: 1 });
@@ -31,11 +45,23 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
       const idle = await rssMiB(engine.pid);
       row('Engine RSS, idle, one model loaded (engine process only)', `${fmt(idle, 1)} MiB`, '≤ 120 MB', idle * 1.048576 <= 120);
       row('Embedded runtime process RSS (stories260K, ctx 2048 × 4)', `${fmt(await rssMiB(engine.runtime.pid), 1)} MiB`, '', null);
-      const o = await measureGatewayOverhead({ gateway, direct, model: id, samples: 600, throughputMs: 3_000 });
+      // A bare pass-through proxy in front of the same runtime, measured in the same interleaved rounds:
+      // the floor any separate gateway process pays for the extra hop on this machine.
+      const proxy = await startBareProxy(engine.runtime.origin);
+      const proxyClient = createClient(proxy.origin);
+      let o;
+      try {
+        o = await measureGatewayOverhead({ gateway, direct, reference: proxyClient, model: id, samples: 600, throughputMs: 3_000 });
+      } finally {
+        await proxyClient.close();
+        proxy.stop();
+      }
       row(`Direct call to the runtime, small chat (max_tokens 1), p50`, `${fmt(o.directP50, 3)} ms`, '', null);
       row('Gateway added latency p50 (paired, interleaved)', `${fmt(o.addedP50, 3)} ms`, '≤ 0.5 ms', o.addedP50 <= 0.5);
       row('Gateway added latency p99', `${fmt(o.addedP99, 3)} ms`, '≤ 2 ms', o.addedP99 <= 2);
       row('Gateway added TTFT, streaming, p50', `${fmt(o.addedTtftP50, 3)} ms (direct ${fmt(o.directTtftP50, 2)} ms)`, '≤ 1 ms', o.addedTtftP50 <= 1);
+      const floor = o.reference!;
+      row('Reference, same rounds: bare node:http proxy process (no checks) — added p50 / p99 / TTFT', `${fmt(floor.addedP50, 3)} / ${fmt(floor.addedP99, 3)} / ${fmt(floor.addedTtftP50, 3)} ms`, '', null);
       row('Throughput at 16 concurrent: gateway / direct', `${fmt(o.gatewayRps, 0)} / ${fmt(o.directRps, 0)} req/s`, '', null);
       const ready = await benchReadyPath();
       row('On-demand path, model already loaded: added cost per request', `${fmt(ready.addedNsPerCall / 1e6, 5)} ms (${fmt(ready.addedNsPerCall, 0)} ns)`, '≤ 0.2 ms', ready.addedNsPerCall / 1e6 <= 0.2);
