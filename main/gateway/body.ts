@@ -58,11 +58,16 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
     throw tooLarge(options.limitBytes, !drain);
   }
 
-  const raw = await readRaw(req, options.limitBytes, discard);
+  const raw = await readRaw(req, options.limitBytes, discard, declared === undefined ? undefined : Number(declared));
   return { raw, json: parseJsonObject(raw) };
 }
 
-function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimits): Promise<Buffer> {
+/**
+ * Collects the body. With a declared length it resolves as soon as that many
+ * bytes are in, without waiting for the 'end' event a tick later (the request
+ * still ends normally; nothing else listens for its data).
+ */
+function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimits, declared: number | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -82,6 +87,7 @@ function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimit
         return;
       }
       chunks.push(chunk);
+      if (received === declared) onEnd();
     }
     function onEnd(): void {
       cleanup();
