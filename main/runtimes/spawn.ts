@@ -7,8 +7,9 @@
  * - On Linux the command is prefixed with `setpriv --pdeathsig KILL --`, so
  *   the kernel kills the runtime if Homeport dies, even by SIGKILL. Where
  *   setpriv is missing the runtime is spawned plainly and a note says so.
- *   (The signal reaches the runtime itself, not its own children: they die
- *   with the group on a normal stop, or through the runtime's own cleanup.)
+ *   The signal reaches the runtime itself, not its own children: those die
+ *   with the group on a normal stop, and after an abrupt death of Homeport
+ *   the watchdog in group-reaper.ts kills whatever is left in the group.
  * - Every live group is tracked so the engine can kill them all
  *   synchronously from `process.on('exit')` with `killAllChildrenSync()`.
  */
@@ -16,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { createGroupReaper } from './group-reaper.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 /** After the process exits, wait at most this long for its output pipes to drain. */
@@ -27,7 +29,11 @@ export interface SpawnRequest {
   /** Extra environment, merged over process.env. */
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
-  /** Ask the kernel to kill the child if we die (Linux + setpriv). Default true. */
+  /**
+   * Clean up if we die abruptly: the kernel kills the child (Linux + setpriv)
+   * and the watchdog (group-reaper.ts) kills what is left of its group.
+   * Default true; false only to show what happens without (tests).
+   */
   readonly parentDeathSignal?: boolean;
 }
 
@@ -56,6 +62,8 @@ export class SpawnError extends Error {
 }
 
 const liveGroups = new Set<number>();
+/** Kills what is left of live groups if this process dies without doing so itself. */
+const reaper = createGroupReaper();
 let setprivUsable: boolean | undefined;
 
 function isExecutable(file: string): boolean {
@@ -121,6 +129,11 @@ export function liveGroupIds(): number[] {
   return [...liveGroups];
 }
 
+/** The watchdog's pid, once one runs (tests). */
+export function reaperPid(): number | undefined {
+  return reaper.pid();
+}
+
 function waitForClose(stream: Readable): Promise<void> {
   return new Promise((resolve) => {
     if (stream.destroyed) resolve();
@@ -168,6 +181,7 @@ export const spawnRuntimeProcess: SpawnRuntime = async (request) => {
       child.removeAllListeners('error');
       child.on('error', (error) => notes.push(`process error: ${error.message}`));
       liveGroups.add(pid);
+      if (request.parentDeathSignal !== false) reaper.watch(pid);
 
       const exited = new Promise<ProcessExit>((resolveExit) => {
         child.once('exit', (code, signal) => {
@@ -182,6 +196,7 @@ export const spawnRuntimeProcess: SpawnRuntime = async (request) => {
           void Promise.race([drained, drainCap]).then(() => {
             clearTimeout(drainTimer);
             liveGroups.delete(pid);
+            reaper.forget(pid);
             resolveExit({ code, signal });
           });
         });

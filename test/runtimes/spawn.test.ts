@@ -15,6 +15,7 @@ import {
   spawnRuntimeProcess,
 } from '../../main/runtimes/spawn.js';
 import type { RuntimeProcess } from '../../main/runtimes/spawn.js';
+import { REAPER_GRACE_MS } from '../../main/runtimes/group-reaper.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAKE_RUNTIME = path.join(ROOT, 'test/fixtures/fake-runtime.ts');
@@ -161,14 +162,17 @@ describe('spawnRuntimeProcess', () => {
 });
 
 /** Spawn an engine-like intermediate that starts a fake runtime through spawn.ts and idles. */
-async function spawnViaIntermediate(parentDeathSignal: boolean): Promise<{ intermediate: ChildProcess; runtimePid: number }> {
+async function spawnViaIntermediate(
+  parentDeathSignal: boolean,
+  extraFlags: readonly string[] = [],
+): Promise<{ intermediate: ChildProcess; runtimePid: number; stateFile: string }> {
   const port = await allocatePort();
   const stateFile = path.join(tmp, `orphan-${port}.log`);
   const script = `
     const { spawnRuntimeProcess } = await import(${JSON.stringify(pathToFileURL(SPAWN_MODULE).href)});
     const child = await spawnRuntimeProcess({
       command: process.execPath,
-      args: ['--import', 'tsx', ${JSON.stringify(FAKE_RUNTIME)}, '--port', '${port}', '--state-file', ${JSON.stringify(stateFile)}],
+      args: ['--import', 'tsx', ${JSON.stringify(FAKE_RUNTIME)}, '--port', '${port}', '--state-file', ${JSON.stringify(stateFile)}, ...${JSON.stringify(extraFlags)}],
       cwd: ${JSON.stringify(ROOT)},
       parentDeathSignal: ${parentDeathSignal},
     });
@@ -191,7 +195,7 @@ async function spawnViaIntermediate(parentDeathSignal: boolean): Promise<{ inter
   });
   orphanCandidates.push(runtimePid);
   await waitFor(() => stateLines(stateFile).some((line) => line.startsWith('listening')), 10_000, 'the runtime to listen');
-  return { intermediate, runtimePid };
+  return { intermediate, runtimePid, stateFile };
 }
 
 const intermediates: ChildProcess[] = [];
@@ -200,8 +204,13 @@ const orphanCandidates: number[] = [];
 describe('parent death', () => {
   afterEach(() => {
     for (const intermediate of intermediates.splice(0)) intermediate.kill('SIGKILL');
+    // Each candidate leads its group; the group outlives its leader while a member (e.g. a grandchild) lives.
     for (const pid of orphanCandidates.splice(0)) {
-      if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
     }
   });
 
@@ -210,6 +219,44 @@ describe('parent death', () => {
     expect(isAlive(runtimePid)).toBe(true);
     intermediate.kill('SIGKILL');
     await waitFor(() => !isAlive(runtimePid), 5_000, 'the orphaned runtime to die');
+  });
+
+  it("also kills the runtime's own children (Ollama runners, vLLM workers) when that process is SIGKILLed", async () => {
+    // The grandchild ignores SIGTERM, so this also proves the watchdog's SIGKILL after the grace period.
+    const { intermediate, runtimePid, stateFile } = await spawnViaIntermediate(true, ['--spawn-grandchild', '--ignore-sigterm']);
+    await waitFor(() => grandchildPid(stateFile) !== null, 10_000, 'the grandchild to start');
+    const grandchild = grandchildPid(stateFile) ?? -1;
+    expect(processGroupOf(grandchild)).toBe(runtimePid);
+    intermediate.kill('SIGKILL');
+    await waitFor(() => !isAlive(runtimePid), 5_000, 'the runtime to die');
+    await waitFor(() => !isAlive(grandchild), REAPER_GRACE_MS + 3_000, "the runtime's own child to die");
+  });
+
+  it('the watchdog never keeps the engine alive, and leaves with it after a clean stop', async () => {
+    const port = await allocatePort();
+    const script = `
+      const { spawnRuntimeProcess, reaperPid } = await import(${JSON.stringify(pathToFileURL(SPAWN_MODULE).href)});
+      const child = await spawnRuntimeProcess({
+        command: process.execPath,
+        args: ['--import', 'tsx', ${JSON.stringify(FAKE_RUNTIME)}, '--port', '${port}'],
+        cwd: ${JSON.stringify(ROOT)},
+      });
+      process.stdout.write(JSON.stringify({ runtime: child.pid, reaper: reaperPid() }) + '\\n');
+      child.signalGroup('SIGTERM');
+      await child.exited;
+      // Nothing else to do: the process must now exit on its own.
+    `;
+    const engine = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    intermediates.push(engine);
+    let out = '';
+    engine.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exit = await new Promise<number | null>((resolve) => engine.once('exit', resolve));
+    expect(exit).toBe(0);
+    const { runtime, reaper } = JSON.parse(out.trim()) as { runtime: number; reaper: number };
+    orphanCandidates.push(runtime);
+    expect(reaper).toBeGreaterThan(0);
+    expect(processGroupOf(reaper)).toBe(reaper); // its own group: a Ctrl-C for the engine does not reach it
+    await waitFor(() => !isAlive(reaper), 3_000, 'the watchdog to leave');
   });
 
   it('control: without the parent-death signal the runtime would be orphaned', async () => {
