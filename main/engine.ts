@@ -246,6 +246,7 @@ function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig): Su
     backoff: s.backoff,
     crashLimit: s.crashLimit,
     logLines: s.logLines,
+    liveness: s.liveness,
   });
 }
 

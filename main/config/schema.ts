@@ -88,9 +88,21 @@ export const configSchema = z
           .strict()
           .default({ initialMs: 500, factor: 2, maxMs: 30_000 }),
         logLines: z.number().int().min(10).max(100_000).default(500),
+        /** Health checks while ready: a runtime that misses `failures` in a row is killed and restarted. */
+        liveness: z
+          .object({ intervalMs: z.number().int().min(100), failures: z.number().int().min(1), timeoutMs: z.number().int().min(100) })
+          .strict()
+          .default({ intervalMs: 5_000, failures: 3, timeoutMs: 5_000 }),
       })
       .strict()
-      .default({ startDeadlineMs: 120_000, stopTimeoutMs: 5_000, crashLimit: { count: 5, windowMs: 60_000 }, backoff: { initialMs: 500, factor: 2, maxMs: 30_000 }, logLines: 500 }),
+      .default({
+        startDeadlineMs: 120_000,
+        stopTimeoutMs: 5_000,
+        crashLimit: { count: 5, windowMs: 60_000 },
+        backoff: { initialMs: 500, factor: 2, maxMs: 30_000 },
+        logLines: 500,
+        liveness: { intervalMs: 5_000, failures: 3, timeoutMs: 5_000 },
+      }),
   })
   .strict();
 

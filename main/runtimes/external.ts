@@ -29,6 +29,7 @@ export async function startExternalRuntimes(options: { readonly config: Homeport
       backoff: config.supervisor.backoff,
       crashLimit: config.supervisor.crashLimit,
       logLines: config.supervisor.logLines,
+      liveness: config.supervisor.liveness,
     },
   });
   return { fleet, detection };

@@ -13,16 +13,19 @@
  * returns the cached endpoint at once when ready, or waits (with a deadline)
  * while the runtime starts, starting it if it is stopped.
  *
- * Health is polled only while starting. While ready, the child's exit drives
- * the transition: a crash goes through the pure restart policy, which either
- * schedules a restart after a backoff delay (state stays/goes `starting`) or
- * gives up (`failed`, with the last log lines).
+ * Health is polled quickly while starting. While ready, the child's exit
+ * drives the transition: a crash goes through the pure restart policy, which
+ * either schedules a restart after a backoff delay (state stays/goes
+ * `starting`) or gives up (`failed`, with the last log lines). Health is also
+ * polled slowly while ready (liveness): a runtime that stops answering —
+ * hung, stopped, or alive with a dead engine (vLLM's 503 after
+ * EngineDeadError) — is killed after `liveness.failures` misses in a row, and
+ * that counts as a crash.
  *
- * Detached launchers (`plan.detached`, e.g. `lms server start`) are the one
- * exception: the spawned command exits cleanly once the server it started
- * runs on its own, so health is also polled while ready (repeated failures
- * are a crash), and stopping runs the plan's stop command, then waits for
- * health to go down.
+ * Detached launchers (`plan.detached`, e.g. `lms server start`) differ: the
+ * spawned command exits cleanly once the server it started runs on its own,
+ * so liveness misses are the only crash signal, and stopping runs the plan's
+ * stop command, then waits for health to go down.
  */
 import { fetchHealthProbe, waitForHealthy, systemClock } from './health.js';
 import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js';
@@ -66,19 +69,30 @@ export interface SupervisorOptions {
   readonly logLines?: number;
   /** Longer log lines are truncated. Default 4096 characters. */
   readonly maxLogLineChars?: number;
+  /** Health polling while ready. Default: every 5 s, 3 misses in a row (5 s each) → killed, a crash. */
+  readonly liveness?: LivenessPolicy;
   readonly clock?: Clock;
   readonly spawn?: SpawnRuntime;
   readonly healthProbe?: HealthProbe;
 }
 
+export interface LivenessPolicy {
+  /** Pause between health checks while ready. */
+  readonly intervalMs: number;
+  /** Misses in a row that mean the runtime is gone. */
+  readonly failures: number;
+  /** A check that takes longer than this is a miss. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_LIVENESS: LivenessPolicy = { intervalMs: 5_000, failures: 3, timeoutMs: 5_000 };
+
 /** How long to wait for a SIGKILLed group leader to be reported gone. */
 const KILL_WAIT_MS = 5_000;
 /** Log lines attached to a RuntimeFailedError. */
 const FAILURE_LOG_LINES = 20;
-/** Detached launchers: defaults for liveness polling and the stop command. */
-const LIVENESS_INTERVAL_MS = 2_000;
-const LIVENESS_FAILURES = 3;
-const LIVENESS_PROBE_TIMEOUT_MS = 2_000;
+/** Detached launchers: defaults for liveness polling (their only crash signal, so quicker). */
+const DETACHED_LIVENESS: LivenessPolicy = { intervalMs: 2_000, failures: 3, timeoutMs: 2_000 };
 const STOP_COMMAND_TIMEOUT_MS = 30_000;
 
 const ALLOWED_TRANSITIONS: Readonly<Record<RuntimeState, readonly RuntimeState[]>> = {
@@ -106,7 +120,7 @@ interface Launch {
   forceKillTimer: TimerHandle | null;
   /** Detached launcher that exited cleanly: the server lives on without it. */
   launcherDone: boolean;
-  /** Detached launcher: the pending liveness poll while ready. */
+  /** The pending liveness poll while ready. */
   livenessTimer: TimerHandle | null;
 }
 
@@ -449,6 +463,7 @@ export class Supervisor implements RuntimeHandle {
       how = await this.stopDetached(launch);
     } else if (launch !== null && launch.exit === null) {
       launch.stopRequested = true;
+      launch.livenessTimer?.cancel();
       how = await this.terminate(launch);
     }
     this.launch = null;
@@ -548,7 +563,7 @@ export class Supervisor implements RuntimeHandle {
       this.readyPromise = Promise.resolve(launch.endpoint);
       this.transition('ready', `health check passed after ${formatDuration(outcome.elapsedMs)}`);
       this.settleWaiters((waiter) => waiter.resolve(launch.endpoint));
-      if (launch.plan.detached !== undefined) this.watchDetached(launch);
+      this.watchLiveness(launch);
       return;
     }
     if (outcome.cause === 'aborted') return; // the child exited: onChildExited handles it
@@ -580,6 +595,7 @@ export class Supervisor implements RuntimeHandle {
     }
     launch.exitController.abort();
     launch.forceKillTimer?.cancel();
+    launch.livenessTimer?.cancel();
     // Whatever the leader left behind in its group (helpers, workers) goes too.
     launch.child.signalGroup('SIGKILL');
     this.note(`process ${launch.child.pid} exited (${describeExit(exit)})`);
@@ -651,32 +667,53 @@ export class Supervisor implements RuntimeHandle {
     });
   }
 
-  // --------------------------------------------------- detached launchers
+  // ------------------------------------------------------------ liveness
 
-  /** While ready: poll health; `livenessFailures` failures in a row are a crash. */
-  private watchDetached(launch: Launch): void {
+  private livenessOf(launch: Launch): LivenessPolicy {
     const detached = launch.plan.detached;
-    if (detached === undefined) return;
-    const intervalMs = detached.livenessIntervalMs ?? LIVENESS_INTERVAL_MS;
-    const limit = detached.livenessFailures ?? LIVENESS_FAILURES;
+    if (detached === undefined) return this.options.liveness ?? DEFAULT_LIVENESS;
+    return {
+      intervalMs: detached.livenessIntervalMs ?? DETACHED_LIVENESS.intervalMs,
+      failures: detached.livenessFailures ?? DETACHED_LIVENESS.failures,
+      timeoutMs: DETACHED_LIVENESS.timeoutMs,
+    };
+  }
+
+  /** While ready: poll health; `failures` misses in a row are a crash. */
+  private watchLiveness(launch: Launch): void {
+    const policy = this.livenessOf(launch);
     const generation = this.generation;
     let failures = 0;
     const current = (): boolean => generation === this.generation && this.launch === launch && !launch.stopRequested;
     const poll = async (): Promise<void> => {
       launch.livenessTimer = null;
       if (!current()) return;
-      const problem = await this.probeOnce(launch);
+      const problem = await this.probeOnce(launch, policy.timeoutMs);
       if (!current()) return;
       failures = problem === null ? 0 : failures + 1;
-      if (problem !== null && failures >= limit) {
-        const reason = `the server stopped answering health checks (${limit} failed in a row, last: ${problem})`;
-        this.post(() => this.onDetachedServerLost(launch, generation, reason));
+      if (problem !== null && failures >= policy.failures) {
+        const reason = `the server stopped answering health checks (${policy.failures} failed in a row, last: ${problem})`;
+        this.post(() => this.onUnresponsive(launch, generation, reason));
         return;
       }
-      launch.livenessTimer = this.clock.setTimer(intervalMs, () => void poll());
+      launch.livenessTimer = this.clock.setTimer(policy.intervalMs, () => void poll());
     };
-    launch.livenessTimer = this.clock.setTimer(intervalMs, () => void poll());
+    launch.livenessTimer = this.clock.setTimer(policy.intervalMs, () => void poll());
   }
+
+  /** Inside the queue: a ready runtime stopped answering. Its own process is killed; the exit is the crash. */
+  private onUnresponsive(launch: Launch, generation: number, reason: string): void {
+    if (launch.plan.detached !== undefined) {
+      this.onDetachedServerLost(launch, generation, reason);
+      return;
+    }
+    if (generation !== this.generation || this.launch !== launch || launch.stopRequested || launch.exit !== null) return;
+    launch.killReason = reason;
+    this.note(`${reason}; killing process group ${launch.child.pid}`);
+    launch.child.signalGroup('SIGKILL');
+  }
+
+  // --------------------------------------------------- detached launchers
 
   /** Inside the queue: the detached server went away while ready. */
   private onDetachedServerLost(launch: Launch, generation: number, reason: string): void {
@@ -689,9 +726,9 @@ export class Supervisor implements RuntimeHandle {
   }
 
   /** One health request; null when it answered 200, else what went wrong. */
-  private async probeOnce(launch: Launch): Promise<string | null> {
+  private async probeOnce(launch: Launch, timeoutMs: number): Promise<string | null> {
     const controller = new AbortController();
-    const timer = this.clock.setTimer(LIVENESS_PROBE_TIMEOUT_MS, () => controller.abort());
+    const timer = this.clock.setTimer(timeoutMs, () => controller.abort());
     try {
       const probe = this.options.healthProbe ?? fetchHealthProbe;
       const status = await probe({
@@ -701,7 +738,7 @@ export class Supervisor implements RuntimeHandle {
       });
       return status === 200 ? null : `HTTP ${status}`;
     } catch (error) {
-      if (controller.signal.aborted) return `no answer within ${formatDuration(LIVENESS_PROBE_TIMEOUT_MS)}`;
+      if (controller.signal.aborted) return `no answer within ${formatDuration(timeoutMs)}`;
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
       return code === 'ECONNREFUSED' ? 'connection refused' : typeof code === 'string' ? code : errorMessage(error);
     } finally {
@@ -755,7 +792,7 @@ export class Supervisor implements RuntimeHandle {
   private async healthGoesDown(launch: Launch, ms: number): Promise<boolean> {
     const until = this.clock.now() + ms;
     for (;;) {
-      if ((await this.probeOnce(launch)) !== null) return true;
+      if ((await this.probeOnce(launch, DETACHED_LIVENESS.timeoutMs)) !== null) return true;
       if (this.clock.now() >= until) return false;
       await new Promise<void>((resolve) => this.clock.setTimer(this.options.healthIntervalMs, resolve));
     }

@@ -8,7 +8,11 @@ describe('faults', () => {
   let t: TestEngine;
   beforeAll(async () => {
     // A long context so an undisturbed generation lasts seconds, not milliseconds.
-    t = await startTestEngine({ tuning: { ctx: 2048, parallel: 2 } });
+    t = await startTestEngine({
+      tuning: { ctx: 2048, parallel: 2 },
+      // Quick liveness, so a hung runtime is found in seconds here (default: 3 misses of 5 s).
+      config: { supervisor: { startDeadlineMs: 60_000, stopTimeoutMs: 3_000, backoff: { initialMs: 100, factor: 2, maxMs: 2_000 }, liveness: { intervalMs: 250, failures: 3, timeoutMs: 1_000 } } },
+    });
   });
   afterAll(async () => {
     await t?.engine.stop();
@@ -50,6 +54,33 @@ describe('faults', () => {
     const after = runtime().snapshot();
     expect(after.restarts).toBe(1);
     expect(after.pid).not.toBe(pid);
+    const reply = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
+    expect(reply.choices[0]?.message.content?.length).toBeGreaterThan(0);
+  });
+
+  it('a runtime that hangs mid-stream (SIGSTOP) is found by liveness and killed: the stream ends with an error, the next request works', async () => {
+    const before = runtime().snapshot();
+    const pid = before.pid!;
+    const res = await longStream();
+    expect(res.status).toBe(200);
+    const events: string[] = [];
+    let stoppedAt = 0;
+    for await (const data of sseData(res.body!)) {
+      events.push(data);
+      if (events.length === 3) {
+        stoppedAt = Date.now();
+        process.kill(pid, 'SIGSTOP');
+      }
+    }
+    // 3 misses of up to 1 s, 250 ms apart: found and killed within about 4 s, not left hanging.
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    const last = JSON.parse(events.at(-1)!) as { error?: { type: string } };
+    expect(last.error?.type).toBe('server_error');
+    expect(events).not.toContain('[DONE]');
+    expect(await waitFor(() => !isAlive(pid), 5_000)).toBe(true);
+    await runtime().ensureReady({ deadlineMs: 30_000 });
+    expect(runtime().snapshot().restarts).toBe(before.restarts + 1);
+    expect(runtime().snapshot().lastError).toMatch(/stopped answering health checks/);
     const reply = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
     expect(reply.choices[0]?.message.content?.length).toBeGreaterThan(0);
   });

@@ -288,6 +288,26 @@ describe('Supervisor: crashes and restarts', () => {
     await waitFor(() => !isAlive(grandchild), 3_000, 'the crashed launch grandchild to be gone');
   });
 
+  it('a ready runtime that stops answering (SIGSTOP: hung) is killed after the liveness misses and restarted', async () => {
+    const h = harness([], { liveness: { intervalMs: 100, failures: 2, timeoutMs: 200 } });
+    await h.supervisor.start();
+    const firstPid = h.supervisor.snapshot().pid ?? -1;
+    // Still answering: several liveness rounds pass without disturbing it.
+    await delay(500);
+    expect(h.transitions()).toEqual(['stopped->starting', 'starting->ready']);
+
+    process.kill(firstPid, 'SIGSTOP');
+    await h.reached('starting', 2, 10_000);
+    const endpoint = await h.supervisor.ensureReady({ deadlineMs: 20_000 });
+    expect(endpoint.port).toBe(h.ports[1]);
+    expect(h.transitions()).toEqual(['stopped->starting', 'starting->ready', 'ready->starting', 'starting->ready']);
+    expect(h.stateEvents()[2]?.reason).toMatch(/stopped answering health checks \(2 failed in a row, last: no answer within 200 ms\)/);
+    expect(h.exits()).toEqual([expect.objectContaining({ pid: firstPid, signal: 'SIGKILL', expected: false })]);
+    expect(h.supervisor.snapshot()).toMatchObject({ state: 'ready', restarts: 1 });
+    expect(h.supervisor.snapshot().pid).not.toBe(firstPid);
+    expect(isAlive(firstPid)).toBe(false);
+  });
+
   it('repeated crashes back off with growing delays, then fail with the reason and last log lines', async () => {
     const h = harness(['--crash-after', '0', '--exit-code', '3', '--log-stderr', 'fatal: model file is corrupt'], {
       backoff: { initialMs: 100, factor: 3, maxMs: 5_000 },
