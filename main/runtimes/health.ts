@@ -95,25 +95,33 @@ function pause(ms: number, clock: Clock, signal: AbortSignal | undefined): Promi
   });
 }
 
-async function probeOnce(
-  options: WaitForHealthyOptions,
-  probe: HealthProbe,
-  clock: Clock,
-  timeoutMs: number,
-): Promise<{ ok: true } | { ok: false; problem: string }> {
+export interface HealthCheckOptions {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly probe?: HealthProbe;
+  readonly clock?: Clock;
+  /** A probe that takes longer is a failure ("no answer within …"). */
+  readonly timeoutMs: number;
+  /** Abort the probe early (counts as a failure). */
+  readonly signal?: AbortSignal;
+}
+
+/** One health request: null when it answered 200, else what went wrong ("HTTP 503", "connection refused", …). */
+export async function checkHealthOnce(options: HealthCheckOptions): Promise<string | null> {
+  const clock = options.clock ?? systemClock;
   const controller = new AbortController();
   let timedOut = false;
-  const timer = clock.setTimer(timeoutMs, () => {
+  const timer = clock.setTimer(options.timeoutMs, () => {
     timedOut = true;
     controller.abort();
   });
   const forwardAbort = (): void => controller.abort();
   options.signal?.addEventListener('abort', forwardAbort, { once: true });
   try {
-    const status = await probe({ url: options.url, headers: options.headers ?? {}, signal: controller.signal });
-    return status === 200 ? { ok: true } : { ok: false, problem: `HTTP ${status}` };
+    const status = await (options.probe ?? fetchHealthProbe)({ url: options.url, headers: options.headers ?? {}, signal: controller.signal });
+    return status === 200 ? null : `HTTP ${status}`;
   } catch (error) {
-    return { ok: false, problem: describeProbeError(error, timedOut, timeoutMs) };
+    return describeProbeError(error, timedOut, options.timeoutMs);
   } finally {
     timer.cancel();
     options.signal?.removeEventListener('abort', forwardAbort);
@@ -143,10 +151,17 @@ export async function waitForHealthy(options: WaitForHealthyOptions): Promise<He
     if (remaining <= 0) return giveUp('deadline');
 
     attempts += 1;
-    const result = await probeOnce(options, probe, clock, Math.min(probeTimeoutMs, remaining));
+    const problem = await checkHealthOnce({
+      url: options.url,
+      headers: options.headers ?? {},
+      probe,
+      clock,
+      timeoutMs: Math.min(probeTimeoutMs, remaining),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
     if (options.signal?.aborted) return giveUp('aborted');
-    if (result.ok) return { healthy: true, attempts, elapsedMs: elapsed() };
-    lastProblem = result.problem;
+    if (problem === null) return { healthy: true, attempts, elapsedMs: elapsed() };
+    lastProblem = problem;
 
     remaining = options.deadlineMs - elapsed();
     if (remaining <= 0) return giveUp('deadline');

@@ -27,7 +27,8 @@
  * so liveness misses are the only crash signal, and stopping runs the plan's
  * stop command, then waits for health to go down.
  */
-import { fetchHealthProbe, waitForHealthy, systemClock } from './health.js';
+import { checkHealthOnce, waitForHealthy, systemClock } from './health.js';
+import { DEFAULT_LIVENESS, DETACHED_LIVENESS, watchLiveness, type LivenessPolicy } from './liveness.js';
 import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js';
 import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LineSplitter, LogBuffer } from './log-buffer.js';
 import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
@@ -69,30 +70,17 @@ export interface SupervisorOptions {
   readonly logLines?: number;
   /** Longer log lines are truncated. Default 4096 characters. */
   readonly maxLogLineChars?: number;
-  /** Health polling while ready. Default: every 5 s, 3 misses in a row (5 s each) → killed, a crash. */
+  /** Health checks while ready (liveness.ts). Default: 3 misses of 5 s in a row, 5 s apart → killed, a crash. */
   readonly liveness?: LivenessPolicy;
   readonly clock?: Clock;
   readonly spawn?: SpawnRuntime;
   readonly healthProbe?: HealthProbe;
 }
 
-export interface LivenessPolicy {
-  /** Pause between health checks while ready. */
-  readonly intervalMs: number;
-  /** Misses in a row that mean the runtime is gone. */
-  readonly failures: number;
-  /** A check that takes longer than this is a miss. */
-  readonly timeoutMs: number;
-}
-
-export const DEFAULT_LIVENESS: LivenessPolicy = { intervalMs: 5_000, failures: 3, timeoutMs: 5_000 };
-
 /** How long to wait for a SIGKILLed group leader to be reported gone. */
 const KILL_WAIT_MS = 5_000;
 /** Log lines attached to a RuntimeFailedError. */
 const FAILURE_LOG_LINES = 20;
-/** Detached launchers: defaults for liveness polling (their only crash signal, so quicker). */
-const DETACHED_LIVENESS: LivenessPolicy = { intervalMs: 2_000, failures: 3, timeoutMs: 2_000 };
 const STOP_COMMAND_TIMEOUT_MS = 30_000;
 
 const ALLOWED_TRANSITIONS: Readonly<Record<RuntimeState, readonly RuntimeState[]>> = {
@@ -679,26 +667,16 @@ export class Supervisor implements RuntimeHandle {
     };
   }
 
-  /** While ready: poll health; `failures` misses in a row are a crash. */
+  /** While ready: check health now and then; a run of misses is a crash. */
   private watchLiveness(launch: Launch): void {
-    const policy = this.livenessOf(launch);
     const generation = this.generation;
-    let failures = 0;
-    const current = (): boolean => generation === this.generation && this.launch === launch && !launch.stopRequested;
-    const poll = async (): Promise<void> => {
-      launch.livenessTimer = null;
-      if (!current()) return;
-      const problem = await this.probeOnce(launch, policy.timeoutMs);
-      if (!current()) return;
-      failures = problem === null ? 0 : failures + 1;
-      if (problem !== null && failures >= policy.failures) {
-        const reason = `the server stopped answering health checks (${policy.failures} failed in a row, last: ${problem})`;
-        this.post(() => this.onUnresponsive(launch, generation, reason));
-        return;
-      }
-      launch.livenessTimer = this.clock.setTimer(policy.intervalMs, () => void poll());
-    };
-    launch.livenessTimer = this.clock.setTimer(policy.intervalMs, () => void poll());
+    launch.livenessTimer = watchLiveness({
+      policy: this.livenessOf(launch),
+      clock: this.clock,
+      check: (timeoutMs) => this.probeOnce(launch, timeoutMs),
+      isCurrent: () => generation === this.generation && this.launch === launch && !launch.stopRequested,
+      onLost: (reason) => this.post(() => this.onUnresponsive(launch, generation, reason)),
+    });
   }
 
   /** Inside the queue: a ready runtime stopped answering. Its own process is killed; the exit is the crash. */
@@ -726,24 +704,14 @@ export class Supervisor implements RuntimeHandle {
   }
 
   /** One health request; null when it answered 200, else what went wrong. */
-  private async probeOnce(launch: Launch, timeoutMs: number): Promise<string | null> {
-    const controller = new AbortController();
-    const timer = this.clock.setTimer(timeoutMs, () => controller.abort());
-    try {
-      const probe = this.options.healthProbe ?? fetchHealthProbe;
-      const status = await probe({
-        url: healthUrl(launch.endpoint, launch.plan.healthPath),
-        headers: launch.endpoint.headers,
-        signal: controller.signal,
-      });
-      return status === 200 ? null : `HTTP ${status}`;
-    } catch (error) {
-      if (controller.signal.aborted) return `no answer within ${formatDuration(timeoutMs)}`;
-      const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      return code === 'ECONNREFUSED' ? 'connection refused' : typeof code === 'string' ? code : errorMessage(error);
-    } finally {
-      timer.cancel();
-    }
+  private probeOnce(launch: Launch, timeoutMs: number): Promise<string | null> {
+    return checkHealthOnce({
+      url: healthUrl(launch.endpoint, launch.plan.healthPath),
+      headers: launch.endpoint.headers,
+      timeoutMs,
+      clock: this.clock,
+      ...(this.options.healthProbe !== undefined ? { probe: this.options.healthProbe } : {}),
+    });
   }
 
   /** Inside the queue: end the launcher if it still runs, run the stop command, wait for health to go down. */
