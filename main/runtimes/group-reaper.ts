@@ -11,6 +11,11 @@
  * left after a grace period, and exits. On a normal exit the engine has
  * already stopped its runtimes and the watchdog finds nothing to do.
  *
+ * Servers that do not run in a group of ours (LM Studio's, started by
+ * `lms server start`) are stopped by a command instead: the engine registers
+ * it (`!{json}` / `~id`) while such a server runs, and the watchdog runs what
+ * is registered (bounded in time) before it exits.
+ *
  * The watchdog runs in its own process group (a Ctrl-C meant for the engine
  * does not reach it) and is unref'd (it never keeps the engine alive). Its
  * code is passed with `-e`, so it needs no file on disk (and works the same
@@ -21,16 +26,32 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 /** How long the watchdog waits after SIGTERM before SIGKILL. */
 export const REAPER_GRACE_MS = 2_000;
+/** How long a registered stop command may run before it is killed. */
+export const REAPER_COMMAND_TIMEOUT_MS = 15_000;
 
 const REAPER_SOURCE = `
+const { spawn } = require('node:child_process');
 const groups = new Set();
+const commands = new Map();
 let pending = '';
 const alive = (g) => { try { process.kill(-g, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
 const signal = (g, s) => { try { process.kill(-g, s); } catch {} };
 let reaping = false;
-function reap() {
+function runCommand(c) {
+  return new Promise((done) => {
+    let child;
+    try {
+      child = spawn(c.command, c.args, { stdio: 'ignore', env: { ...process.env, ...c.env } });
+    } catch { done(); return; }
+    const timer = setTimeout(() => { try { child.kill('SIGKILL'); } catch {} }, ${REAPER_COMMAND_TIMEOUT_MS});
+    child.once('error', () => { clearTimeout(timer); done(); });
+    child.once('exit', () => { clearTimeout(timer); done(); });
+  });
+}
+async function reap() {
   if (reaping) return;
   reaping = true;
+  await Promise.all([...commands.values()].map(runCommand));
   const left = [...groups].filter(alive);
   if (left.length === 0) process.exit(0);
   for (const g of left) signal(g, 'SIGTERM');
@@ -48,6 +69,11 @@ process.stdin.on('data', (text) => {
   for (let nl = pending.indexOf('\\n'); nl !== -1; nl = pending.indexOf('\\n')) {
     const line = pending.slice(0, nl);
     pending = pending.slice(nl + 1);
+    if (line[0] === '!') {
+      try { const c = JSON.parse(line.slice(1)); commands.set(c.id, c); } catch {}
+      continue;
+    }
+    if (line[0] === '~') { commands.delete(line.slice(1)); continue; }
     const group = Number(line.slice(1));
     if (!Number.isInteger(group) || group <= 1) continue;
     if (line[0] === '+') groups.add(group);
@@ -60,11 +86,21 @@ process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 `;
 
+/** A command the watchdog runs if the engine dies without running it itself (e.g. `lms server stop`). */
+export interface ExitCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Added to the environment the engine had when the watchdog started. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export interface GroupReaper {
   /** A runtime process group now exists. */
   watch(pgid: number): void;
   /** The group is gone (or no longer ours to clean up). */
   forget(pgid: number): void;
+  /** Run `command` if the engine dies abruptly; the returned function takes it back. */
+  atAbruptExit(command: ExitCommand): () => void;
   /** The watchdog's pid, once started (for diagnostics and tests). */
   pid(): number | undefined;
 }
@@ -75,6 +111,8 @@ export interface GroupReaper {
  */
 export function createGroupReaper(options: { readonly execPath?: string } = {}): GroupReaper {
   const groups = new Set<number>();
+  const commands = new Map<string, ExitCommand & { readonly id: string }>();
+  let nextCommandId = 1;
   let child: ChildProcess | undefined;
 
   const send = (line: string): void => {
@@ -98,18 +136,31 @@ export function createGroupReaper(options: { readonly execPath?: string } = {}):
     (started.stdin as { unref?: () => void } | null)?.unref?.();
     child = started;
     for (const pgid of groups) send(`+${pgid}`);
+    for (const command of commands.values()) send(`!${JSON.stringify(command)}`);
+  };
+  const ensureStarted = (): boolean => {
+    if (process.platform === 'win32') return false;
+    if (child === undefined) start();
+    return true;
   };
 
   return {
     watch(pgid) {
-      if (process.platform === 'win32') return;
+      if (groups.has(pgid)) return;
       groups.add(pgid);
-      if (child === undefined) start();
-      else send(`+${pgid}`);
+      if (ensureStarted()) send(`+${pgid}`);
     },
     forget(pgid) {
       if (!groups.delete(pgid)) return;
       send(`-${pgid}`);
+    },
+    atAbruptExit(command) {
+      const entry = { id: String(nextCommandId++), command: command.command, args: [...command.args], env: { ...command.env } };
+      commands.set(entry.id, entry);
+      if (ensureStarted()) send(`!${JSON.stringify(entry)}`);
+      return () => {
+        if (commands.delete(entry.id)) send(`~${entry.id}`);
+      };
     },
     pid: () => child?.pid,
   };

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGroupReaper } from './group-reaper.js';
+import { createGroupReaper, type ExitCommand } from './group-reaper.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 /** After the process exits, wait at most this long for its output pipes to drain. */
@@ -127,6 +127,15 @@ export function killAllChildrenSync(signal: NodeJS.Signals = 'SIGKILL'): number 
 /** Process ids of the runtime groups currently alive (for diagnostics and tests). */
 export function liveGroupIds(): number[] {
   return [...liveGroups];
+}
+
+/**
+ * Have the watchdog run `command` if this process dies without the chance to
+ * (e.g. `lms server stop` for a server outside our process groups). Returns
+ * the function that takes it back once the command is no longer needed.
+ */
+export function runAtAbruptExit(command: ExitCommand): () => void {
+  return reaper.atAbruptExit(command);
 }
 
 /** The watchdog's pid, once one runs (tests). */

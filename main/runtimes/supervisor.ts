@@ -33,7 +33,8 @@ import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js
 import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LineSplitter, LogBuffer } from './log-buffer.js';
 import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
 import type { BackoffPolicy, CrashLimit } from './restart-policy.js';
-import { spawnRuntimeProcess } from './spawn.js';
+import { runAtAbruptExit, spawnRuntimeProcess } from './spawn.js';
+import type { ExitCommand } from './group-reaper.js';
 import type { ProcessExit, RuntimeProcess, SpawnRuntime } from './spawn.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from './types.js';
 import type {
@@ -75,6 +76,8 @@ export interface SupervisorOptions {
   readonly clock?: Clock;
   readonly spawn?: SpawnRuntime;
   readonly healthProbe?: HealthProbe;
+  /** Registers a command for the watchdog to run if the engine dies abruptly (default: spawn.ts's watchdog). */
+  readonly atAbruptExit?: (command: ExitCommand) => () => void;
 }
 
 /** How long to wait for a SIGKILLed group leader to be reported gone. */
@@ -110,6 +113,8 @@ interface Launch {
   launcherDone: boolean;
   /** The pending liveness poll while ready. */
   livenessTimer: TimerHandle | null;
+  /** Detached launcher, server up: takes back the stop command the watchdog would run if the engine died. */
+  cancelAbruptExitStop: (() => void) | null;
 }
 
 interface Waiter {
@@ -162,6 +167,7 @@ export class Supervisor implements RuntimeHandle {
   private readonly options: SupervisorOptions;
   private readonly clock: Clock;
   private readonly spawnProcess: SpawnRuntime;
+  private readonly atAbruptExit: (command: ExitCommand) => () => void;
   private readonly stopTimeoutMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly crashLimit: CrashLimit;
@@ -191,6 +197,7 @@ export class Supervisor implements RuntimeHandle {
     this.kind = options.kind;
     this.clock = options.clock ?? systemClock;
     this.spawnProcess = options.spawn ?? spawnRuntimeProcess;
+    this.atAbruptExit = options.atAbruptExit ?? runAtAbruptExit;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.crashLimit = options.crashLimit ?? DEFAULT_CRASH_LIMIT;
@@ -515,6 +522,7 @@ export class Supervisor implements RuntimeHandle {
       forceKillTimer: null,
       launcherDone: false,
       livenessTimer: null,
+      cancelAbruptExitStop: null,
     };
     this.launch = launch;
     for (const note of child.notes) this.note(note);
@@ -552,6 +560,11 @@ export class Supervisor implements RuntimeHandle {
       this.transition('ready', `health check passed after ${formatDuration(outcome.elapsedMs)}`);
       this.settleWaiters((waiter) => waiter.resolve(launch.endpoint));
       this.watchLiveness(launch);
+      const detached = launch.plan.detached;
+      if (detached !== undefined) {
+        // The server runs outside our process groups: if the engine dies abruptly, the watchdog stops it.
+        launch.cancelAbruptExitStop = this.atAbruptExit({ ...detached.stop, ...(launch.plan.env !== undefined ? { env: launch.plan.env } : {}) });
+      }
       return;
     }
     if (outcome.cause === 'aborted') return; // the child exited: onChildExited handles it
@@ -608,6 +621,7 @@ export class Supervisor implements RuntimeHandle {
     if (this.launch !== launch || launch.stopRequested) return;
     this.launch = null;
     launch.livenessTimer?.cancel();
+    launch.cancelAbruptExitStop?.();
     const now = this.clock.now();
     const lastExit = launch.killReason ?? describeExit(exit);
     this.lastError = lastExit;
@@ -741,6 +755,7 @@ export class Supervisor implements RuntimeHandle {
     } catch (error) {
       ran = `could not run \`${shown}\`: ${errorMessage(error)}`;
     }
+    launch.cancelAbruptExitStop?.();
     const down = await this.healthGoesDown(launch, this.stopTimeoutMs);
     return `${ran}; ${down ? 'the server no longer answers' : `the server still answered health checks ${formatDuration(this.stopTimeoutMs)} later`}`;
   }

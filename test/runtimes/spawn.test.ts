@@ -259,6 +259,29 @@ describe('parent death', () => {
     await waitFor(() => !isAlive(reaper), 3_000, 'the watchdog to leave');
   });
 
+  it('runs the stop commands registered for servers outside its groups when the engine dies, and not the ones taken back', async () => {
+    const kept = path.join(tmp, `kept-${Date.now()}.txt`);
+    const takenBack = path.join(tmp, `taken-back-${Date.now()}.txt`);
+    const writer = (file: string) => ({ command: process.execPath, args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(file)}, process.env.STOP_NOTE ?? '')`], env: { STOP_NOTE: 'stopped by the watchdog' } });
+    const script = `
+      const { runAtAbruptExit } = await import(${JSON.stringify(pathToFileURL(SPAWN_MODULE).href)});
+      runAtAbruptExit(${JSON.stringify(writer(kept))});
+      const cancel = runAtAbruptExit(${JSON.stringify(writer(takenBack))});
+      cancel();
+      process.stdout.write('registered\\n');
+      setInterval(() => {}, 60_000);
+    `;
+    const engine = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    intermediates.push(engine);
+    await new Promise<void>((resolve) => engine.stdout.once('data', () => resolve()));
+    expect(existsSync(kept)).toBe(false);
+    engine.kill('SIGKILL');
+    await waitFor(() => existsSync(kept), 5_000, 'the registered stop command to run');
+    expect(readFileSync(kept, 'utf8')).toBe('stopped by the watchdog');
+    await delay(300);
+    expect(existsSync(takenBack)).toBe(false);
+  });
+
   it('control: without the parent-death signal the runtime would be orphaned', async () => {
     const { intermediate, runtimePid } = await spawnViaIntermediate(false);
     intermediate.kill('SIGKILL');

@@ -4,8 +4,10 @@
  * judges readiness and liveness by health and stops with `lms server stop`),
  * and models are loaded and unloaded with `lms load` / `lms unload`.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runtimesConfigSchema } from '../../../main/config/runtimes-schema.js';
 import { DaemonModelRuntime } from '../../../main/runtimes/daemon/model-runtime.js';
@@ -157,6 +159,55 @@ describe('Supervisor with a detached launcher (lms server start)', () => {
     expect(transitions().slice(-2)).toEqual(['ready->stopping', 'stopping->stopped']);
     const stopped = events.at(-1);
     expect(stopped?.type === 'state' ? stopped.reason : '').toMatch(/lms server stop` exited \(code 0\); the server no longer answers$/);
+    expect(serverPid(home)).toBeNull();
+  });
+});
+
+describe('LM Studio server started by Homeport, when Homeport dies abruptly', () => {
+  const engines: ChildProcess[] = [];
+  afterEach(() => {
+    for (const engine of engines.splice(0)) engine.kill('SIGKILL');
+  });
+
+  it('is stopped with `lms server stop` by the watchdog after the engine is SIGKILLed', async () => {
+    const { home, record, env } = lmsHome();
+    const ownerModule = pathToFileURL(fileURLToPath(new URL('../../../main/runtimes/daemon/owner.ts', import.meta.url))).href;
+    const portsModule = pathToFileURL(fileURLToPath(new URL('../../../main/runtimes/ports.ts', import.meta.url))).href;
+    // An engine stand-in: starts LM Studio's server through the owner Supervisor, says where, then idles.
+    const script = `
+      const { spawnLmStudioOwner } = await import(${JSON.stringify(ownerModule)});
+      const { allocatePort } = await import(${JSON.stringify(portsModule)});
+      const owner = spawnLmStudioOwner({
+        binaryPath: ${JSON.stringify(doubleBin('lms'))},
+        allocatePort: () => allocatePort(),
+        supervisor: { healthIntervalMs: 100, startDeadlineMs: 30_000, stopTimeoutMs: 5_000 },
+      });
+      await owner.start();
+      process.stdout.write(JSON.stringify({ baseUrl: owner.snapshot().baseUrl }) + '\\n');
+      setInterval(() => {}, 60_000);
+    `;
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const engine = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    engines.push(engine);
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      engine.stdout!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) resolve((JSON.parse(text.trim()) as { baseUrl: string }).baseUrl);
+      });
+      engine.once('exit', (code) => reject(new Error(`the engine stand-in exited early (${code})`)));
+    });
+    expect(await greets(baseUrl)).toBe(true);
+    const server = serverPid(home);
+    expect(server).not.toBeNull();
+
+    engine.kill('SIGKILL');
+    await waitFor(async () => !(await greets(baseUrl)), 20_000, 'the LM Studio server to stop');
+    expect(lmsCalls(record).at(-1)).toEqual(['server', 'stop']);
     expect(serverPid(home)).toBeNull();
   });
 });
