@@ -96,12 +96,18 @@ Add a model in one of these ways:
   out(`Status: ${engine.baseUrl.replace(/\/v1$/, '')}/homeport/v1/status   Press Ctrl-C to stop.`);
 
   const started = Date.now();
-  engine.whenReady(10 * 60_000).then(
-    () => out(`Ready: ${engine.models.length} model${engine.models.length > 1 ? 's' : ''} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`),
-    (e: Error) => err(`homeport: a model did not become ready: ${e.message}`),
-  );
-
   return new Promise<number>((done) => {
+    engine.whenReady(10 * 60_000).then(
+      () => out(`Ready: ${engine.models.length} model${engine.models.length > 1 ? 's' : ''} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+      async (e: Error) => {
+        err(`homeport: a model did not become ready: ${e.message}`);
+        // Serving on with other models makes sense; serving nothing does not.
+        if (!(await nothingLeftToServe(engine))) return;
+        err('homeport: no model can be served, so Homeport stops. Fix the cause above and run it again.');
+        await engine.stop().catch(() => killAllChildrenSync());
+        done(1);
+      },
+    );
     let signals = 0;
     const shutdown = (signal: NodeJS.Signals) => {
       signals++;
@@ -124,6 +130,13 @@ Add a model in one of these ways:
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/** Every model Homeport lists belongs to a runtime that failed (external runtimes' models count as servable). */
+async function nothingLeftToServe(engine: Engine): Promise<boolean> {
+  const failed = new Set(engine.runtimes.filter((r) => r.snapshot().state === 'failed').map((r) => r.id));
+  const { models } = await engine.status();
+  return models.every((m) => failed.has(m.runtime));
 }
 
 /** A starter model that fits this machine, as lines to print; null if the hardware cannot be read. */

@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { ModelHost } from './embedded/model-host.js';
 import { watchParent } from './embedded/parent-watch.js';
+import { EXIT_MODEL_UNUSABLE } from './embedded/exit-codes.js';
 import { parseWorkerArgs, WORKER_USAGE } from './embedded/worker-args.js';
 import { WorkerServer } from './embedded/worker-server.js';
 
@@ -24,6 +25,15 @@ function log(line: string): void {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * node-llama-cpp reports a file that ends early or has a damaged header as a
+ * bare TypeError from deep inside its reader; say what that means.
+ */
+function describeLoadError(error: unknown): string {
+  if (error instanceof TypeError) return `the file is not a complete GGUF model (truncated or corrupt?): ${error.message}`;
+  return describe(error);
 }
 
 async function main(): Promise<void> {
@@ -41,7 +51,7 @@ async function main(): Promise<void> {
     modelCreated = Math.floor(info.mtimeMs / 1000);
   } catch (error) {
     log(`cannot read the model file ${options.modelPath}: ${describe(error)}`);
-    process.exit(1);
+    process.exit(EXIT_MODEL_UNUSABLE);
   }
 
   const server = new WorkerServer({ host: options.host, port: options.port, modelCreated, log });
@@ -84,8 +94,8 @@ async function main(): Promise<void> {
     host = await loadModelHost({ worker: options, signal: loading.signal, log });
   } catch (error) {
     if (stopping) return;
-    log(`cannot load the model ${options.modelPath}: ${describe(error)}`);
-    process.exit(1);
+    log(`cannot load the model ${options.modelPath}: ${describeLoadError(error)}`);
+    process.exit(EXIT_MODEL_UNUSABLE);
   }
   if (stopping) {
     await host.dispose().catch(() => undefined);

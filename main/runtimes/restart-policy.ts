@@ -6,6 +6,7 @@
  * count, so a runtime that ran fine for an hour restarts at once after a
  * crash, while one that crashes in a loop backs off exponentially (capped)
  * and is given up on after `crashLimit.count` crashes within the window.
+ * A crash the runtime marks as fatal (retrying cannot help) is given up on at once.
  */
 
 export interface BackoffPolicy {
@@ -34,6 +35,8 @@ export interface RestartInput {
   readonly crashLimit: CrashLimit;
   /** How the last crash looked, e.g. "code 1", "signal SIGSEGV", "no healthy answer within 30 s". */
   readonly lastExit: string;
+  /** The runtime said retrying cannot help (an exit code its plan lists as fatal, e.g. an unusable model file). */
+  readonly fatal?: boolean;
 }
 
 export type RestartDecision =
@@ -54,6 +57,7 @@ export function formatDuration(ms: number): string {
 
 export function decideRestart(input: RestartInput): RestartDecision {
   const { crashTimes, now, backoff, crashLimit, lastExit } = input;
+  if (input.fatal === true) return { action: 'give-up', reason: `cannot start: ${lastExit}` };
   const window = formatDuration(crashLimit.windowMs);
   const recent = crashTimes.filter((at) => at <= now && now - at < crashLimit.windowMs).length;
   // The crash being decided on always counts, even if the caller left it out.

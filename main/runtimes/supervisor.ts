@@ -82,6 +82,8 @@ export interface SupervisorOptions {
 
 /** How long to wait for a SIGKILLed group leader to be reported gone. */
 const KILL_WAIT_MS = 5_000;
+/** A crash reason quotes at most this much of the runtime's last stderr line. */
+const MAX_SAID_CHARS = 300;
 /** Log lines attached to a RuntimeFailedError. */
 const FAILURE_LOG_LINES = 20;
 const STOP_COMMAND_TIMEOUT_MS = 30_000;
@@ -98,6 +100,8 @@ const ALLOWED_TRANSITIONS: Readonly<Record<RuntimeState, readonly RuntimeState[]
 /** One spawned child and what we know about it. */
 interface Launch {
   readonly attempt: number;
+  /** When the process was spawned (clock time): its own log lines are the ones from then on. */
+  readonly spawnedAt: number;
   readonly plan: LaunchPlan;
   readonly endpoint: RuntimeEndpoint;
   readonly child: RuntimeProcess;
@@ -503,6 +507,7 @@ export class Supervisor implements RuntimeHandle {
     if (generation !== this.generation || this.state !== 'starting') return null;
     let endpoint: RuntimeEndpoint;
     let child: RuntimeProcess;
+    const spawnedAt = this.clock.now();
     try {
       endpoint = endpointFromPlan(plan);
       child = await this.spawnProcess({ command: plan.command, args: plan.args, env: plan.env, cwd: plan.cwd });
@@ -512,6 +517,7 @@ export class Supervisor implements RuntimeHandle {
     }
     const launch: Launch = {
       attempt,
+      spawnedAt,
       plan,
       endpoint,
       child,
@@ -623,15 +629,17 @@ export class Supervisor implements RuntimeHandle {
     launch.livenessTimer?.cancel();
     launch.cancelAbruptExitStop?.();
     const now = this.clock.now();
-    const lastExit = launch.killReason ?? describeExit(exit);
+    const lastExit = launch.killReason ?? this.describeCrash(launch, exit);
     this.lastError = lastExit;
     this.crashTimes = [...this.crashTimes.filter((at) => now - at < this.crashLimit.windowMs), now];
+    const fatal = launch.killReason === null && exit.code !== null && (launch.plan.fatalExitCodes ?? []).includes(exit.code);
     const decision = decideRestart({
       crashTimes: this.crashTimes,
       now,
       backoff: this.backoff,
       crashLimit: this.crashLimit,
       lastExit,
+      fatal,
     });
     if (decision.action === 'give-up') {
       this.fail(decision.reason);
@@ -639,6 +647,17 @@ export class Supervisor implements RuntimeHandle {
     }
     this.restarts += 1;
     this.beginAttempt(decision.reason, decision.delayMs);
+  }
+
+  /** How the exit looked, with the last thing the process wrote to stderr (usually why it stopped). */
+  private describeCrash(launch: Launch, exit: ProcessExit): string {
+    const said = this.buffer
+      .lines()
+      .filter((line) => line.stream === 'stderr' && line.at >= launch.spawnedAt && line.line.trim() !== '')
+      .at(-1)?.line.trim();
+    if (said === undefined) return describeExit(exit);
+    const shown = said.length > MAX_SAID_CHARS ? `${said.slice(0, MAX_SAID_CHARS)}…` : said;
+    return `${describeExit(exit)}: "${shown}"`;
   }
 
   /** Inside the queue: SIGTERM the group, SIGKILL after stopTimeoutMs. Says how it ended. */

@@ -26,6 +26,8 @@ export interface LaunchPlan {
   readonly headers?: Readonly<Record<string, string>>;
   /** How long this launch may take to answer health (e.g. vLLM: 15 min); overrides the supervisor's default. */
   readonly startDeadlineMs?: number;
+  /** Exit codes that mean retrying cannot help (e.g. the model file is unusable): no restart, `failed` at once. */
+  readonly fatalExitCodes?: readonly number[];
   /**
    * The command is only a launcher (LM Studio's `lms server start`): it starts
    * a server that runs detached from it, then exits. Its clean exit (code 0)

@@ -75,6 +75,19 @@ describe('homeport serve (real process)', () => {
     expect(await waitFor(() => !isAlive(pid), 5_000)).toBe(true);
   });
 
+  it('a file that is not a usable GGUF model: one try, the reason from the runtime, exit 1', async () => {
+    const dir = await tempDir();
+    const notGguf = join(dir, 'notes.gguf');
+    await writeFile(notGguf, '# not a model\n');
+    const serve = runServe(['serve', '--model', notGguf, '--port', String(await allocatePort({ host: '127.0.0.1' })), '--data-dir', dir]);
+    expect((await serve.exited).code).toBe(1);
+    const stderr = serve.stderr();
+    expect(stderr).toContain('cannot start: code 65');
+    expect(stderr).toContain('Invalid GGUF magic');
+    expect(stderr).toContain('no model can be served');
+    expect(stderr).not.toMatch(/restart 1 of/);
+  });
+
   it('with no model anywhere it exits non-zero and says how to add one', async () => {
     const dataDir = await tempDir();
     const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(await allocatePort({ host: '127.0.0.1' }))]);

@@ -67,6 +67,13 @@ describe('decideRestart', () => {
     expect(decision).toEqual({ action: 'give-up', reason: 'crashed 5 times within 60 s; last exit: code 1' });
   });
 
+  it('gives up at once on a fatal exit, however few crashes came before', () => {
+    const decision = decideRestart({ crashTimes: [NOW], now: NOW, backoff, crashLimit, lastExit: 'code 65: "not a GGUF file"', fatal: true });
+    expect(decision).toEqual({ action: 'give-up', reason: 'cannot start: code 65: "not a GGUF file"' });
+    const ordinary = decideRestart({ crashTimes: [NOW], now: NOW, backoff, crashLimit, lastExit: 'code 1', fatal: false });
+    expect(ordinary.action).toBe('restart');
+  });
+
   it('gives up on the first crash when the limit is 1', () => {
     const decision = decideRestart({
       crashTimes: [NOW],

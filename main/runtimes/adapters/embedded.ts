@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EXIT_MODEL_UNUSABLE } from '../embedded/exit-codes.js';
 import type { LaunchPlan } from '../types.js';
 
 export interface EmbeddedLaunchOptions {
@@ -66,5 +67,7 @@ export function embeddedLaunchPlan(options: EmbeddedLaunchOptions): LaunchPlan {
     env: { ELECTRON_RUN_AS_NODE: '1' },
     baseUrl: `http://127.0.0.1:${options.port}`,
     healthPath: '/health',
+    // An unusable model file fails the same way on every try: no restarts.
+    fatalExitCodes: [EXIT_MODEL_UNUSABLE],
   };
 }

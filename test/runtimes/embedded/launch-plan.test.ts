@@ -41,6 +41,7 @@ describe('embedded launch plan', () => {
       env: { ELECTRON_RUN_AS_NODE: '1' },
       baseUrl: 'http://127.0.0.1:4321',
       healthPath: '/health',
+      fatalExitCodes: [65],
     });
   });
 });

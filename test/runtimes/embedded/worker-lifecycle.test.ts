@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedLaunchPlan, resolveWorkerEntry } from '../../../main/runtimes/adapters/embedded.js';
+import { EXIT_MODEL_UNUSABLE } from '../../../main/runtimes/embedded/exit-codes.js';
 import {
   eventually,
   freePort,
@@ -151,18 +152,26 @@ describe('embedded worker process lifecycle', () => {
     }
   });
 
-  it('exits 1 with a message when the model file does not exist', async () => {
+  it('exits 65 (model unusable: no restart) with a message when the model file does not exist', async () => {
     const worker = await spawnWorker({ modelPath: '/nonexistent/model.gguf' });
-    expect(await worker.exited()).toEqual({ code: 1, signal: null });
+    expect(await worker.exited()).toEqual({ code: EXIT_MODEL_UNUSABLE, signal: null });
     expect(worker.stderr()).toMatch(/cannot read the model file \/nonexistent\/model\.gguf/);
   });
 
-  it('exits 1 with a message when the file is not a GGUF model', async () => {
+  it('exits 65 with a message when the file is not a GGUF model', async () => {
     const junk = join(tmpdir(), `homeport-not-a-model-${process.pid}.gguf`);
     writeFileSync(junk, 'this is not a gguf file\n'.repeat(100));
     const worker = await spawnWorker({ modelPath: junk });
-    expect(await worker.exited()).toEqual({ code: 1, signal: null });
-    expect(worker.stderr()).toMatch(/cannot load the model/);
+    expect(await worker.exited()).toEqual({ code: EXIT_MODEL_UNUSABLE, signal: null });
+    expect(worker.stderr()).toMatch(/cannot load the model .*Invalid GGUF magic/);
+  });
+
+  it('exits 65 saying the file is incomplete when a GGUF model is truncated', async () => {
+    const truncated = join(tmpdir(), `homeport-truncated-${process.pid}.gguf`);
+    writeFileSync(truncated, readFileSync(STORIES_MODEL).subarray(0, 1000));
+    const worker = await spawnWorker({ modelPath: truncated });
+    expect(await worker.exited()).toEqual({ code: EXIT_MODEL_UNUSABLE, signal: null });
+    expect(worker.stderr()).toMatch(/the file is not a complete GGUF model \(truncated or corrupt\?\)/);
   });
 
   it('exits 2 on a bad command line', async () => {

@@ -104,7 +104,9 @@ describe('llama-server models', () => {
 
     expect((await chat(second, second.headers)).status).toBe(200);
     await waitFor(() => runtime.snapshot().state === 'failed', 10_000, 'the crash limit');
-    expect(runtime.snapshot().lastError).toBe('crashed 2 times within 60 s; last exit: code 1');
+    expect(runtime.snapshot().lastError).toBe(
+      'crashed 2 times within 60 s; last exit: code 1: "double: crashing after 1 inference request(s) (HOMEPORT_DOUBLE_CRASH_AFTER)"',
+    );
     await expect(runtime.ensureReady({ deadlineMs: 1_000 })).rejects.toBeInstanceOf(RuntimeFailedError);
   });
 });
