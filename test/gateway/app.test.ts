@@ -291,6 +291,19 @@ const cases: ErrorCase[] = [
     status: 405,
     code: 'method_not_allowed',
   },
+  {
+    name: 'wrong method on the models list (Allow: GET)',
+    send: (p) => call(p, { path: '/v1/models', body: {} }),
+    status: 405,
+    code: 'method_not_allowed',
+    check: (result) => expect(result.headers.allow).toBe('GET'),
+  },
+  {
+    name: 'wrong method on one model',
+    send: (p) => call(p, { path: '/v1/models/ready-model', method: 'DELETE' }),
+    status: 405,
+    code: 'method_not_allowed',
+  },
   { name: 'unknown model by id', send: (p) => call(p, { path: '/v1/models/nope' }), status: 404, code: 'model_not_found' },
   {
     name: 'unexpected exception',

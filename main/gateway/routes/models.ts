@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import type { ModelDirectory, ModelEntry } from '../types.js';
 import { modelNotFound } from '../route-errors.js';
+import { methodNotAllowed } from '../fallback.js';
 
 /** One entry of `GET /v1/models`, with Homeport's own details under `homeport`. */
 export interface ModelObject {
@@ -45,6 +46,8 @@ export function createModelsRouter(models: ModelDirectory): Router {
     if (entry === undefined) throw modelNotFound(name, models.list());
     res.json(toModelObject(entry));
   });
+  // HEAD is answered by the GET routes; anything else is the wrong method, not an unknown path.
+  router.all(['/v1/models', '/v1/models/*id'], methodNotAllowed('GET'));
 
   return router;
 }
