@@ -3,8 +3,8 @@
  * (node-llama-cpp, stories260K, one thread) and room for one model:
  * loading B evicts A, whose process is then gone.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../support/processes.js';
 import { DecisionLog } from '../../main/lifecycle/decisions.js';
 import { ModelPool } from '../../main/lifecycle/model-pool.js';
 import { embeddedLaunchPlan } from '../../main/runtimes/adapters/embedded.js';
@@ -15,21 +15,6 @@ import { testModel } from '../support/models.js';
 
 const MODEL_PATH = testModel('stories260K.gguf');
 
-/** A zombie (exited, not yet reaped) counts as gone. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function embeddedSupervisor(id: string): Supervisor {
   return new Supervisor({

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isAlive, waitUntil } from '../support/processes.js';
 import { allocatePort } from '../../main/runtimes/ports.js';
 import {
   SpawnError,
@@ -32,33 +33,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Poll `check` every 25 ms until it is true or `timeoutMs` passes. */
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(25);
-  }
-}
 
-/**
- * Whether `pid` is a running process. A zombie counts as dead: it has exited
- * and only waits to be reaped (here PID 1 does not reap orphans promptly).
- */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false; // gone between the two checks
-  }
-}
 
 function processGroupOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -116,20 +91,20 @@ describe('spawnRuntimeProcess', () => {
 
   it('kills the whole group, grandchild included', async () => {
     const { child, stateFile } = await startFake(['--spawn-grandchild', '--ignore-sigterm']);
-    await waitFor(() => grandchildPid(stateFile) !== null, 10_000, 'the grandchild to start');
+    await waitUntil(() => grandchildPid(stateFile) !== null, 10_000, 'the grandchild to start');
     const grandchild = grandchildPid(stateFile) ?? -1;
     expect(isAlive(grandchild)).toBe(true);
     expect(processGroupOf(grandchild)).toBe(child.pid);
 
     expect(child.signalGroup('SIGKILL')).toBe(true);
     await expect(child.exited).resolves.toEqual({ code: null, signal: 'SIGKILL' });
-    await waitFor(() => !isAlive(grandchild), 3_000, 'the grandchild to die');
+    await waitUntil(() => !isAlive(grandchild), 3_000, 'the grandchild to die');
   });
 
   it('killAllChildrenSync kills every live group at once', async () => {
     const first = await startFake([]);
     const second = await startFake([]);
-    await waitFor(() => stateLines(first.stateFile).length > 0 && stateLines(second.stateFile).length > 0, 10_000, 'both children');
+    await waitUntil(() => stateLines(first.stateFile).length > 0 && stateLines(second.stateFile).length > 0, 10_000, 'both children');
     expect(killAllChildrenSync()).toBeGreaterThanOrEqual(2);
     await expect(first.child.exited).resolves.toMatchObject({ signal: 'SIGKILL' });
     await expect(second.child.exited).resolves.toMatchObject({ signal: 'SIGKILL' });
@@ -194,7 +169,7 @@ async function spawnViaIntermediate(
     intermediate.once('exit', (code) => reject(new Error(`intermediate exited early with code ${code}`)));
   });
   orphanCandidates.push(runtimePid);
-  await waitFor(() => stateLines(stateFile).some((line) => line.startsWith('listening')), 10_000, 'the runtime to listen');
+  await waitUntil(() => stateLines(stateFile).some((line) => line.startsWith('listening')), 10_000, 'the runtime to listen');
   return { intermediate, runtimePid, stateFile };
 }
 
@@ -218,18 +193,18 @@ describe('parent death', () => {
     const { intermediate, runtimePid } = await spawnViaIntermediate(true);
     expect(isAlive(runtimePid)).toBe(true);
     intermediate.kill('SIGKILL');
-    await waitFor(() => !isAlive(runtimePid), 5_000, 'the orphaned runtime to die');
+    await waitUntil(() => !isAlive(runtimePid), 5_000, 'the orphaned runtime to die');
   });
 
   it("also kills the runtime's own children (Ollama runners, vLLM workers) when that process is SIGKILLed", async () => {
     // The grandchild ignores SIGTERM, so this also proves the watchdog's SIGKILL after the grace period.
     const { intermediate, runtimePid, stateFile } = await spawnViaIntermediate(true, ['--spawn-grandchild', '--ignore-sigterm']);
-    await waitFor(() => grandchildPid(stateFile) !== null, 10_000, 'the grandchild to start');
+    await waitUntil(() => grandchildPid(stateFile) !== null, 10_000, 'the grandchild to start');
     const grandchild = grandchildPid(stateFile) ?? -1;
     expect(processGroupOf(grandchild)).toBe(runtimePid);
     intermediate.kill('SIGKILL');
-    await waitFor(() => !isAlive(runtimePid), 5_000, 'the runtime to die');
-    await waitFor(() => !isAlive(grandchild), REAPER_GRACE_MS + 3_000, "the runtime's own child to die");
+    await waitUntil(() => !isAlive(runtimePid), 5_000, 'the runtime to die');
+    await waitUntil(() => !isAlive(grandchild), REAPER_GRACE_MS + 3_000, "the runtime's own child to die");
   });
 
   it('the watchdog never keeps the engine alive, and leaves with it after a clean stop', async () => {
@@ -256,7 +231,7 @@ describe('parent death', () => {
     orphanCandidates.push(runtime);
     expect(reaper).toBeGreaterThan(0);
     expect(processGroupOf(reaper)).toBe(reaper); // its own group: a Ctrl-C for the engine does not reach it
-    await waitFor(() => !isAlive(reaper), 3_000, 'the watchdog to leave');
+    await waitUntil(() => !isAlive(reaper), 3_000, 'the watchdog to leave');
   });
 
   it('runs the stop commands registered for servers outside its groups when the engine dies, and not the ones taken back', async () => {
@@ -276,7 +251,7 @@ describe('parent death', () => {
     await new Promise<void>((resolve) => engine.stdout.once('data', () => resolve()));
     expect(existsSync(kept)).toBe(false);
     engine.kill('SIGKILL');
-    await waitFor(() => existsSync(kept), 5_000, 'the registered stop command to run');
+    await waitUntil(() => existsSync(kept), 5_000, 'the registered stop command to run');
     expect(readFileSync(kept, 'utf8')).toBe('stopped by the watchdog');
     await delay(300);
     expect(existsSync(takenBack)).toBe(false);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isAlive, waitUntil } from '../support/processes.js';
 import { allocatePort } from '../../main/runtimes/ports.js';
 import { killAllChildrenSync } from '../../main/runtimes/spawn.js';
 import { Supervisor } from '../../main/runtimes/supervisor.js';
@@ -34,29 +35,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(25);
-  }
-}
 
-/** A zombie (exited, not yet reaped by PID 1) counts as dead. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 interface Harness {
   readonly supervisor: Supervisor;
@@ -129,7 +108,7 @@ function harness(
     stateLines: () => (existsSync(stateFile) ? readFileSync(stateFile, 'utf8').trim().split('\n') : []),
     reached: async (to, nth = 1, timeoutMs = 20_000) => {
       const matching = (): StateEvent[] => stateEvents().filter((event) => event.to === to);
-      await waitFor(() => matching().length >= nth, timeoutMs, `state "${to}" #${nth}`);
+      await waitUntil(() => matching().length >= nth, timeoutMs, `state "${to}" #${nth}`);
       const event = matching()[nth - 1];
       if (event === undefined) throw new Error('unreachable');
       return event;
@@ -173,7 +152,7 @@ describe('Supervisor: start, ready, stop', () => {
     const models = (await (await fetch(`${endpoint.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data[0]?.id).toBe('fake-model');
 
-    await waitFor(() => h.supervisor.logs().some((line) => line.line === 'hello stderr'), 2_000, 'stderr line');
+    await waitUntil(() => h.supervisor.logs().some((line) => line.line === 'hello stderr'), 2_000, 'stderr line');
     const logs = h.supervisor.logs();
     expect(logs).toContainEqual(expect.objectContaining({ stream: 'stdout', line: 'hello stdout' }));
     expect(logs).toContainEqual(expect.objectContaining({ stream: 'stderr', line: 'hello stderr' }));
@@ -209,7 +188,7 @@ describe('Supervisor: start, ready, stop', () => {
     const h = harness(['--ignore-sigterm', '--spawn-grandchild'], { stopTimeoutMs: 400 });
     await h.supervisor.start();
     const pid = h.supervisor.snapshot().pid ?? -1;
-    await waitFor(() => h.stateLines().some((line) => line.startsWith('grandchild ')), 5_000, 'grandchild');
+    await waitUntil(() => h.stateLines().some((line) => line.startsWith('grandchild ')), 5_000, 'grandchild');
     const grandchild = Number(h.stateLines().find((line) => line.startsWith('grandchild '))?.split(' ')[2]);
     expect(isAlive(grandchild)).toBe(true);
 
@@ -219,7 +198,7 @@ describe('Supervisor: start, ready, stop', () => {
     expect(h.stateLines()).toContain(`sigterm ${pid}`);
     expect(h.exits()).toEqual([expect.objectContaining({ pid, signal: 'SIGKILL', expected: true })]);
     expect(isAlive(pid)).toBe(false);
-    await waitFor(() => !isAlive(grandchild), 3_000, 'the grandchild to be gone');
+    await waitUntil(() => !isAlive(grandchild), 3_000, 'the grandchild to be gone');
   });
 
   it('respects --health-delay: not ready before health answers 200', async () => {
@@ -251,7 +230,7 @@ describe('Supervisor: start, ready, stop', () => {
   it('stop() while starting cancels the start and kills the child', async () => {
     const h = harness(['--health-delay', '60000']);
     const starting = h.supervisor.start().catch((caught: unknown) => caught);
-    await waitFor(() => h.stateLines().some((line) => line.startsWith('listening')), 10_000, 'the child to listen');
+    await waitUntil(() => h.stateLines().some((line) => line.startsWith('listening')), 10_000, 'the child to listen');
     await h.supervisor.stop();
     expect(await starting).toBeInstanceOf(RuntimeNotReadyError);
     expect(h.transitions()).toEqual(['stopped->starting', 'starting->stopping', 'stopping->stopped']);
@@ -287,7 +266,7 @@ describe('Supervisor: crashes and restarts', () => {
 
     // The first launch's grandchild did not survive its leader's crash.
     const grandchild = Number(h.stateLines().find((line) => line.startsWith('grandchild '))?.split(' ')[2]);
-    await waitFor(() => !isAlive(grandchild), 3_000, 'the crashed launch grandchild to be gone');
+    await waitUntil(() => !isAlive(grandchild), 3_000, 'the crashed launch grandchild to be gone');
   });
 
   it('a ready runtime that stops answering (SIGSTOP: hung) is killed after the liveness misses and restarted', async () => {
@@ -501,7 +480,7 @@ describe('Supervisor: logs and events', () => {
     const lines = Array.from({ length: 30 }, (_, i) => ['--log', `line ${i}`]).flat();
     const h = harness(lines, { logLines: 8 });
     await h.supervisor.start();
-    await waitFor(() => h.supervisor.logs().some((line) => line.line === 'line 29'), 3_000, 'the last log line');
+    await waitUntil(() => h.supervisor.logs().some((line) => line.line === 'line 29'), 3_000, 'the last log line');
     const logs = h.supervisor.logs();
     expect(logs).toHaveLength(8);
     expect(logs.some((line) => line.line === 'line 0')).toBe(false);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../support/processes.js';
 import { embeddedLaunchPlan, resolveWorkerEntry } from '../../../main/runtimes/adapters/embedded.js';
 import { EXIT_MODEL_UNUSABLE } from '../../../main/runtimes/embedded/exit-codes.js';
 import {
@@ -43,20 +44,6 @@ function openStream(worker: RunningWorker, body: object): { started: Promise<voi
   return { started, close: () => close() };
 }
 
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('embedded worker with one slot and a queue of one', () => {
   let worker: RunningWorker;
