@@ -29,7 +29,11 @@ export const REAPER_GRACE_MS = 2_000;
 /** How long a registered stop command may run before it is killed. */
 export const REAPER_COMMAND_TIMEOUT_MS = 15_000;
 
+/** What `ps` shows for the watchdog. */
+export const REAPER_TITLE = 'homeport-watchdog';
+
 const REAPER_SOURCE = `
+process.title = '${REAPER_TITLE}';
 const { spawn } = require('node:child_process');
 const groups = new Set();
 const commands = new Map();

@@ -35,6 +35,12 @@ export interface SpawnRequest {
    * Default true; false only to show what happens without (tests).
    */
   readonly parentDeathSignal?: boolean;
+  /**
+   * The process starts no processes of its own (the embedded worker): the
+   * kernel's parent-death signal covers it alone, so no watchdog is needed
+   * for it (the watchdog is a Node process of ~40 MB). Default false.
+   */
+  readonly startsNoChildren?: boolean;
 }
 
 export interface ProcessExit {
@@ -190,7 +196,7 @@ export const spawnRuntimeProcess: SpawnRuntime = async (request) => {
       child.removeAllListeners('error');
       child.on('error', (error) => notes.push(`process error: ${error.message}`));
       liveGroups.add(pid);
-      if (request.parentDeathSignal !== false) reaper.watch(pid);
+      if (request.parentDeathSignal !== false && request.startsNoChildren !== true) reaper.watch(pid);
 
       const exited = new Promise<ProcessExit>((resolveExit) => {
         child.once('exit', (code, signal) => {

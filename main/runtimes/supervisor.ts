@@ -510,7 +510,13 @@ export class Supervisor implements RuntimeHandle {
     const spawnedAt = this.clock.now();
     try {
       endpoint = endpointFromPlan(plan);
-      child = await this.spawnProcess({ command: plan.command, args: plan.args, env: plan.env, cwd: plan.cwd });
+      child = await this.spawnProcess({
+        command: plan.command,
+        args: plan.args,
+        env: plan.env,
+        cwd: plan.cwd,
+        ...(plan.startsNoChildren === true ? { startsNoChildren: true } : {}),
+      });
     } catch (error) {
       this.fail(`could not launch: ${errorMessage(error)}`);
       return null;

@@ -28,6 +28,8 @@ export interface LaunchPlan {
   readonly startDeadlineMs?: number;
   /** Exit codes that mean retrying cannot help (e.g. the model file is unusable): no restart, `failed` at once. */
   readonly fatalExitCodes?: readonly number[];
+  /** The runtime starts no processes of its own (the embedded worker), so the watchdog need not follow it. */
+  readonly startsNoChildren?: boolean;
   /**
    * The command is only a launcher (LM Studio's `lms server start`): it starts
    * a server that runs detached from it, then exits. Its clean exit (code 0)

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { runServe } from '../support/serve-process.js';
 import { isAlive, waitFor } from '../support/processes.js';
 import { testModel } from '../support/models.js';
 import { allocatePort } from '../../main/runtimes/ports.js';
+import { REAPER_TITLE } from '../../main/runtimes/group-reaper.js';
 import type { EngineStatus } from '../../main/control/status.js';
 import { startHubDouble, STORIES_SHA256 } from '../fixtures/hf-hub-double.js';
 
@@ -17,6 +19,22 @@ async function runtimePid(port: number): Promise<number> {
   const pid = status.runtimes[0]?.pid;
   if (!pid) throw new Error('no runtime pid in status');
   return pid;
+}
+
+/** Command lines of the direct children of `pid` (Linux /proc). */
+function childCommandLines(pid: number): string[] {
+  const lines: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return lines;
 }
 
 async function startServing(extra: string[] = []) {
@@ -35,6 +53,8 @@ describe('homeport serve (real process)', () => {
     expect(out).toContain(`new OpenAI({ baseURL: "http://127.0.0.1:${port}/v1"`);
     expect(out).toContain('model="stories260k"');
     expect(isAlive(pid)).toBe(true);
+    // The embedded worker starts no processes of its own, so no watchdog process runs beside the engine.
+    expect(childCommandLines(serve.child.pid!).filter((line) => line.startsWith(REAPER_TITLE))).toEqual([]);
     serve.child.kill('SIGINT');
     expect(await serve.exited).toEqual({ code: 0, signal: null });
     expect(isAlive(pid)).toBe(false);

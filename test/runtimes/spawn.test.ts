@@ -16,7 +16,7 @@ import {
   spawnRuntimeProcess,
 } from '../../main/runtimes/spawn.js';
 import type { RuntimeProcess } from '../../main/runtimes/spawn.js';
-import { REAPER_GRACE_MS } from '../../main/runtimes/group-reaper.js';
+import { REAPER_GRACE_MS, REAPER_TITLE } from '../../main/runtimes/group-reaper.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAKE_RUNTIME = path.join(ROOT, 'test/fixtures/fake-runtime.ts');
@@ -239,16 +239,18 @@ describe('parent death', () => {
     const takenBack = path.join(tmp, `taken-back-${Date.now()}.txt`);
     const writer = (file: string) => ({ command: process.execPath, args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(file)}, process.env.STOP_NOTE ?? '')`], env: { STOP_NOTE: 'stopped by the watchdog' } });
     const script = `
-      const { runAtAbruptExit } = await import(${JSON.stringify(pathToFileURL(SPAWN_MODULE).href)});
+      const { runAtAbruptExit, reaperPid } = await import(${JSON.stringify(pathToFileURL(SPAWN_MODULE).href)});
       runAtAbruptExit(${JSON.stringify(writer(kept))});
       const cancel = runAtAbruptExit(${JSON.stringify(writer(takenBack))});
       cancel();
-      process.stdout.write('registered\\n');
+      process.stdout.write(String(reaperPid()) + '\\n');
       setInterval(() => {}, 60_000);
     `;
     const engine = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     intermediates.push(engine);
-    await new Promise<void>((resolve) => engine.stdout.once('data', () => resolve()));
+    const reaper = await new Promise<number>((resolve) => engine.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    // Recognisable in ps once it has started.
+    await waitUntil(() => readFileSync(`/proc/${reaper}/cmdline`, 'utf8').startsWith(REAPER_TITLE), 5_000, 'the watchdog to name itself');
     expect(existsSync(kept)).toBe(false);
     engine.kill('SIGKILL');
     await waitUntil(() => existsSync(kept), 5_000, 'the registered stop command to run');

@@ -69,5 +69,7 @@ export function embeddedLaunchPlan(options: EmbeddedLaunchOptions): LaunchPlan {
     healthPath: '/health',
     // An unusable model file fails the same way on every try: no restarts.
     fatalExitCodes: [EXIT_MODEL_UNUSABLE],
+    // llama.cpp runs inside the worker; it spawns nothing that could outlive it.
+    startsNoChildren: true,
   };
 }

@@ -42,6 +42,7 @@ describe('embedded launch plan', () => {
       baseUrl: 'http://127.0.0.1:4321',
       healthPath: '/health',
       fatalExitCodes: [65],
+      startsNoChildren: true,
     });
   });
 });
