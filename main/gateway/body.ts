@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_DISCARD_LIMITS, discardBody, worthDiscarding, type DiscardLimits } from '../http/discard-body.js';
+import { DEFAULT_DISCARD_LIMITS, discardBody, type DiscardLimits } from '../http/discard-body.js';
 import { GatewayError } from './errors.js';
 
 export interface JsonBody {
@@ -52,11 +52,7 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
   }
   const discard = options.discard ?? DEFAULT_DISCARD_LIMITS;
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > options.limitBytes) {
-    const drain = worthDiscarding(Number(declared), discard);
-    if (drain) discardBody(req, discard);
-    throw tooLarge(options.limitBytes, !drain);
-  }
+  if (declared !== undefined && Number(declared) > options.limitBytes) throw tooLarge(options.limitBytes, !discardBody(req, discard));
 
   const raw = await readRaw(req, options.limitBytes, discard, declared === undefined ? undefined : Number(declared));
   return { raw, json: parseJsonObject(raw) };
@@ -82,8 +78,7 @@ function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimit
       received += chunk.length;
       if (received > limitBytes) {
         cleanup();
-        discardBody(req, discard);
-        reject(tooLarge(limitBytes, false));
+        reject(tooLarge(limitBytes, !discardBody(req, discard)));
         return;
       }
       chunks.push(chunk);

@@ -14,11 +14,6 @@ export interface DiscardLimits {
 /** Loopback moves this much in well under a second; beyond it the client is not a normal one. */
 export const DEFAULT_DISCARD_LIMITS: DiscardLimits = { maxBytes: 256 * 1024 * 1024, maxMs: 10_000 };
 
-/** A declared body this large is not worth reading even to deliver the error: close instead. */
-export function worthDiscarding(declaredBytes: number, limits: DiscardLimits = DEFAULT_DISCARD_LIMITS): boolean {
-  return declaredBytes <= limits.maxBytes;
-}
-
 /**
  * Reads the rest of a refused request body into nothing (no buffering), so
  * the error response, sent at once, is not lost: closing a socket with unread
@@ -26,9 +21,14 @@ export function worthDiscarding(declaredBytes: number, limits: DiscardLimits = D
  * (fetch, the OpenAI SDKs) then reports a connection error instead of the
  * status. Once the body has ended the connection stays usable (keep-alive);
  * past the limits the socket is destroyed.
+ *
+ * Returns false, reading nothing, when the declared `Content-Length` is past
+ * `limits.maxBytes`: not worth reading even to deliver the error, so the
+ * caller should answer with `Connection: close` instead.
  */
-export function discardBody(req: IncomingMessage, limits: DiscardLimits = DEFAULT_DISCARD_LIMITS): void {
-  if (req.complete) return;
+export function discardBody(req: IncomingMessage, limits: DiscardLimits = DEFAULT_DISCARD_LIMITS): boolean {
+  if (Number(req.headers['content-length'] ?? 0) > limits.maxBytes) return false;
+  if (req.complete) return true;
   let discarded = 0;
   const socket = req.socket;
   const timer = setTimeout(() => socket.destroy(), limits.maxMs);
@@ -44,4 +44,5 @@ export function discardBody(req: IncomingMessage, limits: DiscardLimits = DEFAUL
   req.once('end', stop);
   req.once('close', stop);
   req.resume();
+  return true;
 }

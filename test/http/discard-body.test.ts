@@ -3,12 +3,12 @@
  * upload is answered and read to its end (the client sees the status, the
  * connection stays usable), and a client that sends too much or stalls is cut off.
  */
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discardBody, worthDiscarding } from '../../main/http/discard-body.js';
+import { discardBody } from '../../main/http/discard-body.js';
 
 const LIMITS = { maxBytes: 1024 * 1024, maxMs: 400 };
 let server: http.Server;
@@ -18,8 +18,9 @@ let port: number;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/refuse') {
-      discardBody(req, LIMITS);
-      res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"too large"}');
+      // As the gateway does: a body not worth reading gets Connection: close instead.
+      const connection = discardBody(req, LIMITS) ? {} : { connection: 'close' };
+      res.writeHead(413, { 'content-type': 'application/json', ...connection }).end('{"error":"too large"}');
       return;
     }
     let size = 0;
@@ -36,8 +37,12 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Opens a raw socket, sends a request head declaring `declared` bytes, then `bodyBytes` of them; resolves with what came back and how the socket ended. */
-function rawUpload(declared: number, bodyBytes: number): Promise<{ response: string; closedAfterMs: number; error?: string }> {
+/**
+ * Opens a raw socket, sends a request head declaring `declared` bytes (or a
+ * chunked body when 'chunked'), then `bodyBytes` of body; resolves with what
+ * came back and how the socket ended.
+ */
+function rawUpload(declared: number | 'chunked', bodyBytes: number): Promise<{ response: string; closedAfterMs: number; error?: string }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const started = performance.now();
@@ -46,13 +51,15 @@ function rawUpload(declared: number, bodyBytes: number): Promise<{ response: str
     socket.on('data', (d: Buffer) => (response += d.toString()));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
     socket.on('close', () => resolve({ response, closedAfterMs: performance.now() - started, error }));
-    socket.write(`POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: ${declared}\r\n\r\n`);
+    const length = declared === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
+    socket.write(`POST /refuse HTTP/1.1\r\nHost: x\r\n${length}\r\n\r\n`);
     let sent = 0;
     const pump = (): void => {
       if (socket.destroyed || sent >= bodyBytes) return;
       const piece = Buffer.alloc(Math.min(64 * 1024, bodyBytes - sent), 0x61);
       sent += piece.length;
-      socket.write(piece, () => setImmediate(pump));
+      const framed = declared === 'chunked' ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+      socket.write(framed, () => setImmediate(pump));
     };
     pump();
   });
@@ -80,7 +87,8 @@ describe('discardBody', () => {
   });
 
   it('cuts off a client that keeps sending past the byte limit', async () => {
-    const result = await rawUpload(64 * 1024 * 1024, 8 * 1024 * 1024);
+    // Chunked: no declared length, so only the byte count while discarding can stop it.
+    const result = await rawUpload('chunked', 8 * 1024 * 1024);
     expect(result.response).toMatch(/^HTTP\/1\.1 413 /);
     // Closed well before the 8 MiB went out: the socket died once the 1 MiB limit was passed.
     expect(result.closedAfterMs).toBeLessThan(LIMITS.maxMs);
@@ -94,7 +102,8 @@ describe('discardBody', () => {
   });
 
   it('declines to read a declared body past the byte limit at all', () => {
-    expect(worthDiscarding(LIMITS.maxBytes, LIMITS)).toBe(true);
-    expect(worthDiscarding(LIMITS.maxBytes + 1, LIMITS)).toBe(false);
+    const declared = (bytes: number) => ({ headers: { 'content-length': String(bytes) }, complete: true }) as unknown as IncomingMessage;
+    expect(discardBody(declared(LIMITS.maxBytes), LIMITS)).toBe(true);
+    expect(discardBody(declared(LIMITS.maxBytes + 1), LIMITS)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * learn when the client has gone away.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { discardBody, worthDiscarding } from '../../http/discard-body.js';
+import { discardBody } from '../../http/discard-body.js';
 import { ApiError, invalidRequest } from './api-errors.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -25,19 +25,13 @@ function tooLarge(limitBytes: number, closeConnection: boolean): ApiError {
  * uploading reads the error rather than a reset connection.
  */
 export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > limitBytes) {
-    const drain = worthDiscarding(declared);
-    if (drain) discardBody(request);
-    throw tooLarge(limitBytes, !drain);
-  }
+  if (Number(request.headers['content-length'] ?? 0) > limitBytes) throw tooLarge(limitBytes, !discardBody(request));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limitBytes) {
-      discardBody(request);
-      throw tooLarge(limitBytes, false);
+      throw tooLarge(limitBytes, !discardBody(request));
     }
     chunks.push(chunk);
   }
