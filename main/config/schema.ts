@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
 import { runtimesSectionSchema } from './runtimes-schema.js';
+import { DEFAULT_LIVENESS } from '../runtimes/liveness.js';
 
 /**
  * Homeport's configuration file, validated at load time. Unknown keys are
@@ -92,7 +93,7 @@ export const configSchema = z
         liveness: z
           .object({ intervalMs: z.number().int().min(100), failures: z.number().int().min(1), timeoutMs: z.number().int().min(100) })
           .strict()
-          .default({ intervalMs: 5_000, failures: 3, timeoutMs: 5_000 }),
+          .default(DEFAULT_LIVENESS),
       })
       .strict()
       .default({
@@ -101,7 +102,7 @@ export const configSchema = z
         crashLimit: { count: 5, windowMs: 60_000 },
         backoff: { initialMs: 500, factor: 2, maxMs: 30_000 },
         logLines: 500,
-        liveness: { intervalMs: 5_000, failures: 3, timeoutMs: 5_000 },
+        liveness: DEFAULT_LIVENESS,
       }),
   })
   .strict();

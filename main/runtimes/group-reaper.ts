@@ -142,17 +142,18 @@ export function createGroupReaper(options: { readonly execPath?: string } = {}):
     for (const pgid of groups) send(`+${pgid}`);
     for (const command of commands.values()) send(`!${JSON.stringify(command)}`);
   };
-  const ensureStarted = (): boolean => {
-    if (process.platform === 'win32') return false;
+  /** Tells a running watchdog about one change; a new watchdog gets the whole state from start(). */
+  const deliver = (line: string): void => {
+    if (process.platform === 'win32') return;
     if (child === undefined) start();
-    return true;
+    else send(line);
   };
 
   return {
     watch(pgid) {
       if (groups.has(pgid)) return;
       groups.add(pgid);
-      if (ensureStarted()) send(`+${pgid}`);
+      deliver(`+${pgid}`);
     },
     forget(pgid) {
       if (!groups.delete(pgid)) return;
@@ -161,7 +162,7 @@ export function createGroupReaper(options: { readonly execPath?: string } = {}):
     atAbruptExit(command) {
       const entry = { id: String(nextCommandId++), command: command.command, args: [...command.args], env: { ...command.env } };
       commands.set(entry.id, entry);
-      if (ensureStarted()) send(`!${JSON.stringify(entry)}`);
+      deliver(`!${JSON.stringify(entry)}`);
       return () => {
         if (commands.delete(entry.id)) send(`~${entry.id}`);
       };

@@ -515,7 +515,7 @@ export class Supervisor implements RuntimeHandle {
         args: plan.args,
         env: plan.env,
         cwd: plan.cwd,
-        ...(plan.startsNoChildren === true ? { startsNoChildren: true } : {}),
+        startsNoChildren: plan.startsNoChildren === true,
       });
     } catch (error) {
       this.fail(`could not launch: ${errorMessage(error)}`);
