@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { startEngine, type Engine } from './engine.js';
 import { loadConfig } from './config/store.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
-import { killAllChildrenSync } from './runtimes/spawn.js';
+import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { createMainWindow } from './window.js';
 import { bindControlIpc } from './ipc/control.js';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseCli, USAGE, UsageError, type PullArgs, type ServeArgs } from './cli-args.js';
 import { pullFromCli } from './models/download-cli.js';
 import { createSecretStore } from './secrets/store.js';
-import { HF_TOKEN_SECRET } from './control/library-service.js';
+import { HF_TOKEN_SECRET } from './models/library/service.js';
 import { recommendStarter, formatStarterAdvice } from './models/starter.js';
 import { createHardwareProbe } from './hardware/probe.js';
 import { loadConfig } from './config/store.js';
@@ -11,7 +11,7 @@ import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
 import { startEngine, NoModelsError, type Engine } from './engine.js';
 import { clientSnippet } from './client-snippet.js';
-import { killAllChildrenSync } from './runtimes/spawn.js';
+import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { HOMEPORT_VERSION } from './version.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);

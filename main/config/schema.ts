@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
 import { runtimesSectionSchema } from './runtimes-schema.js';
-import { DEFAULT_LIVENESS } from '../runtimes/liveness.js';
+import { DEFAULT_LIVENESS } from '../runtimes/process/liveness.js';
 
 /**
  * Homeport's configuration file, validated at load time. Unknown keys are

@@ -14,8 +14,8 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { DownloadStreamEvents, LibraryService } from './library-service.js';
-import { isTerminalEvent } from './library-service.js';
+import type { DownloadStreamEvents, LibraryService } from '../models/library/service.js';
+import { isTerminalEvent } from '../models/library/service.js';
 import { parseParams, wholeNumberParam } from './library-routes.js';
 import { serveEvents } from './sse-stream.js';
 

@@ -10,7 +10,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { LiveSample } from '../hardware/live.js';
-import type { LibraryService } from './library-service.js';
+import type { LibraryService } from '../models/library/service.js';
 import { serveEvents } from './sse-stream.js';
 
 export interface HardwareRoutesOptions {

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { RuntimeHandle } from '../runtimes/types.js';
 import type { EngineStatus } from './status.js';
-import type { ModelView } from './models-view.js';
+import type { ModelView } from './model-list.js';
 import type { Decision } from '../lifecycle/decisions.js';
 
 export interface ControlApi {

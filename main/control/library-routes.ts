@@ -13,7 +13,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { GatewayError, invalidField } from '../gateway/errors.js';
 import { KV_CACHE_TYPES } from '../hardware/memory-estimate.js';
-import type { LibraryService, SetupQuery } from './library-service.js';
+import type { LibraryService, SetupQuery } from '../models/library/service.js';
 
 /** Query strings arrive as text (or arrays when repeated): a whole number within bounds, given once. */
 export function wholeNumberParam(name: string, min: number, max: number) {

@@ -18,7 +18,7 @@
  * Decisions (load, evict, unload, wait, refuse) are made by the ModelPool
  * only; this class never acts on its own state.
  */
-import type { Clock } from '../runtimes/health.js';
+import type { Clock } from '../runtimes/process/health.js';
 import type {
   EnsureReadyOptions,
   LogLine,

@@ -16,9 +16,9 @@
  *
  * Each decision is recorded in the DecisionLog with its reason.
  */
-import { systemClock } from '../runtimes/health.js';
-import type { Clock, TimerHandle } from '../runtimes/health.js';
-import { formatDuration } from '../runtimes/restart-policy.js';
+import { systemClock } from '../runtimes/process/health.js';
+import type { Clock, TimerHandle } from '../runtimes/process/health.js';
+import { formatDuration } from '../runtimes/process/restart-policy.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../runtimes/types.js';
 import type { RuntimeHandle, RuntimeState } from '../runtimes/types.js';
 import { DecisionLog } from './decisions.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { allocatePort } from '../../main/runtimes/ports.js';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { testModel } from '../support/models.js';
 import { createClient } from './http-client.js';
 import { startEngineProcess, rssMiB } from './serve-process.js';

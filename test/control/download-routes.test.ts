@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DownloadResult, DownloadView, HubFilesView, LibraryView } from '../../main/control/library-service.js';
+import type { DownloadResult, DownloadView, HubFilesView, LibraryView } from '../../main/models/library/service.js';
 import type { OpenAIErrorBody } from '../../main/gateway/errors.js';
 import type { DownloadProgress } from '../../main/models/download-events.js';
 import type { ModelSearchResult } from '../../main/models/hub.js';

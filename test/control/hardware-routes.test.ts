@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { HardwareView } from '../../main/control/library-service.js';
+import type { HardwareView } from '../../main/models/library/service.js';
 import type { LiveSample } from '../../main/hardware/live.js';
 import { GIB, startControlHarness, TEST_BANDWIDTH, type ControlHarness } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FitView, LibraryView, PredictionView } from '../../main/control/library-service.js';
+import type { FitView, LibraryView, PredictionView } from '../../main/models/library/service.js';
 import type { OpenAIErrorBody } from '../../main/gateway/errors.js';
 import { kvBytesPerToken } from '../../main/hardware/memory-estimate.js';
 import { readModelMetadata } from '../../main/models/gguf-metadata.js';

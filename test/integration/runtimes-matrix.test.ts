@@ -11,11 +11,11 @@ import { readRecord, type RecordEntry } from '../fixtures/doubles/record.js';
 import { readServerInfo } from '../fixtures/doubles/lmstudio-state.js';
 import { DOUBLE_VERSIONS } from '../fixtures/doubles/versions.js';
 import type { ConfigInput } from '../../main/config/schema.js';
-import type { ModelView } from '../../main/control/models-view.js';
+import type { ModelView } from '../../main/control/model-list.js';
 import type { Decision } from '../../main/lifecycle/decisions.js';
-import type { RuntimeDetection } from '../../main/runtimes/detect.js';
-import { VLLM_NEEDS_GPU } from '../../main/runtimes/detect.js';
-import type { UnavailableRuntime } from '../../main/runtimes/fleet-types.js';
+import type { RuntimeDetection } from '../../main/runtimes/external/detect.js';
+import { VLLM_NEEDS_GPU } from '../../main/runtimes/external/detect.js';
+import type { UnavailableRuntime } from '../../main/runtimes/external/fleet/types.js';
 
 /**
  * The four external runtimes through Homeport's real engine and gateway, one

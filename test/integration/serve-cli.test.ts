@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { runServe } from '../support/serve-process.js';
 import { isAlive, waitFor } from '../support/processes.js';
 import { testModel } from '../support/models.js';
-import { allocatePort } from '../../main/runtimes/ports.js';
-import { REAPER_TITLE } from '../../main/runtimes/group-reaper.js';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
+import { REAPER_TITLE } from '../../main/runtimes/process/group-reaper.js';
 import type { EngineStatus } from '../../main/control/status.js';
 import { startHubDouble, STORIES_SHA256 } from '../fixtures/hf-hub-double.js';
 

@@ -3,7 +3,7 @@
  * advance(), which fires due timers in order and lets the promise chains
  * they start run to completion before moving on.
  */
-import type { Clock, TimerHandle } from '../../main/runtimes/health.js';
+import type { Clock, TimerHandle } from '../../main/runtimes/process/health.js';
 
 interface FakeTimer {
   readonly at: number;

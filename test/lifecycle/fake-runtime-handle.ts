@@ -5,7 +5,7 @@
  * loading takes `readyDelayMs`, stopping takes `stopDelayMs`. Every launch
  * and every stop is recorded with its timestamp.
  */
-import type { Clock, TimerHandle } from '../../main/runtimes/health.js';
+import type { Clock, TimerHandle } from '../../main/runtimes/process/health.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../main/runtimes/types.js';
 import type {
   EnsureReadyOptions,

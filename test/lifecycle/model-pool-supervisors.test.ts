@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
 import { DecisionLog } from '../../main/lifecycle/decisions.js';
 import { ModelPool } from '../../main/lifecycle/model-pool.js';
-import { embeddedLaunchPlan } from '../../main/runtimes/adapters/embedded.js';
-import { allocatePort } from '../../main/runtimes/ports.js';
-import { killAllChildrenSync } from '../../main/runtimes/spawn.js';
-import { Supervisor } from '../../main/runtimes/supervisor.js';
+import { embeddedLaunchPlan } from '../../main/runtimes/embedded/launch-plan.js';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
+import { killAllChildrenSync } from '../../main/runtimes/process/spawn.js';
+import { Supervisor } from '../../main/runtimes/process/supervisor.js';
 import { testModel } from '../support/models.js';
 
 const MODEL_PATH = testModel('stories260K.gguf');

@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { startEngine, type Engine, type EngineOptions } from '../../main/engine.js';
 import { parseConfig } from '../../main/config/store.js';
 import type { ConfigInput } from '../../main/config/schema.js';
-import { allocatePort } from '../../main/runtimes/ports.js';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { testModel } from './models.js';
 
 export interface TestEngine {

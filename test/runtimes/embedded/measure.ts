@@ -21,7 +21,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
-import { embeddedLaunchPlan } from '../../../main/runtimes/adapters/embedded.js';
+import { embeddedLaunchPlan } from '../../../main/runtimes/embedded/launch-plan.js';
 import { DecodeLockstep } from '../../../main/runtimes/embedded/decode-lockstep.js';
 import { attentionShapeOf, chooseFlashAttention } from '../../../main/runtimes/embedded/flash-attention.js';
 import { join } from 'node:path';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../support/processes.js';
-import { embeddedLaunchPlan, resolveWorkerEntry } from '../../../main/runtimes/adapters/embedded.js';
+import { embeddedLaunchPlan, resolveWorkerEntry } from '../../../main/runtimes/embedded/launch-plan.js';
 import { EXIT_MODEL_UNUSABLE } from '../../../main/runtimes/embedded/exit-codes.js';
 import {
   eventually,

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { embeddedLaunchPlan, type EmbeddedLaunchOptions } from '../../../main/runtimes/adapters/embedded.js';
+import { embeddedLaunchPlan, type EmbeddedLaunchOptions } from '../../../main/runtimes/embedded/launch-plan.js';
 import { join } from 'node:path';
 import { MODELS_DIR } from '../../support/models.js';
 

@@ -1,0 +1,120 @@
+/**
+ * Entry of the embedded runtime: a child process that loads one GGUF model
+ * with node-llama-cpp and serves an OpenAI-compatible API on 127.0.0.1.
+ *
+ *   embedded-worker --model PATH --port P [--host 127.0.0.1] [--model-id ID]
+ *     [--parallel N] [--ctx N] [--threads N] [--queue N] [--batch N]
+ *
+ * Exit codes: 0 after SIGTERM/SIGINT or when the parent is gone, 1 when the
+ * model cannot be loaded or the port cannot be bound, 2 for a bad command line.
+ * One line on stdout when ready; diagnostics on stderr.
+ */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { ModelHost } from './model-host.js';
+import { watchParent } from './parent-watch.js';
+import { EXIT_MODEL_UNUSABLE } from './exit-codes.js';
+import { parseWorkerArgs, WORKER_USAGE } from './worker-args.js';
+import { WorkerServer } from './worker-server.js';
+
+const SHUTDOWN_DEADLINE_MS = 1800;
+
+function log(line: string): void {
+  process.stderr.write(`homeport-embedded: ${line}\n`);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * node-llama-cpp reports a file that ends early or has a damaged header as a
+ * bare TypeError from deep inside its reader; say what that means.
+ */
+function describeLoadError(error: unknown): string {
+  if (error instanceof TypeError) return `the file is not a complete GGUF model (truncated or corrupt?): ${error.message}`;
+  return describe(error);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseWorkerArgs(process.argv.slice(2), { cpuCount: availableParallelism() });
+  if (!parsed.ok) {
+    log(`${parsed.message}\n${WORKER_USAGE}`);
+    process.exit(2);
+  }
+  const options = parsed.options;
+
+  let modelCreated: number;
+  try {
+    const info = await stat(options.modelPath);
+    if (!info.isFile()) throw new Error('not a file');
+    modelCreated = Math.floor(info.mtimeMs / 1000);
+  } catch (error) {
+    log(`cannot read the model file ${options.modelPath}: ${describe(error)}`);
+    process.exit(EXIT_MODEL_UNUSABLE);
+  }
+
+  const server = new WorkerServer({ host: options.host, port: options.port, modelCreated, log });
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (error) {
+    log(`cannot listen on ${options.host}:${options.port}: ${describe(error)}`);
+    process.exit(1);
+  }
+
+  const loading = new AbortController();
+  let host: ModelHost | undefined;
+  let stopping = false;
+
+  const shutdown = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`shutting down (${reason})`);
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    loading.abort(new Error(reason));
+    try {
+      await server.close();
+      await host?.dispose();
+    } catch (error) {
+      log(`error while shutting down: ${describe(error)}`);
+    }
+    process.exit(0);
+  };
+
+  // `on`, not `once`: signal-exit (loaded with node-llama-cpp) re-raises a signal that has no
+  // listener left besides its own, which would kill the process mid-shutdown.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  watchParent({ onParentGone: (reason) => void shutdown(reason) });
+
+  try {
+    // node-llama-cpp is imported only now: importing it takes a second, and the port should answer before that.
+    const { loadModelHost } = await import('./model-host.js');
+    host = await loadModelHost({ worker: options, signal: loading.signal, log });
+  } catch (error) {
+    if (stopping) return;
+    log(`cannot load the model ${options.modelPath}: ${describeLoadError(error)}`);
+    process.exit(EXIT_MODEL_UNUSABLE);
+  }
+  if (stopping) {
+    await host.dispose().catch(() => undefined);
+    return;
+  }
+
+  server.ready(host);
+  process.stdout.write(
+    `homeport-embedded ready model=${host.modelId} port=${port} ctx=${host.contextSize} ` +
+      `parallel=${options.parallel} threads=${options.threads}\n`,
+  );
+}
+
+process.on('uncaughtException', (error) => {
+  log(`uncaught exception: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
+process.on('unhandledRejection', (reason) => {
+  log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+void main();

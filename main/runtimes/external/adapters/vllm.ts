@@ -1,0 +1,115 @@
+/**
+ * vLLM (`vllm serve`) as a Homeport runtime: one model per process, a CUDA
+ * GPU required, and a slow start (weights load before the port serves).
+ *
+ * Launch: `vllm serve MODEL --host 127.0.0.1 --port P [--max-model-len N]
+ * [--gpu-memory-utilization F] [--served-model-name NAME] [--max-num-seqs N]
+ * --api-key KEY` with a fresh random key per launch (`apiKeyVia: 'env'` passes
+ * VLLM_API_KEY instead). `--host` matters: vLLM's default is all interfaces.
+ *
+ * Facts (see /work/shared/RUNTIMES.md section 4): connections are refused until
+ * the model is loaded, then GET /health answers 200 with an empty body; the
+ * key guards only /v1 (so /health needs none); /v1/models gives
+ * `max_model_len`; an unknown `model` is a 404.
+ */
+import { z } from 'zod';
+import type { LaunchPlan } from '../../types.js';
+import {
+  firstLine,
+  INFERENCE_PATHS,
+  isForwardablePath,
+  newApiKey,
+  redactSecretArgs,
+  type ExternalRuntimeAdapter,
+  type HealthVerdict,
+  type ModelSummary,
+  type ParseResult,
+  keyedLaunchPlan,
+} from './common.js';
+
+export interface VllmLaunchOptions {
+  /** Hugging Face id or local path. */
+  readonly model: string;
+  readonly port: number;
+  readonly maxModelLen?: number;
+  /** Fraction of GPU memory vLLM may use, 0 < F <= 1 (vLLM default 0.9). */
+  readonly gpuMemoryUtilization?: number;
+  /** The name clients use; default: the model argument. */
+  readonly servedModelName?: string;
+  /** Concurrent sequences (vLLM's parallelism). */
+  readonly maxNumSeqs?: number;
+  readonly binaryPath?: string;
+  readonly apiKeyVia?: 'argv' | 'env';
+  readonly randomBytes?: (size: number) => Buffer;
+}
+
+const SECRET_FLAGS = ['--api-key'];
+
+/** `vllm --version` prints the bare version, e.g. `0.11.0`. */
+export function parseVllmVersion(output: { stdout: string; stderr: string }): ParseResult<string> {
+  const line = firstLine(output.stdout);
+  if (/^\d+\.\d+(\.\d+)?([.+-][0-9A-Za-z.+-]*)?$/.test(line)) return { ok: true, value: line };
+  return { ok: false, reason: `expected a bare version number, got ${JSON.stringify(line || firstLine(output.stderr))}` };
+}
+
+export function judgeVllmHealth(response: { status: number; body: string }): HealthVerdict {
+  if (response.status === 200) return { healthy: true, reason: 'vLLM answers /health with 200' };
+  if (response.status === 503) return { healthy: false, reason: 'vLLM reports its engine is dead (503)' };
+  return { healthy: false, reason: `GET /health answered ${response.status}` };
+}
+
+const modelsSchema = z.object({
+  data: z.array(z.object({ id: z.string(), owned_by: z.string().optional(), max_model_len: z.number().nullish(), root: z.string().nullish() })),
+});
+
+export function parseVllmModels(body: unknown): ParseResult<ModelSummary[]> {
+  const parsed = modelsSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, reason: `unexpected /v1/models shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  return {
+    ok: true,
+    value: parsed.data.data.map((m) => ({
+      id: m.id,
+      type: 'unknown',
+      loaded: true,
+      contextLength: m.max_model_len ?? null,
+      maxContextLength: m.max_model_len ?? null,
+      sizeBytes: null,
+    })),
+  };
+}
+
+export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
+  const key = newApiKey(options.randomBytes);
+  const args = ['serve', options.model, '--host', '127.0.0.1', '--port', String(options.port)];
+  if (options.maxModelLen !== undefined) {
+    if (!Number.isInteger(options.maxModelLen) || options.maxModelLen <= 0) throw new RangeError(`vLLM max model length must be a positive integer, got ${options.maxModelLen}`);
+    args.push('--max-model-len', String(options.maxModelLen));
+  }
+  if (options.gpuMemoryUtilization !== undefined) {
+    if (!(options.gpuMemoryUtilization > 0 && options.gpuMemoryUtilization <= 1)) throw new RangeError(`vLLM GPU memory utilization must be in (0, 1], got ${options.gpuMemoryUtilization}`);
+    args.push('--gpu-memory-utilization', String(options.gpuMemoryUtilization));
+  }
+  if (options.servedModelName !== undefined) args.push('--served-model-name', options.servedModelName);
+  if (options.maxNumSeqs !== undefined) args.push('--max-num-seqs', String(options.maxNumSeqs));
+  return keyedLaunchPlan({ command: options.binaryPath ?? 'vllm', args, key, via: options.apiKeyVia === 'env' ? 'env' : 'argv', envName: 'VLLM_API_KEY', port: options.port });
+}
+
+export const vllmAdapter: ExternalRuntimeAdapter<VllmLaunchOptions> = {
+  kind: 'vllm',
+  displayName: 'vLLM',
+  binaryName: 'vllm',
+  defaultPort: 8000,
+  version: { args: ['--version'], parse: parseVllmVersion },
+  health: { path: '/health', judge: judgeVllmHealth },
+  // Downloading and loading weights, then CUDA graph capture, can take many minutes.
+  startDeadlineMs: 15 * 60_000,
+  launcherExits: false,
+  models: { path: '/v1/models', parse: parseVllmModels },
+  inferencePaths: INFERENCE_PATHS,
+  isForwardablePath,
+  buildLaunchPlan: buildVllmLaunchPlan,
+  redactArgs: (args) => redactSecretArgs(args, SECRET_FLAGS),
+};
+
+/** Environment variables of a vLLM launch that hold secrets. */
+export const VLLM_SECRET_ENV = ['VLLM_API_KEY'] as const;

@@ -1,0 +1,190 @@
+/**
+ * The one-model-per-process part of the fleet: llama-server and vLLM.
+ *
+ * - Configured models get one Supervisor each (started on demand, a fresh
+ *   port and a fresh API key per launch; the key goes by environment so it
+ *   is not visible in `ps`, and the gateway sends it from the plan's headers).
+ *   vLLM is only started with a CUDA GPU.
+ * - A server of either kind already running at its URL (mode auto/attach)
+ *   is attached: its models (from /v1/models) are served through one
+ *   AttachedRuntime, and Homeport never stops it.
+ */
+import { stat } from 'node:fs/promises';
+import { modelIdFromPath } from '../../../config/model-list.js';
+import type { LlamaServerModelConfig, VllmModelConfig } from '../../../config/runtimes-schema.js';
+import type { ExternalRuntimeAdapter } from '../adapters/common.js';
+import { buildLlamaServerLaunchPlan, llamaServerAdapter } from '../adapters/llama-server.js';
+import { buildVllmLaunchPlan, vllmAdapter } from '../adapters/vllm.js';
+import { AttachedRuntime } from '../attached.js';
+import { requestJson, describeFailure } from '../daemon/json-request.js';
+import { VLLM_NEEDS_GPU } from '../detect.js';
+import type { FleetContext, FleetEntry, FleetOwner, UnavailableRuntime } from './types.js';
+import { Supervisor } from '../../process/supervisor.js';
+
+export type ServerKind = 'llama-server' | 'vllm';
+
+export interface ServerPart {
+  readonly entries: readonly FleetEntry[];
+  readonly owners: readonly FleetOwner[];
+  readonly unavailable: readonly UnavailableRuntime[];
+}
+
+const EMPTY: ServerPart = { entries: [], owners: [], unavailable: [] };
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function merge(...parts: ServerPart[]): ServerPart {
+  return {
+    entries: parts.flatMap((p) => p.entries),
+    owners: parts.flatMap((p) => p.owners),
+    unavailable: parts.flatMap((p) => p.unavailable),
+  };
+}
+
+// ------------------------------------------------------------ llama-server
+
+export async function buildLlamaServerPart(context: FleetContext): Promise<ServerPart> {
+  const { mode } = context.config.llamaServer;
+  const models = context.config.llamaServerModels;
+  const detection = context.detection['llama-server'];
+  if (mode === 'off') {
+    return models.length === 0 ? EMPTY : { ...EMPTY, unavailable: [{ runtime: 'llama-server', reason: 'llama-server is turned off in the settings' }] };
+  }
+  const attached = mode !== 'spawn' && detection.running ? await attachServer('llama-server', detection.url, context) : EMPTY;
+  if (mode === 'attach' || models.length === 0) return attached;
+
+  const binary = detection.binaryPath;
+  if (binary === null) {
+    const reason = `llama-server is not installed (${detection.installedReason}); ${models.length} configured model(s) cannot be served`;
+    return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'llama-server', reason }] });
+  }
+  const spawned = await Promise.all(models.map((model) => llamaServerModel(model, binary, context)));
+  return merge(attached, ...spawned);
+}
+
+async function llamaServerModel(model: LlamaServerModelConfig, binaryPath: string, context: FleetContext): Promise<ServerPart> {
+  const info = await stat(model.path).catch(() => null);
+  if (info === null || !info.isFile()) {
+    return { ...EMPTY, unavailable: [{ runtime: 'llama-server', model: model.path, reason: `model file not found: ${model.path}` }] };
+  }
+  const name = model.id ?? modelIdFromPath(model.path);
+  const ctx = model.ctx ?? context.defaults.ctx;
+  const parallel = model.parallel ?? context.defaults.parallel;
+  const threads = model.threads ?? context.defaults.threads;
+  const id = `llama-server/${name}`;
+  const runtime = new Supervisor({
+    ...context.supervisor,
+    id,
+    kind: 'llama-server',
+    plan: async () => ({
+      ...buildLlamaServerLaunchPlan({
+        modelPath: model.path,
+        port: await context.allocatePort(),
+        contextSize: ctx * parallel,
+        parallel,
+        ...(model.ngl !== undefined ? { gpuLayers: model.ngl } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+        alias: name,
+        binaryPath,
+        apiKeyVia: 'env',
+      }),
+      startDeadlineMs: llamaServerAdapter.startDeadlineMs,
+    }),
+  });
+  return {
+    entries: [{ id, upstreamModel: name, ownedBy: 'llama-server', runtime, canUnload: true, contextLength: ctx, sizeBytes: info.size }],
+    owners: [{ kind: 'llama-server', runtime, attached: false }],
+    unavailable: [],
+  };
+}
+
+// -------------------------------------------------------------------- vLLM
+
+export async function buildVllmPart(context: FleetContext): Promise<ServerPart> {
+  const { mode, models } = context.config.vllm;
+  const detection = context.detection.vllm;
+  if (mode === 'off') {
+    return models.length === 0 ? EMPTY : { ...EMPTY, unavailable: [{ runtime: 'vllm', reason: 'vLLM is turned off in the settings' }] };
+  }
+  // A running vLLM is usable whatever this machine's GPU looks like to us.
+  const attached = mode !== 'spawn' && detection.running ? await attachServer('vllm', detection.url, context) : EMPTY;
+  if (mode === 'attach' || models.length === 0) return attached;
+
+  if (!context.gpu.cuda) return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'vllm', reason: VLLM_NEEDS_GPU }] });
+  const binary = detection.binaryPath;
+  if (binary === null) {
+    const reason = `vLLM is not installed (${detection.installedReason}); ${models.length} configured model(s) cannot be served`;
+    return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'vllm', reason }] });
+  }
+  return merge(attached, ...models.map((model) => vllmModel(model, binary, context)));
+}
+
+function vllmModel(model: VllmModelConfig, binaryPath: string, context: FleetContext): ServerPart {
+  const served = model.id ?? model.model;
+  const id = `vllm/${served}`;
+  const runtime = new Supervisor({
+    ...context.supervisor,
+    id,
+    kind: 'vllm',
+    plan: async () => ({
+      ...buildVllmLaunchPlan({
+        model: model.model,
+        port: await context.allocatePort(),
+        ...(model.maxModelLen !== undefined ? { maxModelLen: model.maxModelLen } : {}),
+        ...(model.gpuMemoryUtilization !== undefined ? { gpuMemoryUtilization: model.gpuMemoryUtilization } : {}),
+        ...(model.id !== undefined ? { servedModelName: model.id } : {}),
+        ...(model.maxNumSeqs !== undefined ? { maxNumSeqs: model.maxNumSeqs } : {}),
+        binaryPath,
+        apiKeyVia: 'env',
+      }),
+      startDeadlineMs: vllmAdapter.startDeadlineMs,
+    }),
+  });
+  return {
+    entries: [{ id, upstreamModel: served, ownedBy: 'vllm', runtime, canUnload: true, ...(model.maxModelLen !== undefined ? { contextLength: model.maxModelLen } : {}) }],
+    owners: [{ kind: 'vllm', runtime, attached: false }],
+    unavailable: [],
+  };
+}
+
+// ------------------------------------------------------ attached servers
+
+/** A llama-server or vLLM already running at `url`: its models, served through one AttachedRuntime. */
+async function attachServer(kind: ServerKind, url: string, context: FleetContext): Promise<ServerPart> {
+  const adapter: ExternalRuntimeAdapter<never> = kind === 'llama-server' ? llamaServerAdapter : vllmAdapter;
+  const runtime = new AttachedRuntime({
+    id: `${kind}@${new URL(url).host}`,
+    kind,
+    displayName: adapter.displayName,
+    baseUrl: url,
+    health: adapter.health,
+    watchIntervalMs: context.timing.attachedWatchIntervalMs,
+    fetch: context.fetch,
+    clock: context.clock,
+  });
+  const owner: FleetOwner = { kind, runtime, attached: true };
+  const fail = (reason: string): ServerPart => ({ entries: [], owners: [owner], unavailable: [{ runtime: kind, reason }] });
+  try {
+    await runtime.start();
+    const endpoint = await runtime.ensureReady({ deadlineMs: 10_000 });
+    const response = await requestJson({ endpoint, method: 'GET', path: adapter.models.path, signal: AbortSignal.timeout(10_000), fetch: context.fetch });
+    if (response.status === 401) return fail(`${adapter.displayName} at ${url} needs an API key for ${adapter.models.path}; Homeport cannot use it`);
+    if (response.status !== 200) return fail(`${adapter.displayName} at ${url} did not list its models: ${describeFailure(response)}`);
+    const parsed = adapter.models.parse(response.json);
+    if (!parsed.ok) return fail(`${adapter.displayName} at ${url}: ${parsed.reason}`);
+    const entries = parsed.value.map((model): FleetEntry => ({
+      id: `${kind}/${model.id}`,
+      upstreamModel: model.id,
+      ownedBy: kind,
+      runtime,
+      canUnload: false,
+      ...(model.contextLength !== null ? { contextLength: model.contextLength } : {}),
+      ...(model.sizeBytes !== null ? { sizeBytes: model.sizeBytes } : {}),
+    }));
+    return { entries, owners: [owner], unavailable: [] };
+  } catch (error) {
+    return fail(`${adapter.displayName} at ${url} was detected but cannot be used: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,36 @@
+import type { HomeportConfig } from '../../config/schema.js';
+import { detectRuntimes, type RuntimeDetections } from './detect.js';
+import { buildFleet, detectionOptionsFor, type RuntimeFleet } from './fleet/fleet.js';
+import { allocatePort } from '../process/ports.js';
+
+export interface ExternalRuntimes {
+  readonly fleet: RuntimeFleet;
+  readonly detection: RuntimeDetections;
+}
+
+/**
+ * Find llama-server, Ollama, LM Studio and vLLM on this machine (installed,
+ * running) and build one handle per model they can serve. Bounded: every probe
+ * has a timeout, so a filtered port never holds up the engine's start.
+ */
+export async function startExternalRuntimes(options: { readonly config: HomeportConfig; readonly cuda: boolean; readonly timeoutMs?: number }): Promise<ExternalRuntimes> {
+  const { config } = options;
+  const gpu = { cuda: options.cuda };
+  const detection = await detectRuntimes({ ...detectionOptionsFor(config.runtimes), env: process.env, timeoutMs: options.timeoutMs ?? 1_500, gpu });
+  const fleet = await buildFleet({
+    config: config.runtimes,
+    detection,
+    gpu,
+    allocatePort: () => allocatePort({ host: '127.0.0.1' }),
+    defaults: { ctx: config.defaults.ctx, parallel: config.defaults.parallel, threads: config.defaults.threads },
+    supervisor: {
+      startDeadlineMs: config.supervisor.startDeadlineMs,
+      stopTimeoutMs: config.supervisor.stopTimeoutMs,
+      backoff: config.supervisor.backoff,
+      crashLimit: config.supervisor.crashLimit,
+      logLines: config.supervisor.logLines,
+      liveness: config.supervisor.liveness,
+    },
+  });
+  return { fleet, detection };
+}

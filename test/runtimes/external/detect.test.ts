@@ -1,0 +1,154 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectRuntimes, VLLM_NEEDS_GPU } from '../../../main/runtimes/external/detect.js';
+import { doubleBin, freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp, type DoubleName } from '../../fixtures/doubles/harness.js';
+import { DOUBLE_VERSIONS } from '../../fixtures/doubles/versions.js';
+import { testModel } from '../../support/models.js';
+
+const MODEL = testModel('stories260K.gguf');
+const NODE_DIR = path.dirname(process.execPath);
+
+function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** A PATH holding symlinks to the double shims (and node, which the shims run). */
+function pathWithShims(names: readonly DoubleName[]): string {
+  const dir = tempDir('detect-bin-');
+  for (const name of names) symlinkSync(doubleBin(name), path.join(dir, name));
+  return `${dir}${path.delimiter}${NODE_DIR}`;
+}
+
+async function closedPortUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`;
+}
+
+describe('detectRuntimes with every runtime installed and running', () => {
+  const lmsHome = tempDir('detect-lms-');
+  const urls = { llamaServer: '', ollama: '', lmstudio: '', vllm: '' };
+
+  beforeAll(async () => {
+    const [llamaPort, ollamaPort, lmsPort, vllmPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    urls.llamaServer = `http://127.0.0.1:${llamaPort}`;
+    urls.ollama = `http://127.0.0.1:${ollamaPort}`;
+    urls.lmstudio = `http://127.0.0.1:${lmsPort}`;
+    urls.vllm = `http://127.0.0.1:${vllmPort}`;
+    spawnDouble('llama-server', ['-m', MODEL, '--port', String(llamaPort), '--api-key', 'secret']);
+    spawnDouble('ollama', ['serve'], { env: { OLLAMA_HOST: `127.0.0.1:${ollamaPort}` } });
+    spawnDouble('vllm', ['serve', 'org/m', '--host', '127.0.0.1', '--port', String(vllmPort), '--api-key', 'secret']);
+    const started = await runDouble('lms', ['server', 'start', '--port', String(lmsPort)], { env: { HOMEPORT_DOUBLE_LMS_HOME: lmsHome } });
+    expect(started.code).toBe(0);
+    await Promise.all([waitForHttp(`${urls.llamaServer}/health`), waitForHttp(`${urls.ollama}/`), waitForHttp(`${urls.vllm}/health`)]);
+  });
+
+  afterAll(async () => {
+    await killAllDoubles();
+    const info = path.join(lmsHome, '.internal', 'double-server.json');
+    if (existsSync(info)) process.kill((JSON.parse(readFileSync(info, 'utf8')) as { pid: number }).pid, 'SIGKILL');
+  });
+
+  it('finds each binary on PATH, reads its version and recognises its server', async () => {
+    const env = { ...process.env, PATH: pathWithShims(['llama-server', 'ollama', 'lms', 'vllm']), HOMEPORT_DOUBLE_LMS_HOME: lmsHome };
+    const found = await detectRuntimes({ env, urls, timeoutMs: 10_000, gpu: { cuda: true } });
+
+    const { build, commit } = DOUBLE_VERSIONS.llamaServer;
+    expect(found['llama-server']).toMatchObject({ installed: true, version: `b${build} (${commit})`, running: true, url: urls.llamaServer, available: true });
+    expect(found.ollama).toMatchObject({ installed: true, version: DOUBLE_VERSIONS.ollama, running: true, available: true });
+    expect(found.lmstudio).toMatchObject({ installed: true, version: DOUBLE_VERSIONS.lms, running: true, available: true });
+    expect(found.vllm).toMatchObject({ installed: true, version: DOUBLE_VERSIONS.vllm, running: true, available: true });
+    expect(found.vllm.runningReason).toContain('needs an API key');
+    for (const detection of Object.values(found)) {
+      expect(detection.binaryPath).toMatch(/detect-bin-/);
+      expect(detection.installedReason).toContain('found on PATH');
+      expect(detection.versionReason).toMatch(/^reported by `/);
+    }
+  });
+
+  it('reports vLLM unavailable without a CUDA GPU, and tells runtimes apart by fingerprint', async () => {
+    const env = { ...process.env, PATH: pathWithShims([]) };
+    const swapped = { llamaServer: urls.ollama, ollama: urls.lmstudio, lmstudio: urls.vllm, vllm: urls.llamaServer };
+    const found = await detectRuntimes({ env, urls: swapped, timeoutMs: 5_000 });
+    expect(found.vllm.available).toBe(false);
+    expect(found.vllm.reason).toBe(VLLM_NEEDS_GPU);
+    for (const detection of Object.values(found)) {
+      expect(detection.running).toBe(false);
+      expect(detection.runningReason).toMatch(/^something answers at .* but it is not /);
+    }
+  });
+
+  it('uses a configured binary path instead of PATH and can be run again', async () => {
+    const env = { ...process.env, PATH: NODE_DIR };
+    const first = await detectRuntimes({ env, urls, timeoutMs: 10_000, paths: { llamaServer: doubleBin('llama-server'), vllm: '/nonexistent/vllm' } });
+    expect(first['llama-server']).toMatchObject({ installed: true, binaryPath: doubleBin('llama-server') });
+    expect(first['llama-server'].installedReason).toContain('configured path');
+    expect(first.vllm).toMatchObject({ installed: false, binaryPath: null });
+    // Not installed, but the running Ollama still tells its version.
+    expect(first.ollama).toMatchObject({ installed: false, running: true, version: DOUBLE_VERSIONS.ollama });
+    expect(first.ollama.versionReason).toContain('reported by the running server');
+    const second = await detectRuntimes({ env, urls, timeoutMs: 10_000, paths: { llamaServer: doubleBin('llama-server'), vllm: '/nonexistent/vllm' } });
+    expect(second['llama-server']).toEqual(first['llama-server']);
+  });
+});
+
+describe('detectRuntimes with nothing there', () => {
+  it('reports each runtime as not installed and not running, with reasons', async () => {
+    const env = { PATH: tempDir('detect-empty-') };
+    const urls = { llamaServer: await closedPortUrl(), ollama: await closedPortUrl(), lmstudio: await closedPortUrl(), vllm: await closedPortUrl() };
+    const found = await detectRuntimes({ env, urls, timeoutMs: 2_000, gpu: { cuda: true } });
+    for (const detection of Object.values(found)) {
+      expect(detection).toMatchObject({ installed: false, binaryPath: null, version: null, running: false, available: false });
+      expect(detection.installedReason).toMatch(/not found on PATH/);
+      expect(detection.runningReason).toMatch(/connection refused/);
+      expect(detection.reason).toMatch(/neither installed nor running/);
+    }
+  });
+
+  it('returns within the timeout when a port accepts connections and never answers', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const started = Date.now();
+      const found = await detectRuntimes({ env: { PATH: '' }, urls: { llamaServer: url, ollama: url, lmstudio: url, vllm: url }, timeoutMs: 500 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      for (const detection of Object.values(found)) {
+        expect(detection.running).toBe(false);
+        expect(detection.runningReason).toContain('within 500 ms');
+      }
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('kills a version command that hangs and says so', async () => {
+    const dir = tempDir('detect-hang-');
+    const fake = path.join(dir, 'llama-server');
+    writeFileSync(fake, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(fake, 0o755);
+    const started = Date.now();
+    const found = await detectRuntimes({ env: { PATH: `${dir}${path.delimiter}/usr/bin${path.delimiter}/bin` }, urls: { llamaServer: await closedPortUrl() }, timeoutMs: 500 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(found['llama-server']).toMatchObject({ installed: true, version: null, available: true });
+    expect(found['llama-server'].versionReason).toBe('`llama-server --version` gave no answer within 500 ms and was killed');
+  });
+
+  it('sees a llama-server that is still loading its model as running', async () => {
+    const port = await freePort();
+    const loading = spawnDouble('llama-server', ['-m', MODEL, '--port', String(port)], { env: { HOMEPORT_DOUBLE_HEALTH_DELAY_MS: '60000' } });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health`, { accept: (status) => status === 503 });
+      const found = await detectRuntimes({ env: { PATH: '' }, urls: { llamaServer: `http://127.0.0.1:${port}` }, timeoutMs: 2_000 });
+      expect(found['llama-server']).toMatchObject({ running: true, available: true });
+      expect(found['llama-server'].runningReason).toContain('loading its model');
+    } finally {
+      await loading.stop({ signal: 'SIGKILL' });
+    }
+  });
+});
