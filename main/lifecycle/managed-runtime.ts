@@ -164,6 +164,10 @@ export class ManagedRuntime implements RuntimeHandle {
     return this.inner.snapshot();
   }
 
+  readyEndpoint(): RuntimeEndpoint | null {
+    return this.inner.readyEndpoint?.() ?? null;
+  }
+
   logs(): readonly LogLine[] {
     return this.inner.logs();
   }

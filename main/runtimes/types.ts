@@ -116,6 +116,11 @@ export interface RuntimeHandle {
   start(): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * The endpoint while ready, else null: never starts, waits or counts as a
+   * use (for status probes that must not keep a model loaded).
+   */
+  readyEndpoint?(): RuntimeEndpoint | null;
   /** The bounded ring buffer of the child's stdout/stderr, oldest first. */
   logs(): readonly LogLine[];
   /** Subscribe to typed events; returns the unsubscribe function. */

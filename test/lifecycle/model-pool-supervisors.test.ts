@@ -61,11 +61,11 @@ describe('ModelPool with real embedded Supervisors', () => {
     const pidA = supervisorA.snapshot().pid;
     expect(pidA).not.toBeNull();
     expect(isAlive(pidA!)).toBe(true);
-    expect((await fetch(`${endpointA.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${endpointA.baseUrl}/health`, { headers: endpointA.headers })).status).toBe(200);
 
     const endpointB = await b.ensureReady({ deadlineMs: 60_000 });
     expect(supervisorB.snapshot().state).toBe('ready');
-    expect((await fetch(`${endpointB.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${endpointB.baseUrl}/health`, { headers: endpointB.headers })).status).toBe(200);
     expect(supervisorA.snapshot()).toMatchObject({ state: 'stopped', pid: null });
     expect(isAlive(pidA!)).toBe(false);
 

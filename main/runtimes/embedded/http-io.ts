@@ -9,6 +9,9 @@ import { ApiError, invalidRequest } from './api-errors.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
+/** Invalid bytes are an error, never silently U+FFFD. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function tooLarge(limitBytes: number, closeConnection: boolean): ApiError {
   return new ApiError({
     status: 413,
@@ -35,7 +38,12 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8; send JSON encoded as UTF-8.', null, 'invalid_json');
+  }
   if (text.trim() === '') throw invalidRequest('The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text) as unknown;

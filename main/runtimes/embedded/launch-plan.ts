@@ -2,10 +2,16 @@
  * Launch plan for the embedded runtime: Node itself running the worker entry
  * (main/runtimes/embedded/worker-main.ts), which serves the OpenAI API on loopback
  * and answers GET /health with 200 once the model is loaded.
+ *
+ * Every launch gets a fresh key, passed in the worker's environment (not on
+ * its command line, where `ps` would show it) and sent by the supervisor and
+ * the gateway from the plan's headers; the worker refuses any request
+ * without it (request-guard.ts).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_MODEL_UNUSABLE } from './exit-codes.js';
+import { newWorkerKey, WORKER_KEY_ENV } from './request-guard.js';
 import type { LaunchPlan } from '../types.js';
 
 export interface EmbeddedLaunchOptions {
@@ -23,6 +29,8 @@ export interface EmbeddedLaunchOptions {
   readonly execPath?: string;
   /** Where this adapter runs from (default: its own module URL); decides .ts vs compiled .js. */
   readonly adapterUrl?: string;
+  /** Injectable randomness for the per-launch key (tests). */
+  readonly randomBytes?: (size: number) => Buffer;
 }
 
 export interface WorkerEntry {
@@ -60,12 +68,14 @@ export function embeddedLaunchPlan(options: EmbeddedLaunchOptions): LaunchPlan {
   for (const [flag, value] of optional) {
     if (value !== undefined) flags.push(flag, String(value));
   }
+  const key = newWorkerKey(options.randomBytes);
   return {
     command: options.execPath ?? process.execPath,
     args: [...entry.nodeArgs, entry.file, ...flags],
     // Inside Electron, process.execPath is the Electron binary: make it behave as plain Node.
-    env: { ELECTRON_RUN_AS_NODE: '1' },
+    env: { ELECTRON_RUN_AS_NODE: '1', [WORKER_KEY_ENV]: key },
     baseUrl: `http://127.0.0.1:${options.port}`,
+    headers: { Authorization: `Bearer ${key}` },
     healthPath: '/health',
     // An unusable model file fails the same way on every try: no restarts.
     fatalExitCodes: [EXIT_MODEL_UNUSABLE],

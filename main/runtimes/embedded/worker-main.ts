@@ -5,8 +5,13 @@
  *   embedded-worker --model PATH --port P [--host 127.0.0.1] [--model-id ID]
  *     [--parallel N] [--ctx N] [--threads N] [--queue N] [--batch N]
  *
+ * The per-launch key every request must carry comes in the environment
+ * variable HOMEPORT_WORKER_KEY (request-guard.ts); without it the worker
+ * refuses to start.
+ *
  * Exit codes: 0 after SIGTERM/SIGINT or when the parent is gone, 1 when the
- * model cannot be loaded or the port cannot be bound, 2 for a bad command line.
+ * model cannot be loaded or the port cannot be bound, 2 for a bad command line
+ * or a missing key.
  * One line on stdout when ready; diagnostics on stderr.
  */
 import { stat } from 'node:fs/promises';
@@ -14,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import type { ModelHost } from './model-host.js';
 import { watchParent } from './parent-watch.js';
 import { EXIT_MODEL_UNUSABLE } from './exit-codes.js';
+import { WORKER_KEY_ENV } from './request-guard.js';
 import { parseWorkerArgs, WORKER_USAGE } from './worker-args.js';
 import { WorkerServer } from './worker-server.js';
 
@@ -43,6 +49,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const options = parsed.options;
+  const key = process.env[WORKER_KEY_ENV] ?? '';
+  // Nothing this process starts needs the key.
+  delete process.env[WORKER_KEY_ENV];
+  if (key.length < 16) {
+    log(`${WORKER_KEY_ENV} must hold the per-launch key (at least 16 characters); the worker never serves without one`);
+    process.exit(2);
+  }
 
   let modelCreated: number;
   try {
@@ -54,7 +67,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_MODEL_UNUSABLE);
   }
 
-  const server = new WorkerServer({ host: options.host, port: options.port, modelCreated, log });
+  const server = new WorkerServer({ host: options.host, port: options.port, modelCreated, log, key });
   let port: number;
   try {
     port = await server.listen();

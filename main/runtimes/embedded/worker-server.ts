@@ -12,6 +12,7 @@ import { handleChatCompletion } from './chat-completions.js';
 import { handleEmbeddings } from './embeddings.js';
 import { clientGoneSignal, DEFAULT_BODY_LIMIT_BYTES, readJsonBody, sendError, sendJson } from './http-io.js';
 import type { ModelHost } from './model-host.js';
+import { checkWorkerRequest } from './request-guard.js';
 import type { RouteContext } from './route-context.js';
 import { handleTextCompletion } from './text-completions.js';
 
@@ -21,6 +22,8 @@ export interface WorkerServerOptions {
   /** Unix seconds reported as the model's `created`. */
   readonly modelCreated: number;
   readonly bodyLimitBytes?: number;
+  /** The per-launch key every request must carry (request-guard.ts). */
+  readonly key: string;
   /** Diagnostics (stderr). */
   readonly log: (line: string) => void;
 }
@@ -43,6 +46,8 @@ export class WorkerServer {
   /** Aborts every running request at shutdown. */
   readonly #stopping = new AbortController();
   #phase: Phase = { name: 'loading' };
+  /** The bound port (known after listen), which requests must name in `Host`. */
+  #port = -1;
 
   constructor(options: WorkerServerOptions) {
     this.#options = options;
@@ -60,7 +65,8 @@ export class WorkerServer {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, this.#options.host, () => {
         this.#server.off('error', reject);
-        resolve((this.#server.address() as AddressInfo).port);
+        this.#port = (this.#server.address() as AddressInfo).port;
+        resolve(this.#port);
       });
     });
   }
@@ -87,6 +93,8 @@ export class WorkerServer {
     const phase = this.#phase;
 
     try {
+      const refusal = checkWorkerRequest({ method, headers: request.headers }, { port: this.#port, key: this.#options.key });
+      if (refusal !== null) throw refusal;
       if (path === '/health') {
         if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
         this.#sendHealth(response, phase);

@@ -236,6 +236,10 @@ export class Supervisor implements RuntimeHandle {
     return this.waitUntilReady(options);
   }
 
+  readyEndpoint(): RuntimeEndpoint | null {
+    return this.state === 'ready' ? (this.launch?.endpoint ?? null) : null;
+  }
+
   /** Start (from stopped or failed, with a clean crash history); resolves once ready. */
   async start(): Promise<void> {
     const pending = await this.run(() => {

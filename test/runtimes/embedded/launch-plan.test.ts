@@ -30,6 +30,7 @@ describe('embedded launch plan', () => {
       queue: 8,
       execPath: '/usr/bin/node',
       adapterUrl: 'file:///app/dist/main/runtimes/embedded/launch-plan.js',
+      randomBytes: (size) => Buffer.alloc(size, 0xab),
     });
     expect(plan).toEqual({
       command: '/usr/bin/node',
@@ -38,8 +39,9 @@ describe('embedded launch plan', () => {
         '--model', '/models/a.gguf', '--port', '4321', '--host', '127.0.0.1',
         '--model-id', 'a', '--parallel', '2', '--ctx', '1024', '--threads', '1', '--queue', '8',
       ],
-      env: { ELECTRON_RUN_AS_NODE: '1' },
+      env: { ELECTRON_RUN_AS_NODE: '1', HOMEPORT_WORKER_KEY: 'ab'.repeat(32) },
       baseUrl: 'http://127.0.0.1:4321',
+      headers: { Authorization: `Bearer ${'ab'.repeat(32)}` },
       healthPath: '/health',
       fatalExitCodes: [65],
       startsNoChildren: true,

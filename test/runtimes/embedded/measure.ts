@@ -70,9 +70,9 @@ async function measureWorker(options: { modelPath: string; tokens: number; threa
   const plan = embeddedLaunchPlan({ modelPath: options.modelPath, port, parallel: PARALLEL, threads: options.threads });
   const child = spawn(plan.command, [...plan.args], { env: { ...process.env, ...plan.env }, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    await waitHealthy(`${plan.baseUrl}${plan.healthPath}`);
+    await waitHealthy(`${plan.baseUrl}${plan.healthPath}`, plan.headers ?? {});
     const stream = (): Promise<number> =>
-      streamCompletion(port, { prompt: PROMPT, max_tokens: options.tokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+      streamCompletion(port, plan.headers ?? {}, { prompt: PROMPT, max_tokens: options.tokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
     await stream(); // warm-up
     let single = 0;
     let parallel = 0;
@@ -149,9 +149,9 @@ async function measureInProcess(options: { modelPath: string; tokens: number; th
 }
 
 /** POST a streamed completion; resolves with completion_tokens from the usage chunk. */
-function streamCompletion(port: number, body: object): Promise<number> {
+function streamCompletion(port: number, headers: Readonly<Record<string, string>>, body: object): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/completions', headers: { 'Content-Type': 'application/json' } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/completions', headers: { ...headers, 'Content-Type': 'application/json' } }, (res) => {
       let tail = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -169,10 +169,10 @@ function streamCompletion(port: number, body: object): Promise<number> {
   });
 }
 
-async function waitHealthy(url: string): Promise<void> {
+async function waitHealthy(url: string, headers: Readonly<Record<string, string>>): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((res) => res.status === 200, () => false);
+    const ok = await fetch(url, { headers }).then((res) => res.status === 200, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

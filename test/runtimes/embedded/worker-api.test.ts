@@ -38,7 +38,7 @@ async function complete(body: object): Promise<TextCompletion> {
 describe('embedded worker: models and health', () => {
   it('reports ready health with slot counts and lists its one model', async () => {
     expect(await health(worker)).toEqual({ status: 'ok', model: 'stories', slots: { total: 4, busy: 0 }, queued: 0 });
-    const res = await fetch(`${worker.baseUrl}/v1/models`);
+    const res = await fetch(`${worker.baseUrl}/v1/models`, { headers: worker.headers });
     const body = (await res.json()) as { object: string; data: { id: string; object: string; created: number; owned_by: string }[] };
     expect(res.status).toBe(200);
     expect(body.object).toBe('list');
@@ -216,7 +216,7 @@ describe('embedded worker: concurrency', () => {
     const firstBytes = new Promise<() => void>((resolve, reject) => {
       const req = request(
         `${worker.baseUrl}/v1/completions`,
-        { method: 'POST', headers: { 'Content-Type': 'application/json' } },
+        { method: 'POST', headers: { ...worker.headers, 'Content-Type': 'application/json' } },
         (res) => {
           res.once('data', () => resolve(() => req.destroy()));
         },
@@ -266,7 +266,7 @@ describe('embedded worker: errors', () => {
   it('answers a body over 8 MiB with 413 that the uploading client gets to read', async () => {
     const res = await fetch(`${worker.baseUrl}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...worker.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] }),
     });
     expect(res.status).toBe(413);
@@ -275,7 +275,7 @@ describe('embedded worker: errors', () => {
   });
 
   it('answers a wrong method with 405 and Allow, and keeps serving after all of the above', async () => {
-    const res = await fetch(`${worker.baseUrl}/v1/chat/completions`);
+    const res = await fetch(`${worker.baseUrl}/v1/chat/completions`, { headers: worker.headers });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     const body = (await res.json()) as { error: { code: string } };

@@ -32,7 +32,7 @@ import {
 function openStream(worker: RunningWorker, body: object): { started: Promise<void>; close: () => void } {
   let close = (): void => undefined;
   const started = new Promise<void>((resolve, reject) => {
-    const req = request(`${worker.baseUrl}/v1/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+    const req = request(`${worker.baseUrl}/v1/completions`, { method: 'POST', headers: { ...worker.headers, 'Content-Type': 'application/json' } }, (res) => {
       res.once('data', () => resolve());
     });
     close = () => req.destroy();
@@ -97,7 +97,7 @@ describe('embedded worker process lifecycle', () => {
       let loadingHealth: { status: number; body: unknown } | undefined;
       let loadingChat: { status: number; body: unknown } | undefined;
       for (let i = 0; i < 2000 && loadingHealth === undefined; i++) {
-        const res = await fetch(`${worker.baseUrl}/health`).catch(() => undefined);
+        const res = await fetch(`${worker.baseUrl}/health`, { headers: worker.headers }).catch(() => undefined);
         if (res === undefined) {
           await sleep(10);
           continue;
@@ -120,6 +120,7 @@ describe('embedded worker process lifecycle', () => {
 
       const stream = fetch(`${worker.baseUrl}/v1/completions`, {
         method: 'POST',
+        headers: { ...worker.headers, 'Content-Type': 'application/json' },
         body: JSON.stringify({ prompt: 'Once upon a time', temperature: 0, stream: true }),
       })
         .then((res) => res.text())
@@ -185,7 +186,7 @@ describe('embedded worker process lifecycle', () => {
       parent.once('exit', () => reject(new Error('the fixture parent exited early')));
     });
     try {
-      await eventually(async () => expect((await fetch(`${plan.baseUrl}/health`)).status).toBe(200), 60_000);
+      await eventually(async () => expect((await fetch(`${plan.baseUrl}/health`, { headers: plan.headers })).status).toBe(200), 60_000);
       parent.kill('SIGKILL');
       await eventually(async () => expect(isAlive(workerPid)).toBe(false), 5_000);
     } finally {

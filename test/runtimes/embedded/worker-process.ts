@@ -21,6 +21,8 @@ export interface RunningWorker {
   readonly child: ChildProcess;
   readonly baseUrl: string;
   readonly port: number;
+  /** What every request must carry (the per-launch key from the launch plan). */
+  readonly headers: Readonly<Record<string, string>>;
   /** Everything the worker printed so far. */
   stdout(): string;
   stderr(): string;
@@ -63,6 +65,7 @@ export async function spawnWorker(options: Partial<EmbeddedLaunchOptions> = {}):
     child,
     baseUrl: plan.baseUrl,
     port,
+    headers: plan.headers ?? {},
     stdout: () => out,
     stderr: () => err,
     exited: () => exit,
@@ -82,7 +85,7 @@ export async function waitReady(worker: RunningWorker, timeoutMs = 60_000): Prom
   while (Date.now() < deadline) {
     if (exited) throw new Error(`worker exited before ready; stderr:\n${worker.stderr()}`);
     try {
-      const res = await fetch(`${worker.baseUrl}/health`);
+      const res = await fetch(`${worker.baseUrl}/health`, { headers: worker.headers });
       const body: unknown = await res.json();
       seen.push({ status: res.status, body });
       if (res.status === 200) return seen;
@@ -112,7 +115,7 @@ export async function postJson<T = ErrorBody>(
 ): Promise<{ status: number; headers: Headers; json: T }> {
   const res = await fetch(`${worker.baseUrl}${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...worker.headers, 'Content-Type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, json: (await res.json()) as T };
@@ -122,7 +125,7 @@ export async function postJson<T = ErrorBody>(
 export async function postStream(worker: RunningWorker, path: string, body: unknown): Promise<{ status: number; headers: Headers; events: unknown[] }> {
   const res = await fetch(`${worker.baseUrl}${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...worker.headers, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
   const text = await res.text();
@@ -135,7 +138,7 @@ export async function postStream(worker: RunningWorker, path: string, body: unkn
 }
 
 export async function health(worker: RunningWorker): Promise<{ status: string; slots: { total: number; busy: number }; queued: number }> {
-  const res = await fetch(`${worker.baseUrl}/health`);
+  const res = await fetch(`${worker.baseUrl}/health`, { headers: worker.headers });
   return (await res.json()) as { status: string; slots: { total: number; busy: number }; queued: number };
 }
 
