@@ -49,6 +49,8 @@ export interface EngineOptions {
   readonly measureEveryMs?: number;
   /** Whether a CUDA GPU is present (vLLM needs one); detected when not given. */
   readonly cuda?: boolean;
+  /** A model served when nothing else is configured or found (the bundled demo model); without it that is a NoModelsError. */
+  readonly fallbackModelPath?: string;
 }
 
 export interface Engine {
@@ -78,7 +80,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const cliPaths = (options.modelPaths ?? []).map((p) => resolve(p));
   for (const path of cliPaths) await assertModelFile(path);
 
-  const models = resolveModelList({
+  const configured = resolveModelList({
     config,
     cliPaths,
     folderPaths: cliPaths.length ? [] : await listGgufFiles(paths.models),
@@ -87,6 +89,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu() });
   for (const u of external.fleet.unavailable) log(`${u.runtime}${u.model ? ` (${u.model})` : ''} unavailable: ${u.reason}`);
+  const useFallback = configured.length === 0 && external.fleet.entries.length === 0 && options.fallbackModelPath !== undefined;
+  const models = useFallback
+    ? resolveModelList({ config, cliPaths: [resolve(options.fallbackModelPath!)], folderPaths: [], overrides: options.tuning ?? {}, cores: availableParallelism() })
+    : configured;
+  if (useFallback) log(`nothing configured or found: serving ${models[0]?.path}`);
   if (models.length === 0 && external.fleet.entries.length === 0) {
     await external.fleet.stop();
     throw new NoModelsError(`No models to serve: none in the config, none in ${paths.models}, and no running runtime (llama-server, Ollama, LM Studio, vLLM) offers any.`);
@@ -258,10 +265,15 @@ function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig): Su
 
 /** Slots and queue as the embedded worker's /health reports them; null when unknown. */
 async function probeRuntimeLoad(runtime: RuntimeHandle): Promise<RuntimeLoad | null> {
-  const base = runtime.snapshot().baseUrl;
-  if (!base || runtime.kind !== 'embedded') return null;
+  // The endpoint carries the per-launch key the worker requires; reading it neither starts nor counts as use.
+  const endpoint = runtime.kind === 'embedded' ? (runtime.readyEndpoint?.() ?? null) : null;
+  if (endpoint === null) return null;
   try {
-    const res = await request(`${base}/health`, { signal: AbortSignal.timeout(500) });
+    const res = await request(`${endpoint.baseUrl}/health`, { headers: endpoint.headers, signal: AbortSignal.timeout(500) });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      return null;
+    }
     const body = (await res.body.json()) as RuntimeLoad;
     return { slots: body.slots, queued: body.queued };
   } catch {
