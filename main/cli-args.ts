@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export interface ServeArgs {
   readonly command: 'serve';
   readonly models: readonly string[];
+  /** Serve the demo model bundled with Homeport (beside any --model). */
+  readonly demo: boolean;
   readonly port?: number;
   readonly dataDir?: string;
   readonly config?: string;
@@ -27,10 +29,12 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage:
-  homeport serve [--model PATH.gguf ...] [--port N] [--data-dir DIR] [--config FILE]
+  homeport serve [--model PATH.gguf ...] [--demo] [--port N] [--data-dir DIR] [--config FILE]
                  [--parallel N] [--ctx N] [--threads N]
 
   --model PATH     a GGUF model to serve (repeatable); replaces the configured models
+  --demo           serve the small demo model bundled with Homeport (stories260k, 1.2 MB, works offline);
+                   with nothing configured or found, serve serves it anyway and says so
   --port N         gateway port on 127.0.0.1 (default 4663)
   --data-dir DIR   where config.json and models/ live (default: $HOMEPORT_DATA_DIR or ~/.local/share/homeport)
   --config FILE    config file (default: DATA_DIR/config.json)
@@ -61,6 +65,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
       strict: true,
       options: {
         model: { type: 'string', multiple: true, short: 'm' },
+        demo: { type: 'boolean' },
         port: { type: 'string', short: 'p' },
         'data-dir': { type: 'string' },
         config: { type: 'string', short: 'c' },
@@ -87,6 +92,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   return {
     command: 'serve',
     models: values.model ?? [],
+    demo: values.demo ?? false,
     port,
     dataDir: values['data-dir'],
     config: values.config,
@@ -96,11 +102,11 @@ export function parseCli(argv: readonly string[]): CliArgs {
   };
 }
 
-function parsePull(values: { model?: string[]; port?: string; config?: string; parallel?: string; ctx?: string; threads?: string; 'data-dir'?: string; revision?: string }, positionals: readonly string[]): PullArgs {
+function parsePull(values: { model?: string[]; demo?: boolean; port?: string; config?: string; parallel?: string; ctx?: string; threads?: string; 'data-dir'?: string; revision?: string }, positionals: readonly string[]): PullArgs {
   const spec = positionals[1];
   if (!spec) throw new UsageError('pull needs a model: homeport pull REPO[:FILE]');
   if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
-  for (const flag of ['model', 'port', 'config', 'parallel', 'ctx', 'threads'] as const) {
+  for (const flag of ['model', 'demo', 'port', 'config', 'parallel', 'ctx', 'threads'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} is an option of "serve", not "pull"`);
   }
   return { command: 'pull', spec, dataDir: values['data-dir'], revision: values.revision };

@@ -11,6 +11,7 @@ import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
 import { startEngine, NoModelsError, type Engine } from './engine.js';
 import { clientSnippet } from './client-snippet.js';
+import { demoModelPath, DemoModelMissingError } from './models/demo/demo-model.js';
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { HOMEPORT_VERSION } from './version.js';
 
@@ -54,13 +55,16 @@ async function serve(args: ServeArgs): Promise<number> {
   const configFile = resolve(args.config ?? paths.config);
   let engine: Engine;
   let port = args.port;
+  // Nothing configured or found: serve the bundled demo model (and say so) rather than nothing.
+  const fallback = args.models.length === 0 && !args.demo ? bundledDemoModel() : undefined;
   try {
     const config = await loadConfig(configFile);
     port ??= config.port;
     engine = await startEngine({
       config,
       dataDir,
-      modelPaths: args.models,
+      modelPaths: args.demo ? [...args.models, demoModelPath()] : args.models,
+      ...(fallback !== undefined ? { fallbackModelPath: fallback } : {}),
       portOverride: port,
       tuning: { parallel: args.parallel, ctx: args.ctx, threads: args.threads },
       log: (line) => err(`[homeport] ${line}`),
@@ -69,6 +73,10 @@ async function serve(args: ServeArgs): Promise<number> {
     if (e instanceof ConfigError) {
       err(`homeport: ${e.message}`);
       return 2;
+    }
+    if (e instanceof DemoModelMissingError) {
+      err(`homeport: ${e.message}`);
+      return 1;
     }
     if (e instanceof NoModelsError) {
       err(`homeport: ${e.message}
@@ -87,18 +95,31 @@ Add a model in one of these ways:
     throw e;
   }
 
+  const servingFallback = fallback !== undefined && engine.models.some((m) => m.path === fallback);
+  if (servingFallback) {
+    err(`homeport: no model is configured or found (no --model, none in the config, none in ${paths.models}, no runtime running),
+  so Homeport serves its bundled demo model "stories260k" (1.2 MB, TinyStories; it shows Homeport working, it is far too small for real use).
+  Serve a model of your own with --model /path/to/model.gguf, or put one in ${paths.models}; --demo asks for the demo model explicitly.`);
+    const advice = await starterAdvice(dataDir);
+    if (advice) err(`\n${advice}`);
+  }
   out(`Homeport ${HOMEPORT_VERSION} — OpenAI-compatible endpoint: ${engine.baseUrl}`);
   for (const m of engine.models) {
     out(`  ${m.id}${m.aliases.length ? ` (aliases: ${m.aliases.join(', ')})` : ''}  ←  ${m.path}  [ctx ${m.tuning.ctx} × ${m.tuning.parallel} slots, ${m.tuning.threads} thread${m.tuning.threads > 1 ? 's' : ''}]`);
   }
+  // Models of other runtimes (Ollama, LM Studio, llama-server, vLLM) load on demand.
+  const embeddedIds = new Set(engine.models.map((m) => m.id));
+  const otherModels = (await engine.status()).models.filter((m) => !embeddedIds.has(m.model));
+  for (const m of otherModels) out(`  ${m.model}  ←  ${m.runtime}  [loads on demand]`);
   out();
-  out(clientSnippet(engine.baseUrl, engine.models[0]!.id));
+  const firstModel = engine.models[0]?.id ?? otherModels[0]?.model;
+  if (firstModel !== undefined) out(clientSnippet(engine.baseUrl, firstModel));
   out(`Status: ${engine.baseUrl.replace(/\/v1$/, '')}/homeport/v1/status   Press Ctrl-C to stop.`);
 
   const started = Date.now();
   return new Promise<number>((done) => {
     engine.whenReady(10 * 60_000).then(
-      () => out(`Ready: ${engine.models.length} model${engine.models.length > 1 ? 's' : ''} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+      () => out(readyLine(engine.models.length, otherModels.length, Date.now() - started)),
       async (e: Error) => {
         err(`homeport: a model did not become ready: ${e.message}`);
         // Serving on with other models makes sense; serving nothing does not.
@@ -130,6 +151,22 @@ Add a model in one of these ways:
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/** The line printed once the models loaded at start are ready, e.g. `Ready: 1 model loaded in 0.4 s; 2 models of other runtimes load on demand`. */
+function readyLine(embedded: number, other: number, elapsedMs: number): string {
+  const plural = (n: number) => `${n} model${n === 1 ? '' : 's'}`;
+  const loaded = embedded > 0 ? `${plural(embedded)} loaded in ${(elapsedMs / 1000).toFixed(1)} s` : 'no model loaded at start';
+  return `Ready: ${loaded}${other > 0 ? `; ${plural(other)} of other runtimes load on demand` : ''}`;
+}
+
+/** The bundled demo model's path, or undefined when it is missing (then serving nothing stays an error). */
+function bundledDemoModel(): string | undefined {
+  try {
+    return demoModelPath();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every model Homeport lists belongs to a runtime that failed (external runtimes' models count as servable). */

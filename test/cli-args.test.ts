@@ -6,6 +6,7 @@ describe('parseCli', () => {
     expect(parseCli(['serve', '--model', 'a.gguf', '-m', 'b.gguf', '--port', '5000', '--parallel', '2', '--ctx', '4096', '--threads', '1', '--data-dir', '/d'])).toEqual({
       command: 'serve',
       models: ['a.gguf', 'b.gguf'],
+      demo: false,
       port: 5000,
       dataDir: '/d',
       config: undefined,
@@ -16,8 +17,14 @@ describe('parseCli', () => {
   });
 
   it('defaults to serve and knows help', () => {
-    expect(parseCli([])).toMatchObject({ command: 'serve', models: [] });
+    expect(parseCli([])).toMatchObject({ command: 'serve', models: [], demo: false });
     expect(parseCli(['--help'])).toEqual({ command: 'help' });
+  });
+
+  it('--demo asks for the bundled demo model, beside any --model; it is no option of pull', () => {
+    expect(parseCli(['serve', '--demo'])).toMatchObject({ command: 'serve', models: [], demo: true });
+    expect(parseCli(['--demo', '--model', 'a.gguf'])).toMatchObject({ command: 'serve', models: ['a.gguf'], demo: true });
+    expect(() => parseCli(['pull', 'o/r', '--demo'])).toThrow(/--demo is an option of "serve", not "pull"/);
   });
 
   it.each([

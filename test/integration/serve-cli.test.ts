@@ -11,6 +11,7 @@ import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { REAPER_TITLE } from '../../main/runtimes/process/group-reaper.js';
 import type { EngineStatus } from '../../main/control/status.js';
 import { startHubDouble, STORIES_SHA256 } from '../fixtures/hf-hub-double.js';
+import { demoModelPath } from '../../main/models/demo/demo-model.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'homeport-serve-'));
 
@@ -108,13 +109,42 @@ describe('homeport serve (real process)', () => {
     expect(stderr).not.toMatch(/restart 1 of/);
   });
 
-  it('with no model anywhere it exits non-zero and says how to add one', async () => {
+  it('with nothing configured or found it serves the bundled demo model and says so on stderr, with how to add a model', async () => {
     const dataDir = await tempDir();
-    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(await allocatePort({ host: '127.0.0.1' }))]);
-    expect((await serve.exited).code).toBe(1);
-    expect(serve.stderr()).toContain('No models to serve');
-    expect(serve.stderr()).toContain('--model /path/to/model.gguf');
-    expect(serve.stderr()).toContain(join(dataDir, 'models'));
+    const port = await allocatePort({ host: '127.0.0.1' });
+    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(port), '--threads', '1']);
+    try {
+      await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+      expect(serve.stderr()).toContain('serves its bundled demo model "stories260k"');
+      expect(serve.stderr()).toContain('--model /path/to/model.gguf');
+      expect(serve.stderr()).toContain(join(dataDir, 'models'));
+      expect(serve.stdout()).toContain(`stories260k  ←  ${demoModelPath()}`);
+      const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      expect(models.data.map((m) => m.id)).toEqual(['stories260k']);
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect((await serve.exited).code).toBe(0);
+  });
+
+  it('--demo serves the bundled model without a notice, and it answers', async () => {
+    const port = await allocatePort({ host: '127.0.0.1' });
+    const serve = runServe(['serve', '--demo', '--data-dir', await tempDir(), '--port', String(port), '--threads', '1']);
+    try {
+      await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+      expect(serve.stdout()).toContain(`stories260k  ←  ${demoModelPath()}`);
+      expect(serve.stderr()).not.toContain('bundled demo model');
+      const res = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'stories260k', prompt: 'Once upon a time', max_tokens: 8, temperature: 0 }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { choices: Array<{ text: string }> }).choices[0]!.text).toContain('there was a little girl');
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect((await serve.exited).code).toBe(0);
   });
 
   it('serves the models folder of the data dir when no --model is given', async () => {
@@ -190,11 +220,15 @@ describe('homeport serve (real process)', () => {
     }
   });
 
-  it('with no model it also recommends a starter model that fits this machine', async () => {
-    const dataDir = await tempDir();
-    const serve = runServe(['serve', '--data-dir', dataDir, '--port', String(await allocatePort({ host: '127.0.0.1' }))]);
-    expect((await serve.exited).code).toBe(1);
-    expect(serve.stderr()).toMatch(/homeport pull [\w.-]+\/[\w.-]+:[\w.-]+\.gguf/);
-    expect(serve.stderr()).toContain('Why:');
+  it('serving the demo model because nothing else is there, it also recommends a starter model that fits this machine', async () => {
+    const serve = runServe(['serve', '--data-dir', await tempDir(), '--port', String(await allocatePort({ host: '127.0.0.1' })), '--threads', '1']);
+    try {
+      await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
+      expect(serve.stderr()).toMatch(/homeport pull [\w.-]+\/[\w.-]+:[\w.-]+\.gguf/);
+      expect(serve.stderr()).toContain('Why:');
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect((await serve.exited).code).toBe(0);
   });
 });

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runServe, type ServeProcess } from '../support/serve-process.js';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
+import { doubleBin, freePort, killAllDoubles, spawnDouble, waitForHttp } from '../fixtures/doubles/harness.js';
+import { demoModelPath } from '../../main/models/demo/demo-model.js';
+
+/**
+ * `homeport serve` as a real process when no model is embedded: every model
+ * comes from another runtime (protocol doubles), spawned by Homeport,
+ * attached to, or both. Serve must start, print a snippet naming one of
+ * those models, and answer through them.
+ */
+
+const running: ServeProcess[] = [];
+
+afterEach(async () => {
+  for (const serve of running.splice(0)) {
+    if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGTERM');
+    await serve.exited;
+  }
+  await killAllDoubles();
+});
+
+const OFF = { mode: 'off' } as const;
+
+async function serveWithConfig(runtimes: Record<string, unknown>) {
+  const dir = await mkdtemp(join(tmpdir(), 'homeport-serve-ext-'));
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify({ runtimes }));
+  const port = await allocatePort({ host: '127.0.0.1' });
+  const serve = runServe(['serve', '--config', config, '--data-dir', dir, '--port', String(port)]);
+  running.push(serve);
+  await serve.waitForOutput(/Ready: /, 60_000);
+  return { serve, port };
+}
+
+async function chat(port: number, model: string): Promise<{ status: number; content: string; route: string | null }> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] }),
+  });
+  const body = (await res.json()) as { choices?: Array<{ message: { content: string } }> };
+  return { status: res.status, content: body.choices?.[0]?.message.content ?? '', route: res.headers.get('x-homeport-route') };
+}
+
+async function listedIds(port: number): Promise<string[]> {
+  const body = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
+  return body.data.map((m) => m.id).sort();
+}
+
+async function startOllamaDouble(): Promise<string> {
+  const port = await freePort();
+  spawnDouble('ollama', ['serve'], { env: { OLLAMA_HOST: `127.0.0.1:${port}`, HOMEPORT_DOUBLE_MODELS: JSON.stringify([{ name: 'llama3.2:latest' }]) } });
+  await waitForHttp(`http://127.0.0.1:${port}/`, { deadlineMs: 30_000 });
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('homeport serve with models of other runtimes only (real process, doubles)', () => {
+  it('only a llama-server Homeport spawns: starts, prints a snippet for that model, answers through it', async () => {
+    const { serve, port } = await serveWithConfig({
+      llamaServer: { mode: 'spawn', path: doubleBin('llama-server') },
+      llamaServerModels: [{ path: demoModelPath(), id: 'tiny', ctx: 512 }],
+      ollama: OFF,
+      lmstudio: OFF,
+      vllm: OFF,
+    });
+    expect(serve.stderr()).not.toContain('TypeError');
+    expect(serve.stdout()).toContain('model="llama-server/tiny"');
+    expect(serve.stdout()).toMatch(/Ready: no model loaded at start; 1 model of other runtimes load on demand/);
+    expect(await listedIds(port)).toEqual(['llama-server/tiny']);
+    const reply = await chat(port, 'llama-server/tiny');
+    expect(reply.status).toBe(200);
+    expect(reply.content).toContain('llama-server double');
+  });
+
+  it('only an Ollama that was already running (attached): starts and answers through it', async () => {
+    const url = await startOllamaDouble();
+    const { serve, port } = await serveWithConfig({ ollama: { mode: 'attach', url }, llamaServer: OFF, lmstudio: OFF, vllm: OFF });
+    expect(serve.stdout()).toContain('model="ollama/llama3.2:latest"');
+    expect(serve.stdout()).toContain('ollama/llama3.2:latest  ←');
+    expect(await listedIds(port)).toEqual(['ollama/llama3.2:latest']);
+    const reply = await chat(port, 'ollama/llama3.2:latest');
+    expect(reply.status).toBe(200);
+    expect(reply.content).toContain('ollama double');
+  });
+
+  it('both an attached Ollama and a spawned llama-server: every model listed and each one answers', async () => {
+    const url = await startOllamaDouble();
+    const { serve, port } = await serveWithConfig({
+      ollama: { mode: 'attach', url },
+      llamaServer: { mode: 'spawn', path: doubleBin('llama-server') },
+      llamaServerModels: [{ path: demoModelPath(), id: 'tiny', ctx: 512 }],
+      lmstudio: OFF,
+      vllm: OFF,
+    });
+    expect(serve.stdout()).toMatch(/2 models of other runtimes load on demand/);
+    expect(await listedIds(port)).toEqual(['llama-server/tiny', 'ollama/llama3.2:latest']);
+    expect((await chat(port, 'ollama/llama3.2:latest')).content).toContain('ollama double');
+    expect((await chat(port, 'llama-server/tiny')).content).toContain('llama-server double');
+    serve.child.kill('SIGINT');
+    expect((await serve.exited).code).toBe(0);
+  });
+});
