@@ -105,13 +105,34 @@ function readRaw(req: IncomingMessage, limitBytes: number, discard: DiscardLimit
   });
 }
 
+/**
+ * Strict UTF-8: bytes that do not decode are refused, never replaced by
+ * U+FFFD (the raw bytes are what the runtime gets, so what the gateway
+ * validated must be exactly what they say). A byte-order mark is kept, so
+ * JSON.parse refuses it as before.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(raw: Buffer): string {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    throw new GatewayError({
+      status: 400,
+      code: 'invalid_json',
+      message: 'The request body is not valid UTF-8. JSON must be sent as UTF-8 text; check how the client encodes the body.',
+    });
+  }
+}
+
 function parseJsonObject(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) {
     throw new GatewayError({ status: 400, code: 'invalid_json', message: 'The request body is empty; send a JSON object.' });
   }
+  const text = decodeUtf8(raw);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new GatewayError({
