@@ -1,4 +1,4 @@
-import { app, type BrowserWindow } from 'electron';
+import { app, ipcMain, type BrowserWindow } from 'electron';
 import { resolve } from 'node:path';
 import { startEngine, type Engine } from './engine.js';
 import { loadConfig } from './config/store.js';
@@ -6,6 +6,8 @@ import { dataPaths, defaultDataDir } from './config/paths.js';
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { createMainWindow } from './window.js';
 import { bindControlIpc } from './ipc/control.js';
+import { ensureControlToken } from './control/control-token.js';
+import { createHttpTransport } from '../renderer/lib/transport-http.js';
 
 /**
  * Electron entry: thin. One instance; the engine (the same one `homeport
@@ -30,7 +32,12 @@ if (!app.requestSingleInstanceLock()) {
     const config = await loadConfig(dataPaths(dataDir).config);
     engine = await startEngine({ config, dataDir, log: (line) => console.log(`[homeport] ${line}`) });
     window = createMainWindow();
-    bindControlIpc(engine, () => window?.webContents ?? null);
+    const token = await ensureControlToken(dataDir);
+    bindControlIpc({
+      ipcMain,
+      transport: createHttpTransport({ baseUrl: `http://127.0.0.1:${engine.port}`, token }),
+      isTrustedUrl: (url) => url.startsWith('file://'),
+    });
   }).catch((err: Error) => {
     console.error(`Homeport could not start: ${err.message}`);
     app.exit(1);
