@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The external runtimes section of the config (merged into the config schema
- * by the lead as `runtimes: runtimesSectionSchema`): llama.cpp's
+ * The external runtimes section of the config (part of the config schema as
+ * `runtimes: runtimesSectionSchema`): llama.cpp's
  * llama-server, Ollama, LM Studio and vLLM, each served behind Homeport's one
  * endpoint.
  *

@@ -104,12 +104,15 @@ export function keyedLaunchPlan(options: {
   readonly via: 'argv' | 'env';
   readonly envName: string;
   readonly port: number;
+  /** More environment for the runtime. */
+  readonly env?: Readonly<Record<string, string>>;
 }): LaunchPlan {
   const viaEnv = options.via === 'env';
+  const env = { ...(options.env ?? {}), ...(viaEnv ? { [options.envName]: options.key } : {}) };
   return {
     command: options.command,
     args: viaEnv ? [...options.args] : [...options.args, '--api-key', options.key],
-    ...(viaEnv ? { env: { [options.envName]: options.key } } : {}),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
     baseUrl: loopbackBaseUrl(options.port),
     healthPath: '/health',
     headers: { Authorization: `Bearer ${options.key}` },

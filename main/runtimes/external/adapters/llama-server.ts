@@ -2,12 +2,18 @@
  * llama.cpp `llama-server` as a Homeport runtime: one model per process.
  *
  * Launch: `llama-server -m MODEL --host 127.0.0.1 --port P -c CTX -np PARALLEL
- * [-ngl N] [-t THREADS] [-a ALIAS] [--embeddings] --api-key KEY`, with a fresh
- * random key per launch that the gateway sends as `Authorization: Bearer`.
- * The key is on the command line as the design asks, so other local users can
- * see it in `ps`; `apiKeyVia: 'env'` passes it as LLAMA_API_KEY instead.
+ * --cors-origins http://homeport.invalid [-ngl N] [-t THREADS] [-a ALIAS]
+ * [--embeddings] --api-key KEY`, with a fresh random key per launch that the
+ * gateway sends as `Authorization: Bearer`. With 'argv' (the default) other
+ * local users can see the key in `ps`; `apiKeyVia: 'env'` passes it as
+ * LLAMA_API_KEY instead (what the fleet does).
  *
- * Facts (see /work/shared/RUNTIMES.md section 1): HTTP binds before the model
+ * CORS: llama-server's default (`*` with credentials) echoes any Origin back,
+ * so any web page may read its answers. Any other `--cors-origins` value is
+ * sent literally as Access-Control-Allow-Origin; `http://homeport.invalid`
+ * (a reserved name no page can have) matches no browser origin.
+ *
+ * Facts (llama.cpp tools/server/README.md, server-http.cpp): HTTP binds before the model
  * loads; /health answers 503 "Loading model" until ready, then 200
  * {"status":"ok"}; /health and /v1/models need no key; with an explicit -np
  * each slot gets CTX / PARALLEL tokens of context; the request `model` is
@@ -52,6 +58,8 @@ export interface LlamaServerLaunchOptions {
 }
 
 const SECRET_FLAGS = ['--api-key'];
+/** An origin no web page can have (.invalid is reserved, RFC 2606): CORS then admits no page. */
+export const NO_BROWSER_ORIGIN = 'http://homeport.invalid';
 
 /**
  * `llama-server --version` prints to stderr either `version: 6789 (a1b2c3d)`
@@ -118,6 +126,7 @@ export function buildLlamaServerLaunchPlan(options: LlamaServerLaunchOptions): L
     '--port', positiveInteger('port', options.port),
     '-c', positiveInteger('context size', options.contextSize),
     '-np', positiveInteger('parallel', options.parallel),
+    '--cors-origins', NO_BROWSER_ORIGIN,
   ];
   if (options.gpuLayers !== undefined) args.push('-ngl', typeof options.gpuLayers === 'number' ? String(options.gpuLayers) : options.gpuLayers);
   if (options.threads !== undefined) args.push('-t', positiveInteger('threads', options.threads));

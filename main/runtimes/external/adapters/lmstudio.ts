@@ -7,7 +7,7 @@
  * Stop it with `lms server stop`. Models are loaded with
  * `lms load <key> ... -y` and unloaded with `lms unload <id>` / `--all`.
  *
- * Facts (see /work/shared/RUNTIMES.md section 3, lmstudio-ai/lms sources):
+ * Facts (lmstudio-ai/lms sources and lmstudio-ai/docs):
  * GET /lmstudio-greeting answers {"lmstudio":true} (the check lms itself
  * uses); /api/v0/models lists downloaded models with state loaded|not-loaded;
  * unknown paths answer **200** with an `error` field, so never judge LM Studio

@@ -8,7 +8,7 @@
  * optionally OLLAMA_KEEP_ALIVE, OLLAMA_NUM_PARALLEL, OLLAMA_MAX_LOADED_MODELS,
  * OLLAMA_MODELS. No API key exists.
  *
- * Facts (see /work/shared/RUNTIMES.md section 2): GET / answers
+ * Facts (ollama/ollama server/routes.go, docs/api.md): GET / answers
  * `Ollama is running`; /api/tags lists local models, /api/ps loaded ones
  * with `expires_at`; POST /api/generate {model} loads (an embedding-only model
  * is refused there: load it with POST /api/embed {model} instead), adding

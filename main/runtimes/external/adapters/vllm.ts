@@ -2,17 +2,25 @@
  * vLLM (`vllm serve`) as a Homeport runtime: one model per process, a CUDA
  * GPU required, and a slow start (weights load before the port serves).
  *
- * Launch: `vllm serve MODEL --host 127.0.0.1 --port P [--max-model-len N]
- * [--gpu-memory-utilization F] [--served-model-name NAME] [--max-num-seqs N]
+ * Launch: `vllm serve MODEL --host 127.0.0.1 --port P --allowed-origins []
+ * [--max-model-len N] [--gpu-memory-utilization F] [--served-model-name NAME]
+ * [--max-num-seqs N] [--middleware homeport_vllm_guard.require_key]
  * --api-key KEY` with a fresh random key per launch (`apiKeyVia: 'env'` passes
  * VLLM_API_KEY instead). `--host` matters: vLLM's default is all interfaces.
+ * `--allowed-origins []` (a JSON list) turns vLLM's default CORS `*` off.
+ * vLLM's key leaves /invocations (the same inference) and other routes open,
+ * so with `guardModuleDir` the launch also loads Homeport's guard
+ * (vllm-guard.ts), which requires the key, an exact Host and no Origin on
+ * every path.
  *
- * Facts (see /work/shared/RUNTIMES.md section 4): connections are refused until
+ * Facts (vllm/entrypoints/openai/cli_args.py, api_server.py): connections are refused until
  * the model is loaded, then GET /health answers 200 with an empty body; the
  * key guards only /v1 (so /health needs none); /v1/models gives
  * `max_model_len`; an unknown `model` is a 404.
  */
+import { delimiter } from 'node:path';
 import { z } from 'zod';
+import { VLLM_GUARD_ENTRY, VLLM_GUARD_PORT_ENV } from './vllm-guard.js';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
@@ -39,6 +47,10 @@ export interface VllmLaunchOptions {
   /** Concurrent sequences (vLLM's parallelism). */
   readonly maxNumSeqs?: number;
   readonly binaryPath?: string;
+  /** A folder holding Homeport's guard module (fleet/vllm-guard-file.ts); loaded with --middleware. */
+  readonly guardModuleDir?: string;
+  /** PYTHONPATH the runtime would otherwise get (kept after the guard's folder). */
+  readonly inheritedPythonPath?: string;
   readonly apiKeyVia?: 'argv' | 'env';
   readonly randomBytes?: (size: number) => Buffer;
 }
@@ -80,7 +92,8 @@ export function parseVllmModels(body: unknown): ParseResult<ModelSummary[]> {
 
 export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
   const key = newApiKey(options.randomBytes);
-  const args = ['serve', options.model, '--host', '127.0.0.1', '--port', String(options.port)];
+  // --allowed-origins takes a JSON list: an empty one sends no CORS header to any origin.
+  const args = ['serve', options.model, '--host', '127.0.0.1', '--port', String(options.port), '--allowed-origins', '[]'];
   if (options.maxModelLen !== undefined) {
     if (!Number.isInteger(options.maxModelLen) || options.maxModelLen <= 0) throw new RangeError(`vLLM max model length must be a positive integer, got ${options.maxModelLen}`);
     args.push('--max-model-len', String(options.maxModelLen));
@@ -91,7 +104,22 @@ export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
   }
   if (options.servedModelName !== undefined) args.push('--served-model-name', options.servedModelName);
   if (options.maxNumSeqs !== undefined) args.push('--max-num-seqs', String(options.maxNumSeqs));
-  return keyedLaunchPlan({ command: options.binaryPath ?? 'vllm', args, key, via: options.apiKeyVia === 'env' ? 'env' : 'argv', envName: 'VLLM_API_KEY', port: options.port });
+  let env: Record<string, string> | undefined;
+  if (options.guardModuleDir !== undefined) {
+    args.push('--middleware', VLLM_GUARD_ENTRY);
+    const pythonPath = [options.guardModuleDir, options.inheritedPythonPath].filter((p) => p !== undefined && p !== '').join(delimiter);
+    // The guard reads the key from the environment, whichever way vLLM itself gets it.
+    env = { PYTHONPATH: pythonPath, [VLLM_GUARD_PORT_ENV]: String(options.port), VLLM_API_KEY: key };
+  }
+  return keyedLaunchPlan({
+    command: options.binaryPath ?? 'vllm',
+    args,
+    key,
+    via: options.apiKeyVia === 'env' ? 'env' : 'argv',
+    envName: 'VLLM_API_KEY',
+    port: options.port,
+    ...(env !== undefined ? { env } : {}),
+  });
 }
 
 export const vllmAdapter: ExternalRuntimeAdapter<VllmLaunchOptions> = {

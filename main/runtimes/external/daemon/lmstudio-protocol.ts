@@ -1,6 +1,6 @@
 /**
  * LM Studio's management surface as a DaemonProtocol (facts:
- * /work/shared/RUNTIMES.md section 3 and the adapter in ../adapters/lmstudio.ts).
+ * lmstudio-ai/lms src/ and lmstudio-ai/docs; see also ../adapters/lmstudio.ts).
  *
  * - models and loaded state: GET /api/v0/models (`state: loaded|not-loaded`);
  *   sizes from GET /api/v1/models when the server has it (0.4.0+);

@@ -1,6 +1,6 @@
 /**
- * Ollama's management API as a DaemonProtocol (facts: /work/shared/RUNTIMES.md
- * section 2 and the adapter in ../adapters/ollama.ts).
+ * Ollama's management API as a DaemonProtocol (facts: ollama/ollama
+ * server/routes.go and docs/api.md; see also ../adapters/ollama.ts).
  *
  * - models: GET /api/tags; loaded: GET /api/ps (with context_length);
  * - load: POST /api/generate {model, keep_alive} without a prompt (plus

@@ -4,7 +4,8 @@
  * - Configured models get one Supervisor each (started on demand, a fresh
  *   port and a fresh API key per launch; the key goes by environment so it
  *   is not visible in `ps`, and the gateway sends it from the plan's headers).
- *   vLLM is only started with a CUDA GPU.
+ *   vLLM is only started with a CUDA GPU, and with Homeport's request guard
+ *   loaded (adapters/vllm-guard.ts), since its own key leaves routes open.
  * - A server of either kind already running at its URL (mode auto/attach)
  *   is attached: its models (from /v1/models) are served through one
  *   AttachedRuntime, and Homeport never stops it.
@@ -19,6 +20,7 @@ import { AttachedRuntime } from '../attached.js';
 import { requestJson, describeFailure } from '../daemon/json-request.js';
 import { VLLM_NEEDS_GPU } from '../detect.js';
 import type { FleetContext, FleetEntry, FleetOwner, UnavailableRuntime } from './types.js';
+import { writeVllmGuardModule } from './vllm-guard-file.js';
 import { Supervisor } from '../../process/supervisor.js';
 
 export type ServerKind = 'llama-server' | 'vllm';
@@ -124,6 +126,8 @@ export async function buildVllmPart(context: FleetContext): Promise<ServerPart> 
 function vllmModel(model: VllmModelConfig, binaryPath: string, context: FleetContext): ServerPart {
   const served = model.id ?? model.model;
   const id = `vllm/${served}`;
+  // Written once per model, on its first launch.
+  let guardFolder: Promise<string> | null = null;
   const runtime = new Supervisor({
     ...context.supervisor,
     id,
@@ -132,6 +136,8 @@ function vllmModel(model: VllmModelConfig, binaryPath: string, context: FleetCon
       ...buildVllmLaunchPlan({
         model: model.model,
         port: await context.allocatePort(),
+        guardModuleDir: await (guardFolder ??= writeVllmGuardModule()),
+        ...(process.env.PYTHONPATH !== undefined ? { inheritedPythonPath: process.env.PYTHONPATH } : {}),
         ...(model.maxModelLen !== undefined ? { maxModelLen: model.maxModelLen } : {}),
         ...(model.gpuMemoryUtilization !== undefined ? { gpuMemoryUtilization: model.gpuMemoryUtilization } : {}),
         ...(model.id !== undefined ? { servedModelName: model.id } : {}),

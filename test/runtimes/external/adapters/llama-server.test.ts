@@ -20,7 +20,7 @@ describe('llama-server launch plan', () => {
     const plan = buildLlamaServerLaunchPlan({ modelPath: '/m/x.gguf', port: 9001, contextSize: 4096, parallel: 2, randomBytes: fixedKey });
     expect(plan).toEqual({
       command: 'llama-server',
-      args: ['-m', '/m/x.gguf', '--host', '127.0.0.1', '--port', '9001', '-c', '4096', '-np', '2', '--api-key', KEY],
+      args: ['-m', '/m/x.gguf', '--host', '127.0.0.1', '--port', '9001', '-c', '4096', '-np', '2', '--cors-origins', 'http://homeport.invalid', '--api-key', KEY],
       baseUrl: 'http://127.0.0.1:9001',
       healthPath: '/health',
       headers: { Authorization: `Bearer ${KEY}` },
@@ -33,7 +33,7 @@ describe('llama-server launch plan', () => {
       binaryPath: '/opt/llama/llama-server', apiKeyVia: 'env', randomBytes: fixedKey,
     });
     expect(plan.command).toBe('/opt/llama/llama-server');
-    expect(plan.args).toEqual(['-m', 'x.gguf', '--host', '127.0.0.1', '--port', '9002', '-c', '2048', '-np', '1', '-ngl', 'all', '-t', '1', '-a', 'tiny', '--embeddings']);
+    expect(plan.args).toEqual(['-m', 'x.gguf', '--host', '127.0.0.1', '--port', '9002', '-c', '2048', '-np', '1', '--cors-origins', 'http://homeport.invalid', '-ngl', 'all', '-t', '1', '-a', 'tiny', '--embeddings']);
     expect(plan.env).toEqual({ LLAMA_API_KEY: KEY });
     expect(plan.headers).toEqual({ Authorization: `Bearer ${KEY}` });
     expect(buildLlamaServerLaunchPlan({ modelPath: 'x', port: 1, contextSize: 1, parallel: 1, gpuLayers: 0 }).args).toContain('-ngl');

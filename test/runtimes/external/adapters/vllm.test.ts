@@ -11,13 +11,13 @@ describe('vllm launch plan', () => {
   it('builds the exact argv, always with a loopback host and a per-launch key', () => {
     expect(buildVllmLaunchPlan({ model: 'Qwen/Qwen3-0.6B', port: 9300, randomBytes: fixedKey })).toEqual({
       command: 'vllm',
-      args: ['serve', 'Qwen/Qwen3-0.6B', '--host', '127.0.0.1', '--port', '9300', '--api-key', KEY],
+      args: ['serve', 'Qwen/Qwen3-0.6B', '--host', '127.0.0.1', '--port', '9300', '--allowed-origins', '[]', '--api-key', KEY],
       baseUrl: 'http://127.0.0.1:9300',
       healthPath: '/health',
       headers: { Authorization: `Bearer ${KEY}` },
     });
     const full = buildVllmLaunchPlan({ model: 'm', port: 9301, maxModelLen: 8192, gpuMemoryUtilization: 0.8, servedModelName: 'chat', maxNumSeqs: 8, apiKeyVia: 'env', randomBytes: fixedKey });
-    expect(full.args).toEqual(['serve', 'm', '--host', '127.0.0.1', '--port', '9301', '--max-model-len', '8192', '--gpu-memory-utilization', '0.8', '--served-model-name', 'chat', '--max-num-seqs', '8']);
+    expect(full.args).toEqual(['serve', 'm', '--host', '127.0.0.1', '--port', '9301', '--allowed-origins', '[]', '--max-model-len', '8192', '--gpu-memory-utilization', '0.8', '--served-model-name', 'chat', '--max-num-seqs', '8']);
     expect(full.env).toEqual({ VLLM_API_KEY: KEY });
     expect(() => buildVllmLaunchPlan({ model: 'm', port: 9302, gpuMemoryUtilization: 1.5 })).toThrow(RangeError);
   });

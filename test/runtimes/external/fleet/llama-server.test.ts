@@ -72,7 +72,7 @@ describe('llama-server models', () => {
 
     const endpoint = await runtime.ensureReady({ deadlineMs: 30_000 });
     const [start] = starts(record);
-    expect(start?.argv).toEqual(['-m', MODEL, '--host', '127.0.0.1', '--port', String(endpoint.port), '-c', '2048', '-np', '2', '-t', '1', '-a', 'stories']);
+    expect(start?.argv).toEqual(['-m', MODEL, '--host', '127.0.0.1', '--port', String(endpoint.port), '-c', '2048', '-np', '2', '--cors-origins', 'http://homeport.invalid', '-t', '1', '-a', 'stories']);
     const key = start?.env.LLAMA_API_KEY ?? '';
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(endpoint.headers).toEqual({ Authorization: `Bearer ${key}` });

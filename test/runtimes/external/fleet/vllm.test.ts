@@ -55,8 +55,9 @@ describe('vLLM models', () => {
     const endpoint = await fleet.entries[0]!.runtime.ensureReady({ deadlineMs: 30_000 });
     const start = readRecord(record).find((e) => e.kind === 'start');
     expect(start?.kind === 'start' ? start.argv : []).toEqual([
-      'serve', 'Qwen/Qwen2.5-0.5B-Instruct', '--host', '127.0.0.1', '--port', String(endpoint.port),
+      'serve', 'Qwen/Qwen2.5-0.5B-Instruct', '--host', '127.0.0.1', '--port', String(endpoint.port), '--allowed-origins', '[]',
       '--max-model-len', '4096', '--gpu-memory-utilization', '0.5', '--served-model-name', 'qwen-small',
+      '--middleware', 'homeport_vllm_guard.require_key',
     ]);
     const key = start?.kind === 'start' ? start.env.VLLM_API_KEY : undefined;
     expect(key).toMatch(/^[0-9a-f]{64}$/);
