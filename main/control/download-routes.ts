@@ -1,8 +1,8 @@
 /**
  * Hugging Face browsing and model downloads over HTTP (mounted under /homeport/v1):
  *
- *   GET    /hub/search?q=&limit=                 GGUF model repos, most downloaded first
- *   GET    /hub/repos/:owner/:name/files         GGUF files: size, quant, split grouping, a rough fit each
+ *   POST   /hub/search {q, limit}                GGUF model repos, most downloaded first
+ *   POST   /hub/repos/:owner/:name/files {revision}  GGUF files: size, quant, split grouping, a rough fit each
  *   POST   /downloads {repo, file}               202 {id, ...}: starts a download into the models folder
  *   GET    /downloads                            every download with its state and progress
  *   GET    /downloads/:id                        one download
@@ -11,6 +11,11 @@
  *
  * The token for gated and private repos comes from the secret store, inside
  * the service; nothing here sees it.
+ *
+ * The two hub calls go out to Hugging Face with that token, so they are
+ * POSTs: a browser sends an Origin with every POST, which the gateway's
+ * guard checks, while a GET from any page's `<img>` carries none. Their
+ * parameters come from a JSON body or the query string; a GET is a 405.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -18,6 +23,7 @@ import type { DownloadStreamEvents, LibraryService } from '../models/library/ser
 import { isTerminalEvent } from '../models/library/service.js';
 import { parseParams, wholeNumberParam } from './library-routes.js';
 import { serveEvents } from './sse-stream.js';
+import { methodNotAllowed } from '../gateway/fallback.js';
 
 export interface DownloadRoutesOptions {
   readonly service: Pick<LibraryService, 'searchHub' | 'hubFiles' | 'startDownload' | 'downloads' | 'download' | 'watchDownload' | 'cancelDownload'>;
@@ -49,20 +55,29 @@ const downloadBodySchema = z.object(
   { error: 'Send a JSON body: {"repo": "owner/name", "file": "model.gguf"}' },
 );
 
+/** The query string's parameters, then a JSON body's fields over them (numbers as text, so one schema reads both). */
+function postedParams(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.entries(body as Record<string, unknown>) : [];
+  return { ...(req.query as Record<string, unknown>), ...Object.fromEntries(fields.map(([key, value]) => [key, typeof value === 'number' ? String(value) : value])) };
+}
+
 export function createDownloadRouter(options: DownloadRoutesOptions): Router {
   const { service } = options;
   const router = Router();
   const jsonBody = express.json({ limit: '16kb' });
 
-  router.get('/hub/search', async function searchHub(req: Request, res: Response) {
-    const query = parseParams(searchQuerySchema, req.query);
+  router.post('/hub/search', jsonBody, async function searchHub(req: Request, res: Response) {
+    const query = parseParams(searchQuerySchema, postedParams(req));
     res.json(await service.searchHub(query.q ?? '', query.limit ?? 20));
   });
+  router.all('/hub/search', methodNotAllowed('POST'));
 
-  router.get('/hub/repos/:owner/:name/files', async function repoFiles(req: Request, res: Response) {
-    const query = parseParams(filesQuerySchema, req.query);
+  router.post('/hub/repos/:owner/:name/files', jsonBody, async function repoFiles(req: Request, res: Response) {
+    const query = parseParams(filesQuerySchema, postedParams(req));
     res.json(await service.hubFiles(`${String(req.params.owner)}/${String(req.params.name)}`, query.revision));
   });
+  router.all('/hub/repos/:owner/:name/files', methodNotAllowed('POST'));
 
   router.post('/downloads', jsonBody, async function startDownload(req: Request, res: Response) {
     const body = parseParams(downloadBodySchema, req.body);

@@ -1,8 +1,13 @@
 /**
  * This machine over HTTP (mounted under /homeport/v1):
  *
- *   GET  /hardware           the cached snapshot: CPU, RAM, GPUs, OS, memory bandwidth, the fit's budget
- *   POST /hardware/refresh   probe again (a driver installed, an eGPU plugged in)
+ *   GET  /hardware           the cached snapshot: CPU, RAM, GPUs, OS, the fit's budget, and the memory
+ *                            bandwidth when it is known without measuring (vendor table, an earlier measurement)
+ *   POST /hardware/refresh   probe again (a driver installed, an eGPU plugged in) and measure the bandwidth
+ *                            if nothing else knows it (a copy test of a few seconds, once per machine)
+ *
+ * A GET never starts heavy work: any page can make a browser send one (an
+ * `<img>` carries no Origin for the guard to refuse). Work starts on POST.
  *   GET  /hardware/live      server-sent `sample` events (RAM, CPU load, GPU use) every ~2 s
  *
  * The live poll runs only while at least one client listens: each stream

@@ -1,13 +1,17 @@
 /**
  * The model library over HTTP (mounted under /homeport/v1):
  *
- *   GET  /library                     every model with metadata, sources and a fit verdict; broken files with reasons
- *   POST /library/rescan              scan the model folders again
+ *   GET  /library                     the last scan: every model with metadata, sources and a fit verdict; broken
+ *                                     files with reasons (`scannedAt: null` and no models before the first scan)
+ *   POST /library/rescan              scan the model folders (the only call that does)
  *   GET  /library/:id/fit             the full fit decision and a decode-speed range
  *   GET  /library/:id/prediction      predicted vs measured memory and tok/s
  *
  * `ctx` (tokens per slot), `slots` and `kv` (f16 | q8_0 | q4_0) are optional
  * query parameters everywhere; a bad one is a 400 naming it.
+ *
+ * The GETs never scan a disk or run the bandwidth test (any page can make a
+ * browser send a GET without an Origin); they answer from the last scan.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';

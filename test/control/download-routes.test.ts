@@ -53,7 +53,7 @@ async function ggufFiles(): Promise<string[]> {
 
 describe('hub search and files', () => {
   it('searches GGUF repos on the hub', async () => {
-    const { status, body } = await h.api('/hub/search?q=llama&limit=10');
+    const { status, body } = await post('/hub/search', { q: 'llama', limit: 10 });
     expect(status).toBe(200);
     const ids = (body as { results: ModelSearchResult[] }).results.map((r) => r.id);
     expect(ids).toContain(TINY);
@@ -62,12 +62,27 @@ describe('hub search and files', () => {
     expect(ids).not.toContain('homeport-test/private-llama-GGUF'); // private, no token
     const gated = (body as { results: ModelSearchResult[] }).results.find((r) => r.id === GATED);
     expect(gated?.gated).toBe('manual');
-    expect(errorOf(await h.api('/hub/search?q=llama&limit=0')).param).toBe('limit');
-    expect((await h.api('/hub/search?limit=abc')).status).toBe(400);
+    expect(errorOf(await post('/hub/search', { q: 'llama', limit: 0 })).param).toBe('limit');
+    expect((await post('/hub/search', { limit: 'abc' })).status).toBe(400);
+    expect(errorOf(await post('/hub/search', { q: 7 })).param).toBe('q');
+    // The query string works too (a POST without a body).
+    const fromQuery = await h.api('/hub/search?q=tiny&limit=5', { method: 'POST' });
+    expect((fromQuery.body as { results: ModelSearchResult[] }).results.map((r) => r.id)).toContain(TINY);
+  });
+
+  it('a GET of a hub call is a 405 and makes no outbound request (a page\'s <img> sends GETs without an Origin)', async () => {
+    const before = h.hub.requests.length;
+    for (const path of ['/hub/search?q=llama', `/hub/repos/${TINY}/files`]) {
+      const res = await h.api(path);
+      expect(res.status, path).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(errorOf(res).code).toBe('method_not_allowed');
+    }
+    expect(h.hub.requests.length).toBe(before);
   });
 
   it('lists a repo\'s GGUF files with quant, split grouping and a fit verdict from the file size', async () => {
-    const { status, body } = await h.api(`/hub/repos/${SPLIT}/files`);
+    const { status, body } = await post(`/hub/repos/${SPLIT}/files`, {});
     expect(status).toBe(200);
     const view = body as HubFilesView;
     expect(view.repo).toBe(SPLIT);
@@ -95,13 +110,13 @@ describe('hub search and files', () => {
   });
 
   it('maps hub failures to OpenAI-shaped errors', async () => {
-    const missing = await h.api('/hub/repos/nobody/nothing/files');
+    const missing = await post('/hub/repos/nobody/nothing/files', {});
     expect(missing.status).toBe(403); // the hub answers unknown and private repos alike without a token
     expect(errorOf(missing).code).toBe('hub_auth_required');
-    const bad = await h.api('/hub/repos/bad..name/x/files');
+    const bad = await post('/hub/repos/bad..name/x/files', {});
     expect(bad.status).toBe(400);
     expect(errorOf(bad).param).toBe('repo');
-    expect(errorOf(await h.api(`/hub/repos/${TINY}/files?revision=..%2F..`)).param).toBe('revision');
+    expect(errorOf(await post(`/hub/repos/${TINY}/files`, { revision: '../..' })).param).toBe('revision');
   });
 });
 
@@ -193,7 +208,7 @@ describe('downloads', () => {
     expect(await ggufFiles()).toContain('stories260K-Q4_0.gguf');
 
     await h.api('/downloads');
-    await h.api(`/hub/repos/${GATED}/files`);
+    await post(`/hub/repos/${GATED}/files`, {});
     const everything = h.seen.join('\n');
     expect(everything).not.toContain(WRONG_TOKEN); // …and never appeared in a response or event
     expect(everything).not.toContain(h.hub.token);

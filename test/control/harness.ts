@@ -113,6 +113,8 @@ export async function startControlHarness(options: HarnessOptions = {}): Promise
     dataDir,
     hardware,
     bandwidth: async () => TEST_BANDWIDTH,
+    // Known without a measurement, as the vendor table or a measurement kept on disk would give it.
+    knownBandwidth: async () => TEST_BANDWIDTH,
     live: monitor,
     scan: () => catalog.scan(),
     secrets,

@@ -12,6 +12,8 @@ let h: ControlHarness;
 
 beforeAll(async () => {
   h = await startControlHarness();
+  // GET /library never scans: the first scan is a POST.
+  expect((await h.api('/library/rescan', { method: 'POST' })).status).toBe(200);
 });
 afterAll(async () => {
   await h?.close();

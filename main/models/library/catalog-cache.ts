@@ -36,9 +36,26 @@ export class CatalogCache {
     return this.start();
   }
 
-  /** One model of the current catalog; a 404 listing known ids when there is none by that id. */
-  async model(id: string): Promise<CatalogModel> {
-    const catalog = await this.current();
+  /** The last scan's result, or the scan running now; undefined when nothing has been scanned (starts nothing). */
+  scanned(): Promise<ModelCatalog | undefined> {
+    if (this.latest) return Promise.resolve(this.latest);
+    return this.scanning ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * One model of the current catalog; a 404 listing known ids when there is none by that id.
+   * With `scan: false` a catalog never scanned is not scanned now: the 404 says how to scan it.
+   */
+  async model(id: string, options: { readonly scan?: boolean } = {}): Promise<CatalogModel> {
+    const catalog = options.scan === false ? await this.scanned() : await this.current();
+    if (catalog === undefined) {
+      throw new GatewayError({
+        status: 404,
+        code: 'model_not_found',
+        param: 'id',
+        message: `No model "${id}" in the library: it has not been scanned yet. POST /homeport/v1/library/rescan scans the model folders.`,
+      });
+    }
     const model = catalog.models.find((candidate) => candidate.id === id);
     if (model) return model;
     const known = catalog.models.slice(0, 30).map((candidate) => candidate.id);

@@ -15,11 +15,25 @@ import type { HardwareView } from './view-types.js';
 
 export interface HardwareAccessOptions {
   readonly probe: HardwareProbe;
+  /** The bandwidth, measuring it when nothing else knows it (a copy test of a few seconds): only on an explicit refresh. */
   readonly resolveBandwidth: (hardware: HardwareSnapshot) => Promise<MemoryBandwidth>;
+  /**
+   * The bandwidth without measuring anything (vendor table, a measurement kept on disk); rejects with
+   * BandwidthNotMeasuredError when only a measurement would tell. What every read (GET) uses.
+   */
+  readonly knownBandwidth: (hardware: HardwareSnapshot) => Promise<MemoryBandwidth>;
   /** A ready monitor (tests); otherwise one is created on the first subscription. */
   readonly live?: LiveMonitor;
   readonly policy: FitPolicy;
   readonly log: (line: string) => void;
+}
+
+/** Thrown by a `knownBandwidth` that would have to run the copy test to answer. */
+export class BandwidthNotMeasuredError extends Error {
+  override readonly name = 'BandwidthNotMeasuredError';
+  constructor() {
+    super('not measured yet: POST /homeport/v1/hardware/refresh measures it once for this machine (a copy test of a few seconds)');
+  }
 }
 
 export interface BandwidthOrReason {
@@ -29,6 +43,7 @@ export interface BandwidthOrReason {
 
 export class HardwareAccess {
   private readonly bandwidthBySnapshot = new WeakMap<HardwareSnapshot, Promise<MemoryBandwidth>>();
+  private readonly knownBySnapshot = new WeakMap<HardwareSnapshot, Promise<MemoryBandwidth>>();
   private live: Promise<LiveMonitor> | undefined;
 
   constructor(private readonly options: HardwareAccessOptions) {
@@ -58,10 +73,23 @@ export class HardwareAccess {
     return { ...snapshot, bandwidth, bandwidthError: error, budget: memoryBudget(snapshot, this.options.policy) };
   }
 
-  /** The snapshot's memory bandwidth, or null and why. */
-  async bandwidthOrNull(snapshot: HardwareSnapshot): Promise<BandwidthOrReason> {
+  /** Resolve the snapshot's memory bandwidth, running the copy test if nothing else knows it (explicit refreshes only). */
+  async measureBandwidth(snapshot: HardwareSnapshot): Promise<BandwidthOrReason> {
     try {
       return { bandwidth: await this.bandwidthOf(snapshot), error: null };
+    } catch (error) {
+      return { bandwidth: null, error: `Memory bandwidth unknown: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /**
+   * The snapshot's memory bandwidth, or null and why, without starting a
+   * measurement: what an earlier measurement found, else what is known
+   * without one (vendor table, a measurement kept on disk).
+   */
+  async bandwidthOrNull(snapshot: HardwareSnapshot): Promise<BandwidthOrReason> {
+    try {
+      return { bandwidth: await (this.bandwidthBySnapshot.get(snapshot) ?? this.knownOf(snapshot)), error: null };
     } catch (error) {
       return { bandwidth: null, error: `Memory bandwidth unknown: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -81,6 +109,17 @@ export class HardwareAccess {
       },
     );
     return (await this.live).subscribe(listener);
+  }
+
+  /** One lookup per snapshot; one that found nothing is forgotten, so a measurement kept on disk meanwhile is seen. */
+  private knownOf(snapshot: HardwareSnapshot): Promise<MemoryBandwidth> {
+    let pending = this.knownBySnapshot.get(snapshot);
+    if (!pending) {
+      pending = this.options.knownBandwidth(snapshot);
+      this.knownBySnapshot.set(snapshot, pending);
+      pending.catch(() => this.knownBySnapshot.delete(snapshot));
+    }
+    return pending;
   }
 
   /** One bandwidth resolution per snapshot; a failed one is forgotten so the next call tries again. */

@@ -36,9 +36,13 @@ export type PredictionQuery = SetupQuery & { readonly gpuLayers?: number };
 export class ModelViews {
   constructor(private readonly options: ModelViewsOptions) {}
 
-  /** The library at each model's default setup, or at the one asked for. Scans on first use. */
+  /**
+   * The library at each model's default setup, or at the one asked for, from
+   * the last scan (or the one running). Never starts a scan: before the
+   * first one the library is empty with `scannedAt: null`.
+   */
   async library(query: SetupQuery): Promise<LibraryView> {
-    return this.libraryView(await this.options.catalog.current(), query);
+    return this.libraryView((await this.options.catalog.scanned()) ?? null, query);
   }
 
   /** Scan every model folder again, then answer like `library()`. */
@@ -46,8 +50,9 @@ export class ModelViews {
     return this.libraryView(await this.options.catalog.rescan(), query);
   }
 
+  /** One model's fit and speed range from the last scan (never scans). */
   async fit(modelId: string, query: SetupQuery): Promise<FitView> {
-    const model = await this.options.catalog.model(modelId);
+    const model = await this.options.catalog.model(modelId, { scan: false });
     const hardware = await this.options.hardware.snapshot();
     const { bandwidth } = await this.options.hardware.bandwidthOrNull(hardware);
     const fit = this.fitAt(model, hardware, query);
@@ -61,7 +66,7 @@ export class ModelViews {
   /** Predicted versus measured memory and decode speed for one setup. */
   async prediction(modelId: string, query: PredictionQuery): Promise<PredictionView> {
     const { store, policy } = this.options;
-    const model = await this.options.catalog.model(modelId);
+    const model = await this.options.catalog.model(modelId, { scan: false });
     const hardware = await this.options.hardware.snapshot();
     const { bandwidth } = await this.options.hardware.bandwidthOrNull(hardware);
     const fit = this.fitAt(model, hardware, query);
@@ -86,13 +91,15 @@ export class ModelViews {
   async predictionFor(modelId: string, query: PredictionQuery): Promise<RuntimePrediction> {
     const model = await this.options.catalog.model(modelId);
     const hardware = await this.options.hardware.snapshot();
-    const { bandwidth } = await this.options.hardware.bandwidthOrNull(hardware);
+    // The engine asks this itself (after a runtime's first measurement), so it may measure the bandwidth.
+    const { bandwidth } = await this.options.hardware.measureBandwidth(hardware);
     const fit = this.fitAt(model, hardware, query);
     return predictionAt({ model, fit, history: [], bandwidth, gpuLayers: query.gpuLayers ?? fit.gpuLayers, policy: this.options.policy }).prediction;
   }
 
-  private async libraryView(catalog: ModelCatalog, query: SetupQuery): Promise<LibraryView> {
+  private async libraryView(scan: ModelCatalog | null, query: SetupQuery): Promise<LibraryView> {
     const { store, policy } = this.options;
+    const catalog = scan ?? { models: [], broken: [], skipped: [], roots: [], scannedAt: null };
     const hardware = await this.options.hardware.snapshot();
     const { bandwidth } = await this.options.hardware.bandwidthOrNull(hardware);
     const models = await Promise.all(

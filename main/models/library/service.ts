@@ -38,7 +38,7 @@ import { defaultModelRoots } from '../sources.js';
 import type { SecretStore } from '../../secrets/store.js';
 import { CatalogCache } from './catalog-cache.js';
 import { DownloadManager, type DownloadSettings } from './download-manager.js';
-import { HardwareAccess } from './hardware-access.js';
+import { BandwidthNotMeasuredError, HardwareAccess } from './hardware-access.js';
 import { HubAccess, type HubSettings } from './hub-access.js';
 import { HubBrowser } from './hub-browser.js';
 import { ModelViews, type PredictionQuery } from './library-queries.js';
@@ -58,6 +58,7 @@ import type {
 
 export { isTerminalEvent } from './download-manager.js';
 export { HF_TOKEN_SECRET } from './hub-access.js';
+export { BandwidthNotMeasuredError } from './hardware-access.js';
 export { recordRuntimeMeasurement, type RuntimeMeasurementInput } from './runtime-measurement.js';
 export type {
   DownloadResult,
@@ -84,8 +85,13 @@ export interface LibraryServiceOptions {
   readonly dataDir: string;
   /** Default: the real probe (systeminformation), cached. */
   readonly hardware?: HardwareProbe;
-  /** Default: resolveMemoryBandwidth (vendor table, else a one-off copy test cached in `<dataDir>/state`). */
+  /** Default: resolveMemoryBandwidth (vendor table, else a one-off copy test cached in `<dataDir>/state`). Run only by refreshHardware. */
   readonly bandwidth?: (hardware: HardwareSnapshot) => Promise<MemoryBandwidth>;
+  /**
+   * What reads use: the bandwidth known without a measurement (vendor table, the copy test's result kept in
+   * `<dataDir>/state`), rejecting with BandwidthNotMeasuredError otherwise. Default: resolveMemoryBandwidth with no copy test.
+   */
+  readonly knownBandwidth?: (hardware: HardwareSnapshot) => Promise<MemoryBandwidth>;
   /** Default: one monitor created on first use, polling GPUs only when the probe found an NVIDIA one. */
   readonly live?: LiveMonitor;
   /** Default: the catalog over every usual model folder (defaultModelRoots). */
@@ -126,6 +132,7 @@ export class LibraryService {
     this.machine = new HardwareAccess({
       probe: options.hardware ?? createHardwareProbe(),
       resolveBandwidth: options.bandwidth ?? ((hardware) => resolveMemoryBandwidth({ hardware, cacheDir: paths.state })),
+      knownBandwidth: options.knownBandwidth ?? ((hardware) => resolveMemoryBandwidth({ hardware, cacheDir: paths.state, measure: refuseToMeasure })),
       ...(options.live ? { live: options.live } : {}),
       policy,
       log,
@@ -167,12 +174,16 @@ export class LibraryService {
 
   // ------------------------------------------------------------ hardware
 
+  /** The probe's cached snapshot, with the memory bandwidth when it is known without measuring (nothing heavy starts). */
   async hardware(): Promise<HardwareView> {
     return this.machine.view(await this.machine.snapshot());
   }
 
+  /** Probe again and resolve the memory bandwidth, running the copy test once per machine if nothing else knows it. */
   async refreshHardware(): Promise<HardwareView> {
-    return this.machine.view(await this.machine.refresh());
+    const snapshot = await this.machine.refresh();
+    await this.machine.measureBandwidth(snapshot);
+    return this.machine.view(snapshot);
   }
 
   /** Live samples; the shared monitor polls while at least one listener is subscribed. Returns unsubscribe. */
@@ -182,7 +193,7 @@ export class LibraryService {
 
   // ------------------------------------------------------------ library
 
-  /** The library at each model's default setup, or at the one asked for. Scans on first use. */
+  /** The library at each model's default setup, or at the one asked for, from the last scan (`scannedAt: null` before the first); never scans. */
   library(query: SetupQuery = {}): Promise<LibraryView> {
     return this.models.library(query);
   }
@@ -255,6 +266,11 @@ export class LibraryService {
   close(): Promise<void> {
     return this.transfers.close();
   }
+}
+
+/** A `measure` for resolveMemoryBandwidth that refuses: reads answer with what is known without the copy test. */
+function refuseToMeasure(): never {
+  throw new BandwidthNotMeasuredError();
 }
 
 /** The catalog over every usual model folder, built once. */

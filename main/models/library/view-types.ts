@@ -57,7 +57,8 @@ export interface LibraryModelView {
 }
 
 export interface LibraryView {
-  readonly scannedAt: number;
+  /** When the library was last scanned; null before the first scan (POST /homeport/v1/library/rescan scans). */
+  readonly scannedAt: number | null;
   readonly hardwareProbedAt: number;
   readonly models: readonly LibraryModelView[];
   readonly broken: readonly BrokenModel[];
