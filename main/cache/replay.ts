@@ -73,7 +73,8 @@ export function replayChunks(completion: ChatCompletionJson, options: ReplayOpti
     const content = typeof message.content === 'string' ? message.content : '';
     const toolCalls = Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]) : [];
 
-    chunk(index, { role, content: '' });
+    // As OpenAI does: an empty string opens a text answer, null one that is only tool calls.
+    chunk(index, { role, content: message.content === null ? null : '' });
     // Reasoning and refusal text first, in the same delta fields a runtime streams them in.
     for (const [field, value] of Object.entries(message)) {
       if (field === 'role' || field === 'content' || field === 'tool_calls' || typeof value !== 'string' || value === '') continue;
