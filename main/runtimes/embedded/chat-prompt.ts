@@ -10,6 +10,11 @@
  *
  * A conversation that ends with an assistant message is continued from that
  * message (prefill), as llama-server does.
+ *
+ * Tools (tool-calls.ts): their description joins the system turn; an
+ * assistant's earlier tool call is shown as the JSON the model writes for a
+ * call, and a `tool` message as a user turn carrying the call's result, so
+ * the model sees the same protocol it is constrained to.
  */
 import type { ChatHistoryItem, ChatWrapper, LlamaModel, LlamaText, LlamaTextValue, Token } from 'node-llama-cpp';
 import { invalidRequest } from './api-errors.js';
@@ -25,9 +30,15 @@ export function buildChatPrompt(options: {
   readonly model: LlamaModel;
   readonly chatWrapper: ChatWrapper;
   readonly messages: readonly ChatMessage[];
+  /** Text describing the available tools, added to the system turn ('' for none). */
+  readonly toolInstructions?: string;
 }): ChatPrompt {
   const { model, chatWrapper, messages } = options;
-  const history = messages.map(toHistoryItem);
+  const names = toolNamesById(messages);
+  const history = withToolInstructions(
+    messages.map((message) => toHistoryItem(message, names)),
+    options.toolInstructions ?? '',
+  );
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
 
   let state: ReturnType<ChatWrapper['generateContextState']>;
@@ -41,7 +52,7 @@ export function buildChatPrompt(options: {
   return { tokens, ...splitStopTriggers(state.stopGenerationTriggers, model) };
 }
 
-function toHistoryItem(message: ChatMessage): ChatHistoryItem {
+function toHistoryItem(message: ChatMessage, toolNames: ReadonlyMap<string, string>): ChatHistoryItem {
   const text = contentText(message.content);
   switch (message.role) {
     case 'system':
@@ -49,9 +60,36 @@ function toHistoryItem(message: ChatMessage): ChatHistoryItem {
       return { type: 'system', text };
     case 'user':
       return { type: 'user', text };
-    case 'assistant':
-      return { type: 'model', response: text === '' ? [] : [text] };
+    case 'assistant': {
+      const calls = (message.tool_calls ?? []).map((call) => `{"name": ${JSON.stringify(call.function.name)}, "arguments": ${call.function.arguments || '{}'}}`);
+      const parts = [text, ...calls].filter((part) => part !== '');
+      return { type: 'model', response: parts.length === 0 ? [] : [parts.join('\n')] };
+    }
+    case 'tool': {
+      const name = toolNames.get(message.tool_call_id);
+      return { type: 'user', text: `Result of the tool call ${name ?? message.tool_call_id}: ${text}` };
+    }
   }
+}
+
+/** Tool-call id -> function name, from the assistant messages that made the calls. */
+function toolNamesById(messages: readonly ChatMessage[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant') continue;
+    for (const call of message.tool_calls ?? []) names.set(call.id, call.function.name);
+  }
+  return names;
+}
+
+function withToolInstructions(history: ChatHistoryItem[], instructions: string): ChatHistoryItem[] {
+  if (instructions === '') return history;
+  const first = history[0];
+  if (first?.type === 'system') {
+    const text = typeof first.text === 'string' ? first.text : '';
+    return [{ type: 'system', text: text === '' ? instructions : `${text}\n\n${instructions}` }, ...history.slice(1)];
+  }
+  return [{ type: 'system', text: instructions }, ...history];
 }
 
 function contentText(content: ChatMessage['content']): string {

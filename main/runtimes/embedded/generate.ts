@@ -14,9 +14,10 @@
  * finish_reason "length", like max_tokens. An EOG token (evaluate() ends) or a
  * stop string/token is "stop".
  */
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaGrammarEvaluationState, SequenceEvaluateOptions, Token } from 'node-llama-cpp';
 import type { DecodeLockstep } from './decode-lockstep.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
+import type { LogprobCollector } from './logprobs.js';
 import { PENALTY_WINDOW, toEvaluateOptions, type SamplingSettings } from './sampling.js';
 import { StopStringDetector } from './stop-strings.js';
 
@@ -47,6 +48,10 @@ export interface GenerationRequest {
    * generation without it decodes whenever its token is ready.
    */
   readonly lockstep?: DecodeLockstep<LlamaContextSequence>;
+  /** Constrains the output (JSON schema, tool call); once the grammar is complete only end-of-generation is allowed. */
+  readonly grammar?: LlamaGrammarEvaluationState;
+  /** Records each generated token's log-probability (and the top alternatives) when the client asked for logprobs. */
+  readonly logprobs?: LogprobCollector;
 }
 
 export interface GenerationResult {
@@ -78,7 +83,11 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
   });
   const stops = new StopStringDetector(request.stopStrings);
   const history = promptTokens.slice(-PENALTY_WINDOW);
-  const evaluateOptions = toEvaluateOptions(request.sampling, () => history.slice(-PENALTY_WINDOW));
+  const evaluateOptions: SequenceEvaluateOptions = {
+    ...toEvaluateOptions(request.sampling, () => history.slice(-PENALTY_WINDOW)),
+    ...(request.grammar !== undefined ? { grammarEvaluationState: request.grammar } : {}),
+  };
+  const logprobs = request.logprobs;
   const pieces: string[] = [];
   // Returns a promise only when the consumer applies backpressure, so the usual path adds no await.
   const emit = (text: string): void | Promise<void> => {
@@ -100,7 +109,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
 
   try {
     if (ending !== 'aborted') {
-      for await (const token of sequence.evaluate(toEvaluate, evaluateOptions)) {
+      for await (const token of evaluateTokens(sequence, toEvaluate, evaluateOptions, logprobs)) {
         if (signal.aborted) {
           ending = 'aborted';
           break;
@@ -110,6 +119,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
           break;
         }
         generated++;
+        logprobs?.accept(token);
         history.push(token);
         if (history.length > 2 * PENALTY_WINDOW) history.splice(0, history.length - PENALTY_WINDOW);
 
@@ -158,6 +168,26 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
     completionTokens: generated,
     aborted: ending === 'aborted',
   };
+}
+
+/**
+ * The sequence's tokens; with a logprob collector, through
+ * evaluateWithMetadata so each token comes with the probabilities it was
+ * drawn from (after the request's sampling settings).
+ */
+function evaluateTokens(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  options: SequenceEvaluateOptions,
+  logprobs: LogprobCollector | undefined,
+): AsyncIterable<Token> {
+  if (logprobs === undefined) return sequence.evaluate(tokens, options);
+  return (async function* withProbabilities() {
+    for await (const output of sequence.evaluateWithMetadata(tokens, { probabilities: true }, options)) {
+      logprobs.offer(output.token, output.probabilities);
+      yield output.token;
+    }
+  })();
 }
 
 /**

@@ -3,7 +3,7 @@
  * translation of a validation failure into a 400 whose `param` names the field
  * (`messages`, `messages[0].content`, `temperature`...). Unknown fields are
  * ignored, as OpenAI-compatible servers usually do, except those that would
- * silently change the meaning of the answer (n > 1, logprobs, tools).
+ * silently change the meaning of the answer (n > 1, text-completion logprobs).
  */
 import { z } from 'zod';
 import { invalidRequest, type ApiError } from './api-errors.js';
@@ -40,26 +40,76 @@ const contentSchema = z.union([z.string(), z.array(textPartSchema)], {
   error: 'must be a string or an array of {"type":"text","text":...} parts',
 });
 
+const toolCallSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal('function').optional(),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
 const messageSchema = z.discriminatedUnion(
   'role',
   [
     z.object({ role: z.literal('system'), content: contentSchema }),
     z.object({ role: z.literal('developer'), content: contentSchema }),
     z.object({ role: z.literal('user'), content: contentSchema }),
-    z.object({ role: z.literal('assistant'), content: nullish(contentSchema) }),
+    z.object({ role: z.literal('assistant'), content: nullish(contentSchema), tool_calls: nullish(z.array(toolCallSchema)) }),
+    z.object({ role: z.literal('tool'), content: contentSchema, tool_call_id: z.string().min(1) }),
   ],
-  { error: "role must be 'system', 'developer', 'user' or 'assistant'" },
+  { error: "role must be 'system', 'developer', 'user', 'assistant' or 'tool'" },
 );
 
-export const chatCompletionSchema = z.object({
-  ...generationFields,
-  messages: z.array(messageSchema).min(1),
-  max_completion_tokens: nullish(z.number().int().min(1)),
-  tools: nullish(z.array(z.unknown()).max(0, { error: 'tools are not supported by the embedded runtime' })),
-  response_format: nullish(
-    z.object({ type: z.literal('text', { error: "only {\"type\": \"text\"} is supported by the embedded runtime" }) }),
-  ),
+const functionToolSchema = z.object({
+  type: z.literal('function', { error: "only tools of type 'function' are supported" }),
+  function: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, underscores or dashes' }),
+    description: nullish(z.string()),
+    parameters: nullish(z.record(z.string(), z.unknown())),
+    strict: nullish(z.boolean()),
+  }),
 });
+
+const toolChoiceSchema = z.union(
+  [
+    z.enum(['auto', 'none', 'required']),
+    z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+  ],
+  { error: "must be 'auto', 'none', 'required' or {\"type\": \"function\", \"function\": {\"name\": ...}}" },
+);
+
+const responseFormatSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z.object({
+        name: z.string().min(1),
+        description: nullish(z.string()),
+        schema: nullish(z.record(z.string(), z.unknown())),
+        strict: nullish(z.boolean()),
+      }),
+    }),
+  ],
+  { error: "type must be 'text', 'json_object' or 'json_schema'" },
+);
+
+export const chatCompletionSchema = z
+  .object({
+    ...generationFields,
+    messages: z.array(messageSchema).min(1),
+    max_completion_tokens: nullish(z.number().int().min(1)),
+    tools: nullish(z.array(functionToolSchema).max(128)),
+    tool_choice: nullish(toolChoiceSchema),
+    parallel_tool_calls: nullish(z.boolean()),
+    response_format: nullish(responseFormatSchema),
+    logprobs: nullish(z.boolean()),
+    top_logprobs: nullish(z.number().int().min(0).max(20)),
+  })
+  .refine((body) => body.top_logprobs == null || body.logprobs === true, {
+    path: ['top_logprobs'],
+    error: "requires 'logprobs': true",
+  });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionSchema>;
 export type ChatMessage = ChatCompletionRequest['messages'][number];
 
