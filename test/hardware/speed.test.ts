@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bytesReadPerToken, CPU_EFFICIENCY, estimateDecodeSpeed, GPU_EFFICIENCY } from '../../main/hardware/speed.js';
-import { kvBytesPerToken } from '../../main/hardware/memory-estimate.js';
-import { totalWeightBytes } from '../../main/hardware/model-shape.js';
+import { bytesReadPerToken, estimateDecodeSpeed } from '../../main/hardware/speed.js';
+import type { ModelShape } from '../../main/hardware/model-shape.js';
 import type { MemoryBandwidth } from '../../main/hardware/types.js';
 import { estimateForMachine } from '../../main/hardware/estimate.js';
-import { LLAMA_31_70B_Q4, LLAMA_31_8B_Q4, MIXTRAL_8X7B_Q4, machine, nvidiaGpu, shapeOf } from './model-shapes.js';
+import { LLAMA_31_70B_Q4, LLAMA_31_8B_Q4, machine, nvidiaGpu } from './model-shapes.js';
 
 const rtx4090: MemoryBandwidth = {
   cpuGBps: 60,
@@ -14,67 +13,89 @@ const rtx4090: MemoryBandwidth = {
 };
 const cpuOnly: MemoryBandwidth = { cpuGBps: 60, cpuSource: { kind: 'measured', detail: 'test' }, gpuGBps: null, gpuSource: null };
 
-describe('estimateDecodeSpeed', () => {
-  it('dense model on one GPU: η × bandwidth ÷ weights read per token', () => {
-    const estimate = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 33, bandwidth: rtx4090 });
-    const perToken = totalWeightBytes(LLAMA_31_8B_Q4.weights) - LLAMA_31_8B_Q4.weights.inputBytes;
-    expect(estimate.bytesPerToken).toEqual({ gpu: perToken, cpu: 0 });
-    expect(estimate.tokensPerSecond!.low).toBe(Math.round((GPU_EFFICIENCY.low * 1008e9) / perToken));
-    expect(estimate.tokensPerSecond!.high).toBe(Math.round((GPU_EFFICIENCY.high * 1008e9) / perToken));
-    // An 8B Q4 model on a 4090 decodes at roughly 130–190 tok/s.
-    expect(estimate.tokensPerSecond!.low).toBeGreaterThan(100);
-    expect(estimate.tokensPerSecond!.high).toBeLessThan(250);
-    expect(estimate.reason).toMatch(/on the GPU at 1008 GB\/s \(spec-table\) × η 0\.6–0\.8/);
+/**
+ * A hand-built model with round byte counts, so every figure below can be
+ * worked out on paper: 4 layers of 250 MB, an output projection of 100 MB,
+ * a token-embedding table of 50 MB (one row read per token: not counted),
+ * 2 KV heads of dimension 64 (512 bytes of f16 K+V per layer per token).
+ */
+const PAPER_MODEL: ModelShape = {
+  layers: 4,
+  headCount: 8,
+  kvHeadCount: 2,
+  headDimK: 64,
+  headDimV: 64,
+  embeddingLength: 512,
+  feedForwardLength: 1024,
+  vocabSize: 32000,
+  trainedContext: 4096,
+  weights: { inputBytes: 50e6, outputBytes: 100e6, layerBytes: [250e6, 250e6, 250e6, 250e6], expertBytes: 0 },
+  experts: null,
+};
+const PAPER_BANDWIDTH: MemoryBandwidth = {
+  cpuGBps: 50,
+  cpuSource: { kind: 'measured', detail: 'paper' },
+  gpuGBps: 1000,
+  gpuSource: { kind: 'spec-table', detail: 'paper' },
+};
+/** η given explicitly, so the figures do not move when the calibrated defaults do. */
+const ETA = { gpuEfficiency: { low: 0.5, high: 1 }, cpuEfficiency: { low: 0.5, high: 1 } };
+
+describe('estimateDecodeSpeed, worked by hand', () => {
+  it('all on the GPU: 4 × 250 MB + 100 MB = 1.1 GB per token; 0.5–1 × 1000 GB/s ÷ 1.1 GB = 455–909 tok/s', () => {
+    const estimate = estimateDecodeSpeed({ model: PAPER_MODEL, gpuLayers: 5, bandwidth: PAPER_BANDWIDTH, ...ETA });
+    expect(estimate.bytesPerToken).toEqual({ gpu: 1_100_000_000, cpu: 0 });
+    expect(estimate.tokensPerSecond).toEqual({ low: 455, high: 909 });
+    expect(estimate.reason).toBe('≈ 455–909 tok/s decode: 1100 MB on the GPU at 1000 GB/s (spec-table) × η 0.5–1 per token.');
   });
 
-  it('MoE reads only the used experts: Mixtral 8x7B reads 2 of 8 experts per token', () => {
-    const { weights } = MIXTRAL_8X7B_Q4;
-    const expected = totalWeightBytes(weights) - weights.inputBytes - weights.expertBytes * (6 / 8);
-    const bytes = bytesReadPerToken(MIXTRAL_8X7B_Q4, 33, 0, 'f16');
-    expect(bytes.gpu).toBeCloseTo(expected, 0);
-    // ~12.9 B active parameters of ~46.7 B.
-    expect(bytes.gpu / totalWeightBytes(weights)).toBeGreaterThan(0.25);
-    expect(bytes.gpu / totalWeightBytes(weights)).toBeLessThan(0.3);
-    const estimate = estimateDecodeSpeed({ model: MIXTRAL_8X7B_Q4, gpuLayers: 33, bandwidth: rtx4090 });
-    expect(estimate.reason).toContain('MoE: 2 of 8 experts');
-    const dense = shapeOf({ layers: 32, heads: 32, kvHeads: 8, embedding: 4096, feedForward: 14336 * 8, vocab: 32000, trainedContext: 32768, bytesPerParam: 0.5625 });
-    const denseSpeed = estimateDecodeSpeed({ model: dense, gpuLayers: 33, bandwidth: rtx4090 }).tokensPerSecond!;
-    expect(estimate.tokensPerSecond!.low / denseSpeed.low).toBeGreaterThan(3);
+  it('CPU only: 1.1 GB per token at 0.5–1 × 50 GB/s = 22.7–45.5 tok/s (below 100 tok/s: one decimal)', () => {
+    const estimate = estimateDecodeSpeed({ model: PAPER_MODEL, gpuLayers: 0, bandwidth: PAPER_BANDWIDTH, ...ETA });
+    expect(estimate.bytesPerToken).toEqual({ gpu: 0, cpu: 1_100_000_000 });
+    // 25e9 / 1.1e9 = 22.727…, 50e9 / 1.1e9 = 45.454…
+    expect(estimate.tokensPerSecond).toEqual({ low: 22.7, high: 45.5 });
+    expect(estimate.reason).toContain('1100 MB from RAM at 50 GB/s (measured) × η 0.5–1');
   });
 
-  it('partial offload adds the GPU and CPU times per token', () => {
-    const gpuLayers = 20;
-    const estimate = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers, bandwidth: rtx4090 });
-    const { gpu, cpu } = estimate.bytesPerToken;
-    expect(gpu).toBeGreaterThan(0);
-    expect(cpu).toBeGreaterThan(0);
-    expect(gpu + cpu).toBeCloseTo(totalWeightBytes(LLAMA_31_8B_Q4.weights) - LLAMA_31_8B_Q4.weights.inputBytes, 0);
-    const seconds = gpu / (GPU_EFFICIENCY.low * 1008e9) + cpu / (CPU_EFFICIENCY.low * 60e9);
-    expect(estimate.tokensPerSecond!.low).toBeCloseTo(1 / seconds, 0);
-    const full = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 33, bandwidth: rtx4090 }).tokensPerSecond!;
-    const cpuSpeed = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 0, bandwidth: rtx4090 }).tokensPerSecond!;
-    expect(estimate.tokensPerSecond!.low).toBeLessThan(full.low);
-    expect(estimate.tokensPerSecond!.low).toBeGreaterThan(cpuSpeed.low);
-    expect(estimate.reason).toContain(' plus ');
+  it('partial offload of 3 of 5 offloadable layers: layers 2–3 and the output on the GPU, 0–1 on the CPU; the times add', () => {
+    const estimate = estimateDecodeSpeed({ model: PAPER_MODEL, gpuLayers: 3, bandwidth: PAPER_BANDWIDTH, ...ETA });
+    expect(estimate.bytesPerToken).toEqual({ gpu: 600_000_000, cpu: 500_000_000 });
+    // slow: 0.6e9 / 0.5e12 + 0.5e9 / 25e9 = 0.0012 + 0.02 = 0.0212 s → 47.17 tok/s
+    // fast: 0.6e9 / 1e12  + 0.5e9 / 50e9 = 0.0006 + 0.01 = 0.0106 s → 94.34 tok/s
+    expect(estimate.tokensPerSecond).toEqual({ low: 47.2, high: 94.3 });
+    expect(estimate.reason).toContain('600 MB on the GPU');
+    expect(estimate.reason).toContain(' plus 500 MB from RAM');
   });
 
-  it('counts the KV cache read at long contexts', () => {
-    const empty = bytesReadPerToken(LLAMA_31_8B_Q4, 0, 0, 'f16');
-    const long = bytesReadPerToken(LLAMA_31_8B_Q4, 0, 32768, 'f16');
-    expect(long.cpu - empty.cpu).toBe(kvBytesPerToken(LLAMA_31_8B_Q4) * 32768);
+  it('counts the KV cache read: 1000 tokens × 4 layers × 512 bytes = 2,048,000 bytes, split where the layers are', () => {
+    expect(bytesReadPerToken(PAPER_MODEL, 0, 1000, 'f16')).toEqual({ gpu: 0, cpu: 1_100_000_000 + 2_048_000 });
+    expect(bytesReadPerToken(PAPER_MODEL, 3, 1000, 'f16')).toEqual({ gpu: 600_000_000 + 1_024_000, cpu: 500_000_000 + 1_024_000 });
+    // q8_0 stores 34 bytes per 32 elements: 2,048,000 × 17/32 = 1,088,000 bytes.
+    expect(bytesReadPerToken(PAPER_MODEL, 0, 1000, 'q8_0').cpu).toBe(1_100_000_000 + 1_088_000);
+  });
+
+  it('MoE reads only the used experts: 1 of 4 experts of 100 MB a layer → 175 MB a layer, 800 MB per token', () => {
+    const moe: ModelShape = { ...PAPER_MODEL, weights: { ...PAPER_MODEL.weights, expertBytes: 400e6 }, experts: { count: 4, used: 1 } };
+    const estimate = estimateDecodeSpeed({ model: moe, gpuLayers: 0, bandwidth: PAPER_BANDWIDTH, cpuEfficiency: { low: 0.5, high: 0.8 } });
+    // (250 − 100 × 3/4) × 4 + 100 = 800 MB; 25e9 / 0.8e9 = 31.25 → 31.3, 40e9 / 0.8e9 = 50.
+    expect(estimate.bytesPerToken).toEqual({ gpu: 0, cpu: 800_000_000 });
+    expect(estimate.tokensPerSecond).toEqual({ low: 31.3, high: 50 });
+    expect(estimate.reason).toContain('MoE: 1 of 4 experts');
   });
 
   it('gives no figure when the GPU bandwidth is unknown, and says why', () => {
-    const estimate = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 33, bandwidth: cpuOnly });
+    const estimate = estimateDecodeSpeed({ model: PAPER_MODEL, gpuLayers: 5, bandwidth: { ...PAPER_BANDWIDTH, gpuGBps: null, gpuSource: null } });
     expect(estimate.tokensPerSecond).toBeNull();
     expect(estimate.reason).toMatch(/No memory-bandwidth figure for this GPU/);
   });
+});
 
-  it('CPU-only uses the CPU efficiency range', () => {
-    const estimate = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 0, bandwidth: cpuOnly });
-    const perToken = estimate.bytesPerToken.cpu;
-    expect(estimate.tokensPerSecond!.low).toBeCloseTo((CPU_EFFICIENCY.low * 60e9) / perToken, 1);
-    expect(estimate.reason).toMatch(/from RAM at 60 GB\/s \(measured\) × η 0\.4–0\.7/);
+describe('estimateDecodeSpeed with the calibrated defaults', () => {
+  it('an 8B Q4 model fully on an RTX 4090 (1008 GB/s) lands in the 100–250 tok/s users of llama.cpp report', () => {
+    const estimate = estimateDecodeSpeed({ model: LLAMA_31_8B_Q4, gpuLayers: 33, bandwidth: rtx4090 });
+    expect(estimate.tokensPerSecond!.low).toBeGreaterThan(100);
+    expect(estimate.tokensPerSecond!.high).toBeLessThan(250);
+    expect(estimate.tokensPerSecond!.low).toBeLessThan(estimate.tokensPerSecond!.high);
   });
 });
 
