@@ -1,4 +1,4 @@
-import type { ModelDirectory, ModelEntry } from '../gateway/types.js';
+import type { ModelDirectory, ModelEntry } from './model-directory.js';
 
 /**
  * The engine's ModelDirectory: id and alias lookup in one map. The whole set
