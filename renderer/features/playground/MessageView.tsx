@@ -1,0 +1,133 @@
+/**
+ * One message: the text (plain while it streams, Markdown once done — a
+ * growing Markdown tree re-parsed every frame would cost long tasks), and for
+ * an answer its figures: tier, model, TTFT, tok/s, tokens, cache.
+ */
+import { lazy, memo, Suspense, useState } from 'react';
+import { ActionIcon, Badge, Box, Button, Group, Paper, Text, Textarea, Tooltip } from '@mantine/core';
+import { formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
+import type { PlaygroundMessage } from '../../stores/playground.js';
+import { ROLE_COLORS } from '../../theme.js';
+
+const Markdown = lazy(() => import('./Markdown.js'));
+
+const TIER_COLOR: Readonly<Record<string, string>> = { cache: ROLE_COLORS.cache, local: ROLE_COLORS.local, network: ROLE_COLORS.network, cloud: ROLE_COLORS.cloud };
+
+export interface MessageViewProps {
+  readonly message: PlaygroundMessage;
+  /** Editing is offered on user messages when nothing is streaming. */
+  readonly canEdit: boolean;
+  readonly onEdit?: (text: string) => void;
+  /** Offered on the last answer. */
+  readonly onRegenerate?: () => void;
+}
+
+export const MessageView = memo(function MessageView({ message, canEdit, onEdit, onRegenerate }: MessageViewProps) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const isUser = message.role === 'user';
+  return (
+    <Paper
+      p="sm"
+      radius="md"
+      withBorder={!isUser}
+      bg={isUser ? 'var(--mantine-color-default-hover)' : undefined}
+      aria-label={isUser ? 'Your message' : 'Answer'}
+      data-streaming={message.streaming ? 'true' : undefined}
+    >
+      <Group justify="space-between" gap="xs" mb={4} wrap="nowrap">
+        <Text size="xs" fw={600} c="dimmed" tt="uppercase">
+          {isUser ? 'You' : (message.stats?.model ?? 'Assistant')}
+        </Text>
+        <Group gap={4} wrap="nowrap">
+          {isUser && canEdit && onEdit && editing === null && (
+            <Tooltip label="Edit and send again">
+              <ActionIcon size="sm" variant="subtle" aria-label="Edit message" onClick={() => setEditing(message.content)}>
+                ✎
+              </ActionIcon>
+            </Tooltip>
+          )}
+          {!isUser && onRegenerate && (
+            <Button size="compact-xs" variant="subtle" onClick={onRegenerate}>
+              Regenerate
+            </Button>
+          )}
+        </Group>
+      </Group>
+      {editing !== null ? (
+        <Box>
+          <Textarea aria-label="Edited message" autosize minRows={2} value={editing} onChange={(e) => setEditing(e.currentTarget.value)} />
+          <Group gap="xs" mt="xs" justify="flex-end">
+            <Button size="xs" variant="default" onClick={() => setEditing(null)}>
+              Cancel
+            </Button>
+            <Button
+              size="xs"
+              onClick={() => {
+                onEdit?.(editing);
+                setEditing(null);
+              }}
+            >
+              Send edited
+            </Button>
+          </Group>
+        </Box>
+      ) : message.streaming || isUser ? (
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} aria-live={message.streaming ? 'off' : undefined}>
+          {message.content || (message.streaming ? '…' : '')}
+        </Text>
+      ) : (
+        <Suspense fallback={<Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{message.content}</Text>}>
+          <Markdown text={message.content} />
+        </Suspense>
+      )}
+      {!isUser && <MessageStats message={message} />}
+    </Paper>
+  );
+});
+
+function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
+  const s = message.stats ?? {};
+  return (
+    <Group gap={6} mt={6} wrap="wrap" aria-label="Answer figures">
+      {s.tier && (
+        <Badge size="xs" variant="light" color={TIER_COLOR[s.tier] ?? ROLE_COLORS.idle}>
+          {s.tier}
+        </Badge>
+      )}
+      {s.cache && (
+        <Badge size="xs" variant={s.cache === 'hit' ? 'filled' : 'outline'} color={s.cache === 'hit' ? ROLE_COLORS.cache : ROLE_COLORS.idle}>
+          cache {s.cache}
+        </Badge>
+      )}
+      <Text size="xs" c="dimmed" className="hp-figure">
+        TTFT {formatMs(s.ttftMs)}
+      </Text>
+      <Text size="xs" c="dimmed" className="hp-figure">
+        {formatTokPerSec(s.tokensPerSecond)}
+      </Text>
+      <Text size="xs" c="dimmed" className="hp-figure">
+        {formatCount(s.completionTokens)} tokens
+      </Text>
+      {message.streaming && (
+        <Badge size="xs" variant="dot" color={ROLE_COLORS.busy}>
+          generating
+        </Badge>
+      )}
+      {s.stopped && (
+        <Badge size="xs" variant="light" color={ROLE_COLORS.warn}>
+          stopped
+        </Badge>
+      )}
+      {s.finishReason && !s.stopped && (
+        <Text size="xs" c="dimmed">
+          finish: {s.finishReason}
+        </Text>
+      )}
+      {s.error && (
+        <Text size="xs" c="red" role="alert" w="100%">
+          {s.error}
+        </Text>
+      )}
+    </Group>
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * Playground: chat with any model or route through the public endpoint, or
+ * several side by side, with the figures of every answer; save, search and
+ * export conversations; presets; copy the request as code.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Badge, Button, Group, Modal, SimpleGrid, Stack, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { CodeSnippet } from '../../components/CodeSnippet.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { usePlayground } from '../../stores/playground.js';
+import { useStatus } from '../../stores/status.js';
+import { ROLE_COLORS } from '../../theme.js';
+import { buildChatRequest } from './chat-request.js';
+import { codeSnippet, type SnippetLanguage } from './code-snippets.js';
+import { ConversationList } from './ConversationList.js';
+import { LaneColumn } from './LaneColumn.js';
+import { SettingsPanel } from './SettingsPanel.js';
+
+export function PlaygroundPage() {
+  const lanes = usePlayground((s) => s.lanes);
+  const targetsError = usePlayground((s) => s.targetsError);
+  const targetCount = usePlayground((s) => s.targets.length);
+  const error = usePlayground((s) => s.error);
+  const { loadTargets, refreshConversations, refreshPresets, dismissError } = usePlayground.getState();
+  useEffect(() => {
+    void loadTargets();
+    void refreshConversations();
+    void refreshPresets();
+  }, [loadTargets, refreshConversations, refreshPresets]);
+
+  return (
+    <Stack gap="md">
+      <Toolbar />
+      {targetsError && <ErrorNotice title="Could not list the models" message={targetsError.message} onRetry={() => void loadTargets()} />}
+      {!targetsError && targetCount === 0 && (
+        <Alert color="yellow" variant="light" title="No models to chat with yet">
+          Load or download a model on the Models page; it shows up here.
+        </Alert>
+      )}
+      {error && <ErrorNotice title="Something went wrong" message={error.message} onDismiss={dismissError} />}
+      <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 300px', gap: 'var(--mantine-spacing-md)', alignItems: 'start' }}>
+        <Stack gap="md" style={{ minWidth: 0 }}>
+          <SimpleGrid cols={{ base: 1, md: Math.min(lanes.length, 3) }} spacing="sm">
+            {lanes.map((lane, i) => (
+              <LaneColumn key={lane.key} lane={lane} index={i} laneCount={lanes.length} />
+            ))}
+          </SimpleGrid>
+          <Composer />
+        </Stack>
+        <Stack gap="md">
+          <SettingsPanel />
+          <ConversationList />
+        </Stack>
+      </div>
+    </Stack>
+  );
+}
+
+function Toolbar() {
+  const title = usePlayground((s) => s.title);
+  const dirty = usePlayground((s) => s.dirty);
+  const notice = usePlayground((s) => s.notice);
+  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
+  const laneCount = usePlayground((s) => s.lanes.length);
+  const { newConversation, save, addLane } = usePlayground.getState();
+  const [codeOpen, setCodeOpen] = useState(false);
+  return (
+    <Group justify="space-between" wrap="wrap" gap="xs">
+      <Group gap="xs">
+        <Title order={2}>Playground</Title>
+        {title && (
+          <Text c="dimmed" size="sm" truncate="end" maw={320}>
+            {title}
+          </Text>
+        )}
+        {notice && !dirty && (
+          <Badge variant="light" color={ROLE_COLORS.ok} role="status">
+            {notice}
+          </Badge>
+        )}
+      </Group>
+      <Group gap="xs">
+        <Button size="xs" variant="default" onClick={() => addLane()} disabled={busy || laneCount >= 4}>
+          Add model side by side
+        </Button>
+        <Button size="xs" variant="default" onClick={() => setCodeOpen(true)}>
+          Copy as code
+        </Button>
+        <Button size="xs" variant="default" onClick={newConversation} disabled={busy}>
+          New chat
+        </Button>
+        <Button size="xs" onClick={() => void save()} disabled={busy}>
+          Save
+        </Button>
+      </Group>
+      <CodeModal opened={codeOpen} onClose={() => setCodeOpen(false)} />
+    </Group>
+  );
+}
+
+/** The next request (or, with nothing typed, the last one) as curl, Python and JavaScript. */
+function CodeModal({ opened, onClose }: { readonly opened: boolean; readonly onClose: () => void }) {
+  const lanes = usePlayground((s) => s.lanes);
+  const systemPrompt = usePlayground((s) => s.systemPrompt);
+  const parameters = usePlayground((s) => s.parameters);
+  const baseUrl = useStatus((s) => s.status?.baseUrl ?? `${location.origin}/v1`);
+  const lane = lanes[0];
+  const body = useMemo(() => {
+    if (!lane) return null;
+    if (lane.raw) return lane.raw.request;
+    const turns = lane.messages.map((m) => ({ role: m.role, content: m.content }));
+    return buildChatRequest({ target: lane.target, systemPrompt, parameters, turns: turns.length ? turns : [{ role: 'user', content: 'Hello!' }] });
+  }, [lane, systemPrompt, parameters]);
+  const languages: { value: SnippetLanguage; label: string }[] = [
+    { value: 'curl', label: 'curl' },
+    { value: 'python', label: 'Python' },
+    { value: 'javascript', label: 'JavaScript' },
+  ];
+  return (
+    <Modal opened={opened} onClose={onClose} title="Copy as code" size="xl">
+      {body && (
+        <Tabs defaultValue="curl">
+          <Tabs.List>
+            {languages.map((l) => (
+              <Tabs.Tab key={l.value} value={l.value}>
+                {l.label}
+              </Tabs.Tab>
+            ))}
+          </Tabs.List>
+          {languages.map((l) => (
+            <Tabs.Panel key={l.value} value={l.value} pt="sm">
+              <CodeSnippet code={codeSnippet(l.value, { baseUrl, body })} what={`${l.label} snippet`} />
+            </Tabs.Panel>
+          ))}
+        </Tabs>
+      )}
+    </Modal>
+  );
+}
+
+function Composer() {
+  const [text, setText] = useState('');
+  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
+  const canSend = usePlayground((s) => s.lanes.some((l) => l.target.id));
+  const { send, stop } = usePlayground.getState();
+  const submit = () => {
+    if (!text.trim() || busy) return;
+    send(text);
+    setText('');
+  };
+  return (
+    <Group gap="xs" align="flex-end" wrap="nowrap">
+      <Textarea
+        aria-label="Message"
+        placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+        autosize
+        minRows={2}
+        maxRows={8}
+        value={text}
+        onChange={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        style={{ flex: 1 }}
+      />
+      {busy ? (
+        <Button color="red" onClick={stop}>
+          Stop
+        </Button>
+      ) : (
+        <Button onClick={submit} disabled={!text.trim() || !canSend}>
+          Send
+        </Button>
+      )}
+    </Group>
+  );
+}

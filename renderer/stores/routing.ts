@@ -1,0 +1,230 @@
+/**
+ * Routes, providers, privacy, the response cache: what the Routing page
+ * edits and shows. The routing config is edited as a draft and saved whole
+ * with PUT /routing (the engine validates it and applies it without a
+ * restart); an error the engine ties to a field is kept under that field's
+ * path (e.g. `routes.chat.targets.0`) so the page shows it beside the field.
+ */
+import { create } from 'zustand';
+import type { CacheStatsView, ContractError, ListOf, ProviderView, Transport } from '../../preload/contract.js';
+import type { ProviderConfig, RouteConfig, RoutingConfig } from '../../main/config/routing-schema.js';
+import { transport as defaultTransport } from '../lib/transport.js';
+
+export type { ProviderConfig, RouteConfig, RoutingConfig };
+
+/** The draft as edited: routes and providers by name, in the order shown. */
+export interface RoutingDraft {
+  readonly routes: readonly { readonly name: string; readonly route: RouteDraft }[];
+  readonly providers: readonly { readonly name: string; readonly provider: ProviderDraft }[];
+}
+
+export type RouteDraft = Partial<RouteConfig> & { readonly targets: readonly string[] };
+export type ProviderDraft = Partial<ProviderConfig> & { readonly baseUrl: string };
+
+export interface RoutingState {
+  readonly config: RoutingConfig | null;
+  readonly loadError: ContractError | null;
+  readonly draft: RoutingDraft;
+  readonly dirty: boolean;
+  readonly saving: boolean;
+  /** Field path → the engine's words about it. */
+  readonly fieldErrors: Readonly<Record<string, string>>;
+  /** A save error not tied to a field. */
+  readonly saveError: ContractError | null;
+  readonly saved: string | null;
+  readonly privacyBusy: boolean;
+  readonly providers: readonly ProviderView[] | null;
+  readonly providersError: ContractError | null;
+  readonly cache: CacheStatsView | null;
+  readonly cacheError: ContractError | null;
+  /** What the last Clear did ("Cleared 12 entries"). */
+  readonly cacheNotice: string | null;
+  readonly clearing: string | null;
+  load(): Promise<void>;
+  editRoute(index: number, patch: Partial<RouteDraft> & { readonly name?: string }): void;
+  addRoute(): void;
+  removeRoute(index: number): void;
+  editProvider(index: number, patch: Partial<ProviderDraft> & { readonly name?: string }): void;
+  addProvider(): void;
+  removeProvider(index: number): void;
+  discard(): void;
+  save(): Promise<boolean>;
+  setPrivacy(on: boolean): Promise<void>;
+  refreshCache(): Promise<void>;
+  /** Clears the whole cache, or one route's entries. */
+  clearCache(route?: string): Promise<void>;
+}
+
+export function draftFrom(config: RoutingConfig | null): RoutingDraft {
+  return {
+    routes: Object.entries(config?.routes ?? {}).map(([name, route]) => ({ name, route })),
+    providers: Object.entries(config?.providers ?? {}).map(([name, provider]) => ({ name, provider })),
+  };
+}
+
+/** The body of PUT /routing: the draft, with the parts of the config the page does not edit kept as they are. */
+export function configFromDraft(draft: RoutingDraft, base: RoutingConfig | null, privacy?: boolean): Record<string, unknown> {
+  return {
+    ...(base ?? {}),
+    routes: Object.fromEntries(draft.routes.map(({ name, route }) => [name.trim(), { ...route, targets: route.targets.filter((t) => t.trim()) }])),
+    providers: Object.fromEntries(draft.providers.map(({ name, provider }) => [name.trim(), provider])),
+    privacy: privacy ?? base?.privacy ?? false,
+  };
+}
+
+/**
+ * Which field an engine error is about. The path comes from the error's
+ * `param` when the transport carries it, else from a leading `path: ` in the
+ * message (how config errors name their field); null when neither.
+ */
+export function fieldOf(error: ContractError & { readonly param?: string | null }): { path: string; message: string } | null {
+  if (typeof error.param === 'string' && error.param) return { path: normalisePath(error.param), message: error.message };
+  const match = /^((?:routes|providers|privacy|breaker)(?:[.[][^\s:]*)?):\s*(.+)$/s.exec(error.message);
+  return match ? { path: normalisePath(match[1]!), message: match[2]! } : null;
+}
+
+function normalisePath(path: string): string {
+  return path.replace(/\[(\d+|"[^"]*"|'[^']*')\]/g, (_all, key: string) => `.${key.replace(/^["']|["']$/g, '')}`).replace(/^\./, '');
+}
+
+export function createRoutingStore(options: { readonly transport?: () => Transport } = {}) {
+  const transport = options.transport ?? defaultTransport;
+
+  return create<RoutingState>()((set, get) => {
+    async function put(body: Record<string, unknown>): Promise<boolean> {
+      const result = await transport().call('updateRouting', body);
+      if (result.ok) {
+        const config = result.data as unknown as RoutingConfig;
+        set({ config, draft: draftFrom(config), dirty: false, fieldErrors: {}, saveError: null, saved: 'Saved and applied — no restart needed.' });
+        return true;
+      }
+      const field = fieldOf(result.error);
+      if (field) set({ fieldErrors: { [field.path]: field.message }, saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
+      else set({ fieldErrors: {}, saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
+      return false;
+    }
+
+    const editDraft = (update: (draft: RoutingDraft) => RoutingDraft) => set({ draft: update(get().draft), dirty: true, saved: null });
+
+    return {
+      config: null,
+      loadError: null,
+      draft: draftFrom(null),
+      dirty: false,
+      saving: false,
+      fieldErrors: {},
+      saveError: null,
+      saved: null,
+      privacyBusy: false,
+      providers: null,
+      providersError: null,
+      cache: null,
+      cacheError: null,
+      cacheNotice: null,
+      clearing: null,
+
+      async load() {
+        const t = transport();
+        const [routing, providers] = await Promise.all([t.call('routing'), t.call('providers'), get().refreshCache()]);
+        if (routing.ok) {
+          const config = routing.data as unknown as RoutingConfig;
+          set({ config, loadError: null, ...(get().dirty ? {} : { draft: draftFrom(config) }) });
+        } else {
+          set({ loadError: routing.error });
+        }
+        set(providers.ok ? { providers: listOf(providers.data), providersError: null } : { providersError: providers.error });
+      },
+
+      editRoute(index, patch) {
+        editDraft((draft) => ({
+          ...draft,
+          routes: draft.routes.map((entry, i) => {
+            if (i !== index) return entry;
+            const { name, ...route } = patch;
+            return { name: name ?? entry.name, route: { ...entry.route, ...route } };
+          }),
+        }));
+      },
+      addRoute() {
+        editDraft((draft) => ({ ...draft, routes: [...draft.routes, { name: uniqueName('route', draft.routes.map((r) => r.name)), route: { targets: [] } }] }));
+      },
+      removeRoute(index) {
+        editDraft((draft) => ({ ...draft, routes: draft.routes.filter((_, i) => i !== index) }));
+      },
+      editProvider(index, patch) {
+        editDraft((draft) => ({
+          ...draft,
+          providers: draft.providers.map((entry, i) => {
+            if (i !== index) return entry;
+            const { name, ...provider } = patch;
+            return { name: name ?? entry.name, provider: { ...entry.provider, ...provider } };
+          }),
+        }));
+      },
+      addProvider() {
+        editDraft((draft) => ({ ...draft, providers: [...draft.providers, { name: uniqueName('provider', draft.providers.map((p) => p.name)), provider: { baseUrl: '', kind: 'cloud' } }] }));
+      },
+      removeProvider(index) {
+        editDraft((draft) => ({ ...draft, providers: draft.providers.filter((_, i) => i !== index) }));
+      },
+      discard() {
+        set({ draft: draftFrom(get().config), dirty: false, fieldErrors: {}, saveError: null, saved: null });
+      },
+
+      async save() {
+        set({ saving: true, saved: null });
+        try {
+          return await put(configFromDraft(get().draft, get().config));
+        } finally {
+          set({ saving: false });
+        }
+      },
+
+      async setPrivacy(on) {
+        // The switch applies at once and only changes privacy: the saved routes, not the draft, go with it.
+        set({ privacyBusy: true });
+        const { config } = get();
+        const result = await transport().call('updateRouting', { ...(config ?? {}), privacy: on });
+        if (result.ok) {
+          const next = result.data as unknown as RoutingConfig;
+          set({ config: next, ...(get().dirty ? {} : { draft: draftFrom(next) }), saveError: null });
+        } else {
+          set({ saveError: { code: result.error.code, message: `Privacy mode was not changed: ${result.error.message}` } });
+        }
+        set({ privacyBusy: false });
+      },
+
+      async refreshCache() {
+        const result = await transport().call('cache');
+        if (result.ok) set({ cache: result.data, cacheError: null });
+        else set({ cacheError: result.error });
+      },
+
+      async clearCache(route) {
+        set({ clearing: route ?? '*', cacheNotice: null });
+        const result = await transport().call('clearCache', route ? { route } : {});
+        if (result.ok) {
+          const n = result.data.cleared;
+          set({ cacheNotice: `Cleared ${n} ${n === 1 ? 'entry' : 'entries'}${route ? ` of route ${route}` : ''}.`, cacheError: null });
+        } else {
+          set({ cacheError: { code: result.error.code, message: `The cache was not cleared: ${result.error.message}` } });
+        }
+        set({ clearing: null });
+        await get().refreshCache();
+      },
+    };
+  });
+}
+
+function uniqueName(base: string, taken: readonly string[]): string {
+  for (let i = 1; ; i += 1) {
+    const name = i === 1 ? `new-${base}` : `new-${base}-${i}`;
+    if (!taken.includes(name)) return name;
+  }
+}
+
+function listOf<T>(value: ListOf<T> | readonly T[]): readonly T[] {
+  return Array.isArray(value) ? (value as readonly T[]) : ((value as ListOf<T>).data ?? []);
+}
+
+export const useRouting = createRoutingStore();
