@@ -10,6 +10,7 @@ import { createPlaygroundRouter } from '../../main/control/playground-routes.js'
 import { PlaygroundStore } from '../../main/playground/store.js';
 import type { Conversation, ConversationSummary, Preset } from '../../main/playground/schema.js';
 import type { OpenAIErrorBody } from '../../main/gateway/errors.js';
+import { TEST_CONTROL_TOKEN, controlFetch } from '../support/control-token.js';
 
 // The Playground routes on a real gateway (guards, body parsing and error handler included), with a real SQLite file.
 let dir: string;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     bodyLimitBytes: 1 << 20,
     readyDeadlineMs: 1000,
     controlRoutes: control,
+    controlToken: TEST_CONTROL_TOKEN,
     logError: () => undefined,
   });
   gateway = await listenGateway(app, { port, host: '127.0.0.1' });
@@ -42,7 +44,7 @@ afterAll(async () => {
 });
 
 async function call(path: string, init: { method?: string; body?: unknown } = {}) {
-  const response = await fetch(`${base}${path}`, {
+  const response = await controlFetch(TEST_CONTROL_TOKEN, `${base}${path}`, {
     method: init.method ?? 'GET',
     ...(init.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}),
   });
@@ -72,6 +74,11 @@ const conversation = {
 };
 
 describe('conversations over HTTP', () => {
+  it('answers 401 without the control token', async () => {
+    const response = await fetch(`${base}/conversations`);
+    expect(response.status).toBe(401);
+  });
+
   it('creates, lists, searches, reads, replaces and deletes', async () => {
     const created = await call('/conversations', { method: 'POST', body: conversation });
     expect(created.status).toBe(201);
