@@ -1,7 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
-import type { EngineStatus } from '../../main/control/status.js';
 
 /** The real engine and the real embedded runtime, driven by the official OpenAI SDK exactly as an app would. */
 describe('OpenAI SDK against the real engine (stories260K)', () => {
@@ -115,17 +114,21 @@ describe('OpenAI SDK against the real engine (stories260K)', () => {
     expect(next.choices).toHaveLength(1);
   });
 
-  it('status reports runtimes and per-model figures', async () => {
-    const res = await fetch(`${t.origin}/homeport/v1/status`);
-    expect(res.status).toBe(200);
-    const status = (await res.json()) as EngineStatus;
+  it('status reports runtimes and per-model figures for the requests it saw', async () => {
+    const before = (await t.engine.status()).models.find((m) => m.model === 'stories260k');
+    await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 });
+    const stream = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16, temperature: 0, stream: true });
+    for await (const chunk of stream) void chunk;
+
+    const status = await t.engine.status();
     const runtime = status.runtimes.find((r) => r.id === 'embedded:stories260k');
     expect(runtime).toMatchObject({ state: 'ready', kind: 'embedded', restarts: 0 });
     expect(runtime?.pid).toBeGreaterThan(0);
     expect(runtime?.port).toBeGreaterThan(0);
     const model = status.models.find((m) => m.model === 'stories260k');
-    expect(model?.requests).toBeGreaterThanOrEqual(10);
-    expect(model?.tokens.completion).toBeGreaterThan(100);
+    expect(model?.requests).toBe((before?.requests ?? 0) + 2);
+    // The streamed request alone decoded 16 tokens (max_tokens, no stop in 16 tokens at temperature 0).
+    expect((model?.tokens.completion ?? 0) - (before?.tokens.completion ?? 0)).toBeGreaterThanOrEqual(16);
     expect(model?.ttftMs.p50).toBeGreaterThan(0);
     expect(model?.decodeTokPerSec.p50).toBeGreaterThan(0);
     expect(status.inFlight).toBe(0);
