@@ -6,3 +6,5 @@ export { cachePolicy, parseCacheControl, samplingReason } from './policy.js';
 export type { CacheMode, CachePolicyVerdict } from './policy.js';
 export { canonicalJson, contextKey, exactKey } from './canonical-key.js';
 export { replayChunks, replayJson, replaySse } from './replay.js';
+export { cacheLimits, routeCacheSettings, UNROUTED_CACHE_SETTINGS } from './route-settings.js';
+export type { RouteCacheConfig } from './route-settings.js';
