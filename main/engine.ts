@@ -35,6 +35,9 @@ import { DecisionLog } from './lifecycle/decisions.js';
 import { JsonLinesFile } from './lifecycle/json-lines-file.js';
 import { modelTtlMs, poolSettings } from './lifecycle/settings.js';
 import { describeModels, type ModelFacts } from './control/model-list.js';
+import { ensureControlToken } from './control/control-token.js';
+import { createContractRouter } from './control/contract-http.js';
+import { createPanelHandler, defaultPanelDir } from './control/panel-static.js';
 
 export interface EngineOptions {
   readonly config: HomeportConfig;
@@ -49,6 +52,8 @@ export interface EngineOptions {
   readonly measureEveryMs?: number;
   /** Whether a CUDA GPU is present (vLLM needs one); detected when not given. */
   readonly cuda?: boolean;
+  /** The built panel served at / (default: dist/renderer when built; null serves a page saying how to build it). */
+  readonly panelDir?: string | null;
   /** A model served when nothing else is configured or found (the bundled demo model); without it that is a NoModelsError. */
   readonly fallbackModelPath?: string;
 }
@@ -156,8 +161,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   // Saved Playground conversations and presets (SQLite in the state folder).
   const playground = new PlaygroundStore({ path: join(paths.state, 'playground.sqlite') });
+  // Every /homeport call needs this data dir's control token (control/control-token.ts).
+  const controlToken = await ensureControlToken(options.dataDir);
   const controlRoutes = Router();
   controlRoutes.use(
+    createContractRouter({
+      version: HOMEPORT_VERSION,
+      baseUrl,
+      status,
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+      runtimes: () => runtimes,
+      subscribeDecisions: (listener) => decisions.subscribe(listener),
+    }),
     createControlRouter({
       status,
       runtime: (id) => runtimes.find((r) => r.id === id),
@@ -179,6 +194,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     readyDeadlineMs: config.readyDeadlineMs,
     logError: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
     controlRoutes,
+    controlToken,
+    panel: createPanelHandler({ dir: options.panelDir === undefined ? defaultPanelDir() : options.panelDir, token: controlToken, port }),
   });
   const gateway = await listenGateway(app, { port, host: '127.0.0.1' });
   log(`gateway listening on ${baseUrl}`);

@@ -11,6 +11,7 @@ import type { FastLane } from './fast-lane.js';
 import { createModelsRouter } from './routes/models.js';
 import { createErrorHandler, methodNotAllowed, notFound } from './fallback.js';
 import { createUpstreamAgent } from './proxy.js';
+import { createControlAuth } from '../control/control-token.js';
 
 /** The express app with what a listener needs to shut it down cleanly. */
 export type GatewayApp = Express & {
@@ -66,7 +67,13 @@ export function createGateway(options: GatewayOptions): GatewayApp {
     app.all(endpoint.path, methodNotAllowed('POST'));
   }
   app.use(createModelsRouter(options.models));
-  if (options.controlRoutes !== undefined) app.use('/homeport/v1', options.controlRoutes);
+  if (options.controlRoutes !== undefined) {
+    if (!options.controlToken) throw new Error('The control API needs a control token (GatewayOptions.controlToken).');
+    // Every /homeport path, known or not, needs the token first.
+    app.use('/homeport', createControlAuth({ token: options.controlToken, port: options.port }));
+    app.use('/homeport/v1', options.controlRoutes);
+  }
+  if (options.panel !== undefined) app.use(options.panel);
 
   app.use(notFound);
   app.use(errorHandler);

@@ -7,11 +7,11 @@ import { median } from './stats.js';
  * API, then time one streaming request from send to its first token. The
  * request itself starts the runtime (on-demand path). Returns the samples' median.
  */
-export async function measureColdStart(options: { origin: string; runtimeId: string; model: string; client: BenchClient; runs: number }): Promise<{ medianMs: number; samples: number[] }> {
+export async function measureColdStart(options: { origin: string; controlToken: string; runtimeId: string; model: string; client: BenchClient; runs: number }): Promise<{ medianMs: number; samples: number[] }> {
   const body = JSON.stringify({ model: options.model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2, stream: true });
   const samples: number[] = [];
   for (let i = 0; i < options.runs; i++) {
-    const stopped = await fetch(`${options.origin}/homeport/v1/runtimes/${encodeURIComponent(options.runtimeId)}/stop`, { method: 'POST' });
+    const stopped = await fetch(`${options.origin}/homeport/v1/runtimes/${encodeURIComponent(options.runtimeId)}/stop`, { method: 'POST', headers: { authorization: `Bearer ${options.controlToken}` } });
     if (!stopped.ok) throw new Error(`stopping ${options.runtimeId} answered ${stopped.status}`);
     const started = performance.now();
     const result = await options.client.timedStream('/v1/chat/completions', body);

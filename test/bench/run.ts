@@ -65,7 +65,7 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
       row('Throughput at 16 concurrent: gateway / direct', `${fmt(o.gatewayRps, 0)} / ${fmt(o.directRps, 0)} req/s`, '', null);
       const ready = await benchReadyPath();
       row('On-demand path, model already loaded: added cost per request', `${fmt(ready.addedNsPerCall / 1e6, 5)} ms (${fmt(ready.addedNsPerCall, 0)} ns)`, '≤ 0.2 ms', ready.addedNsPerCall / 1e6 <= 0.2);
-      const cold = await measureColdStart({ origin: engine.origin, runtimeId: `embedded:${id}`, model: id, client: gateway, runs: 5 });
+      const cold = await measureColdStart({ origin: engine.origin, controlToken: engine.controlToken, runtimeId: `embedded:${id}`, model: id, client: gateway, runs: 5 });
       row('Cold start to first token, embedded runtime (request → first token), median of 5', `${fmt(cold.medianMs, 0)} ms`, '< 1000 ms', cold.medianMs < 1000);
     }
     const http = await measureHttpDecode(gateway, id, TOKENS);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export interface RunningEngine {
   readonly child: ChildProcess;
   readonly origin: string;
+  /** For /homeport calls (Authorization: Bearer). */
+  readonly controlToken: string;
   readonly pid: number;
   /** The embedded runtime's own origin (for direct calls) and pid. */
   readonly runtime: { readonly origin: string; readonly pid: number };
@@ -17,7 +19,8 @@ const SERVE_JS = fileURLToPath(new URL('../../main/serve.js', import.meta.url));
 
 /** The built engine (`dist/main/serve.js`) as its own process, as users run it. */
 export async function startEngineProcess(options: { model: string; port: number; ctx: number; parallel: number; threads: number }): Promise<RunningEngine> {
-  const args = ['serve', '--model', options.model, '--port', String(options.port), '--ctx', String(options.ctx), '--parallel', String(options.parallel), '--threads', String(options.threads), '--data-dir', mkdtempSync(join(tmpdir(), 'homeport-bench-'))];
+  const dataDir = mkdtempSync(join(tmpdir(), 'homeport-bench-'));
+  const args = ['serve', '--model', options.model, '--port', String(options.port), '--ctx', String(options.ctx), '--parallel', String(options.parallel), '--threads', String(options.threads), '--data-dir', dataDir];
   const child = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,11 +36,13 @@ export async function startEngineProcess(options: { model: string; port: number;
     child.once('exit', (code) => reject(new Error(`engine exited with ${code}:\n${out}`)));
   });
   const origin = `http://127.0.0.1:${options.port}`;
-  const status = (await (await fetch(`${origin}/homeport/v1/status`)).json()) as { runtimes: Array<{ baseUrl: string; pid: number }> };
+  const controlToken = readFileSync(join(dataDir, 'state', 'control-token'), 'utf8').trim();
+  const status = (await (await fetch(`${origin}/homeport/v1/status`, { headers: { authorization: `Bearer ${controlToken}` } })).json()) as { runtimes: Array<{ baseUrl: string; pid: number }> };
   const runtime = status.runtimes[0]!;
   return {
     child,
     origin,
+    controlToken,
     pid: child.pid!,
     runtime: { origin: runtime.baseUrl, pid: runtime.pid },
     async stop() {

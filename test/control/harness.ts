@@ -30,6 +30,9 @@ import { LibraryService, type LibraryServiceOptions } from '../../main/models/li
 import { startHubDouble, type HubDouble, type HubDoubleOptions } from '../fixtures/hf-hub-double.js';
 import { GIB, machine, nvidiaGpu } from '../hardware/model-shapes.js';
 import { testModel } from '../support/models.js';
+import { TEST_CONTROL_TOKEN, controlFetch } from '../support/control-token.js';
+
+export { TEST_CONTROL_TOKEN };
 
 export { GIB };
 
@@ -138,6 +141,7 @@ export async function startControlHarness(options: HarnessOptions = {}): Promise
     bodyLimitBytes: 1 << 20,
     readyDeadlineMs: 1000,
     controlRoutes: control,
+    controlToken: TEST_CONTROL_TOKEN,
     logError: (message, err) => loggedErrors.push(`${message}: ${err instanceof Error ? err.message : String(err)}`),
   });
   const gateway: ListeningGateway = await listenGateway(app, { port, host: '127.0.0.1' });
@@ -158,7 +162,7 @@ export async function startControlHarness(options: HarnessOptions = {}): Promise
     seen,
     loggedErrors,
     async api(path, init) {
-      const response = await fetch(`${baseUrl}${path}`, init);
+      const response = await controlFetch(TEST_CONTROL_TOKEN, `${baseUrl}${path}`, init);
       const text = await response.text();
       seen.push(text);
       let body: unknown;
@@ -211,7 +215,7 @@ export class EventReader {
 
   static async open(url: string, seen: string[]): Promise<EventReader> {
     const controller = new AbortController();
-    const response = await fetch(url, { signal: controller.signal });
+    const response = await controlFetch(TEST_CONTROL_TOKEN, url, { signal: controller.signal });
     return new EventReader(response, controller, seen);
   }
 

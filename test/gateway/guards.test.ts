@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRuntime, call, directoryOf, modelEntry, startGateway } from './harness.js';
 import type { TestGateway } from './harness.js';
+import { TEST_CONTROL_TOKEN } from '../support/control-token.js';
 
 let gateway: TestGateway;
 let port: number;
@@ -75,12 +76,14 @@ describe('Host and Origin guard', () => {
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('mounts the control routes under /homeport/v1 behind the same guards', async () => {
-    expect((await call(port, { path: '/homeport/v1/status' })).json).toEqual({ ok: true });
-    expect((await call(port, { path: '/homeport/v1/status', headers: { host: `evil.com:${port}` } })).status).toBe(403);
-    const csrf = await call(port, { method: 'POST', path: '/homeport/v1/runtimes/rt/stop', headers: { origin: 'http://evil.com' } });
+  it('mounts the control routes under /homeport/v1 behind the same guards and the control token', async () => {
+    const auth = { authorization: `Bearer ${TEST_CONTROL_TOKEN}` };
+    expect((await call(port, { path: '/homeport/v1/status', headers: auth })).json).toEqual({ ok: true });
+    expect((await call(port, { path: '/homeport/v1/status' })).status).toBe(401);
+    expect((await call(port, { path: '/homeport/v1/status', headers: { ...auth, host: `evil.com:${port}` } })).status).toBe(403);
+    const csrf = await call(port, { method: 'POST', path: '/homeport/v1/runtimes/rt/stop', headers: { ...auth, origin: 'http://evil.com' } });
     expect(csrf.status).toBe(403);
-    const missing = await call(port, { path: '/homeport/v1/nothing' });
+    const missing = await call(port, { path: '/homeport/v1/nothing', headers: auth });
     expect(missing.status).toBe(404);
     expect((missing.json as { error: { code: string } }).error.code).toBe('unknown_url');
   });

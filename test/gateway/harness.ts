@@ -14,6 +14,7 @@ import type { ListeningGateway } from '../../main/gateway/listen.js';
 import type { ModelDirectory, ModelEntry } from '../../main/gateway/types.js';
 import type { MetricsSink, RequestInfo, RequestMeter, Usage } from '../../main/metrics/types.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../main/runtimes/types.js';
+import { TEST_CONTROL_TOKEN } from '../support/control-token.js';
 import type {
   EnsureReadyOptions,
   LogLine,
@@ -191,6 +192,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<TestGa
     bodyLimitBytes: options.bodyLimitBytes ?? 8 * 1024 * 1024,
     readyDeadlineMs: options.readyDeadlineMs ?? 1000,
     controlRoutes: options.controlRoutes,
+    ...(options.controlRoutes !== undefined ? { controlToken: TEST_CONTROL_TOKEN } : {}),
   });
   const listening = await listenGateway(app, { port, host: '127.0.0.1' });
   return Object.assign(listening, { metrics });

@@ -39,7 +39,7 @@ describe('model lifecycle through the gateway (real engine, real runtimes)', () 
     await t?.engine.stop();
   });
 
-  const models = async () => ((await (await fetch(`${t.origin}/homeport/v1/models`)).json()) as { data: ModelView[] }).data;
+  const models = async () => ((await (await t.controlFetch('/homeport/v1/models')).json()) as { data: ModelView[] }).data;
   const state = async (id: string) => (await models()).find((m) => m.id === id)?.state;
   const chat = (model: string) => t.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
 
@@ -68,7 +68,7 @@ describe('model lifecycle through the gateway (real engine, real runtimes)', () 
     expect(await state('alpha')).toBe('available');
     expect(await waitFor(() => !isAlive(alphaPid), 5_000)).toBe(true);
 
-    const decisions = ((await (await fetch(`${t.origin}/homeport/v1/decisions?limit=20`)).json()) as { data: Array<{ kind: string; model: string; reason: string }> }).data;
+    const decisions = ((await (await t.controlFetch('/homeport/v1/decisions?limit=20')).json()) as { data: Array<{ kind: string; model: string; reason: string }> }).data;
     const evict = decisions.find((d) => d.kind === 'evict');
     expect(evict?.model).toBe('alpha');
     expect(evict?.reason).toMatch(/alpha/);
@@ -76,7 +76,7 @@ describe('model lifecycle through the gateway (real engine, real runtimes)', () 
   });
 
   it('bad query input on the decisions list is a 400 naming the parameter', async () => {
-    const res = await fetch(`${t.origin}/homeport/v1/decisions?limit=lots`);
+    const res = await t.controlFetch('/homeport/v1/decisions?limit=lots');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe('limit');
   });

@@ -53,16 +53,16 @@ interface RuntimesInfo {
   readonly owners: ReadonlyArray<{ kind: string; runtime: string; attached: boolean; state: string }>;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(url: string, headers?: Headers): Promise<T> {
+  const res = await fetch(url, headers ? { headers } : {});
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
 
-const runtimesInfo = (t: TestEngine) => getJson<RuntimesInfo>(`${t.origin}/homeport/v1/runtimes`);
-const modelViews = async (t: TestEngine) => (await getJson<{ data: ModelView[] }>(`${t.origin}/homeport/v1/models`)).data;
+const runtimesInfo = (t: TestEngine) => getJson<RuntimesInfo>(`${t.origin}/homeport/v1/runtimes`, t.controlHeaders());
+const modelViews = async (t: TestEngine) => (await getJson<{ data: ModelView[] }>(`${t.origin}/homeport/v1/models`, t.controlHeaders())).data;
 const modelState = async (t: TestEngine, id: string) => (await modelViews(t)).find((m) => m.id === id)?.state;
-const decisions = async (t: TestEngine) => (await getJson<{ data: Decision[] }>(`${t.origin}/homeport/v1/decisions?limit=1000`)).data;
+const decisions = async (t: TestEngine) => (await getJson<{ data: Decision[] }>(`${t.origin}/homeport/v1/decisions?limit=1000`, t.controlHeaders())).data;
 
 function detectionOf(info: RuntimesInfo, kind: string): RuntimeDetection {
   const found = info.detected.find((d) => d.kind === kind);
@@ -231,7 +231,7 @@ async function expectFailedAnswer(t: TestEngine, modelId: string): Promise<void>
   const error = ((await res.json()) as { error: { code: string; type: string; message: string } }).error;
   expect(error.code).toBe('runtime_failed');
   expect(error.message).toMatch(/crashed 2 times within 60 s/);
-  expect((await fetch(`${t.origin}/homeport/v1/status`)).status).toBe(200);
+  expect((await t.controlFetch('/homeport/v1/status')).status).toBe(200);
   expect((await t.client.models.list()).data.some((m) => m.id === modelId)).toBe(true);
 }
 
@@ -475,7 +475,7 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
     const real = (await ps()).find((m) => m.name === 'tinyllama:latest')?.context_length;
     expect(real).toBeGreaterThan(0);
     await t.engine.status(); // let the daemon's loaded list refresh through the engine
-    await fetch(`${t.origin}/homeport/v1/runtimes/refresh`, { method: 'POST' });
+    await t.controlFetch('/homeport/v1/runtimes/refresh', { method: 'POST' });
     expect((await modelViews(t)).find((m) => m.id === 'ollama/tinyllama:latest')?.contextLength).toBe(real);
   });
 

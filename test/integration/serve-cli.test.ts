@@ -12,11 +12,12 @@ import { REAPER_TITLE } from '../../main/runtimes/process/group-reaper.js';
 import type { EngineStatus } from '../../main/control/status.js';
 import { startHubDouble, STORIES_SHA256 } from '../fixtures/hf-hub-double.js';
 import { demoModelPath } from '../../main/models/demo/demo-model.js';
+import { controlFetch, engineControlToken } from '../support/control-token.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'homeport-serve-'));
 
-async function runtimePid(port: number): Promise<number> {
-  const status = (await (await fetch(`http://127.0.0.1:${port}/homeport/v1/status`)).json()) as EngineStatus;
+async function runtimePid(port: number, dataDir: string): Promise<number> {
+  const status = (await (await controlFetch(await engineControlToken(dataDir), `http://127.0.0.1:${port}/homeport/v1/status`)).json()) as EngineStatus;
   const pid = status.runtimes[0]?.pid;
   if (!pid) throw new Error('no runtime pid in status');
   return pid;
@@ -40,9 +41,10 @@ function childCommandLines(pid: number): string[] {
 
 async function startServing(extra: string[] = []) {
   const port = await allocatePort({ host: '127.0.0.1' });
-  const serve = runServe(['serve', '--model', testModel('stories260K.gguf'), '--port', String(port), '--threads', '1', '--data-dir', await tempDir(), ...extra]);
+  const dataDir = await tempDir();
+  const serve = runServe(['serve', '--model', testModel('stories260K.gguf'), '--port', String(port), '--threads', '1', '--data-dir', dataDir, ...extra]);
   await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
-  return { serve, port, pid: await runtimePid(port) };
+  return { serve, port, pid: await runtimePid(port, dataDir) };
 }
 
 describe('homeport serve (real process)', () => {

@@ -7,6 +7,7 @@ import { parseConfig } from '../../main/config/store.js';
 import type { ConfigInput } from '../../main/config/schema.js';
 import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { testModel } from './models.js';
+import { controlFetch, controlHeaders, engineControlToken } from './control-token.js';
 
 export interface TestEngine {
   readonly engine: Engine;
@@ -14,6 +15,13 @@ export interface TestEngine {
   readonly origin: string;
   /** The first embedded model's id; '' when the engine serves external runtimes only (`modelPaths: []`). */
   readonly modelId: string;
+  readonly dataDir: string;
+  /** The engine's control token (every /homeport call needs it). */
+  readonly controlToken: string;
+  /** `Authorization: Bearer <control token>` merged into `headers`. */
+  controlHeaders(headers?: HeadersInit): Headers;
+  /** fetch on the engine's origin with the control token: `controlFetch('/homeport/v1/status')`. */
+  controlFetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
 /** A real engine on a free port serving stories260K with threads 1, plus an official OpenAI SDK client for it. */
@@ -33,5 +41,16 @@ export async function startTestEngine(
   });
   await engine.whenReady(60_000);
   const client = new OpenAI({ baseURL: engine.baseUrl, apiKey: 'homeport-test', maxRetries: 0, timeout: 30_000 });
-  return { engine, client, origin: `http://127.0.0.1:${port}`, modelId: engine.models[0]?.id ?? '' };
+  const origin = `http://127.0.0.1:${port}`;
+  const controlToken = await engineControlToken(dataDir);
+  return {
+    engine,
+    client,
+    origin,
+    modelId: engine.models[0]?.id ?? '',
+    dataDir,
+    controlToken,
+    controlHeaders: (headers) => controlHeaders(controlToken, headers),
+    controlFetch: (path, init) => controlFetch(controlToken, `${origin}${path}`, init),
+  };
 }
