@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
 import { runtimesSectionSchema } from './runtimes-schema.js';
+import { cacheSectionSchema } from './cache-schema.js';
+import { checkRouteTargets, routingShape } from './routing-schema.js';
 import { DEFAULT_LIVENESS } from '../runtimes/process/liveness.js';
 
 /**
@@ -79,6 +81,10 @@ export const configSchema = z
     runtimes: runtimesSectionSchema,
     /** Extra folders scanned for .gguf files besides <data dir>/models. */
     modelFolders: z.array(z.string().min(1)).default([]),
+    /** The response cache: on/off, TTL and size limit (cache-schema.ts); per-route settings are in routes. */
+    cache: cacheSectionSchema,
+    /** Providers, routes, privacy and the circuit breaker (routing-schema.ts). */
+    ...routingShape,
     supervisor: z
       .object({
         startDeadlineMs: z.number().int().min(100).default(120_000),
@@ -105,7 +111,8 @@ export const configSchema = z
         liveness: DEFAULT_LIVENESS,
       }),
   })
-  .strict();
+  .strict()
+  .superRefine(checkRouteTargets);
 
 export type HomeportConfig = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
