@@ -19,10 +19,17 @@ export interface PullArgs {
   readonly dataDir?: string;
   readonly revision?: string;
 }
+/** `homeport panel-url`: print the panel's address with this data dir's control token. */
+export interface PanelUrlArgs {
+  readonly command: 'panel-url';
+  readonly dataDir?: string;
+  readonly config?: string;
+  readonly port?: number;
+}
 export interface HelpArgs {
   readonly command: 'help';
 }
-export type CliArgs = ServeArgs | PullArgs | HelpArgs;
+export type CliArgs = ServeArgs | PullArgs | PanelUrlArgs | HelpArgs;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -46,6 +53,11 @@ export const USAGE = `Usage:
 
   Downloads a GGUF model from Hugging Face (HF_ENDPOINT to use a mirror) into DATA_DIR/models,
   resuming an interrupted download and verifying its sha256. Without FILE, picks a Q4_K_M-class file.
+
+  homeport panel-url [--data-dir DIR] [--config FILE] [--port N]
+
+  Prints the control panel's address with this data dir's control token (http://127.0.0.1:PORT/?token=…);
+  open it in a browser while homeport serve runs. Scripts send the token as Authorization: Bearer.
 `;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -84,6 +96,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const command = positionals[0] ?? 'serve';
   if (command === 'help') return { command: 'help' };
   if (command === 'pull') return parsePull(values, positionals);
+  if (command === 'panel-url') return parsePanelUrl(values, positionals);
   if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
   if (values.revision !== undefined) throw new UsageError('--revision is an option of "pull", not "serve"');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
@@ -110,4 +123,14 @@ function parsePull(values: { model?: string[]; demo?: boolean; port?: string; co
     if (values[flag] !== undefined) throw new UsageError(`--${flag} is an option of "serve", not "pull"`);
   }
   return { command: 'pull', spec, dataDir: values['data-dir'], revision: values.revision };
+}
+
+function parsePanelUrl(values: { model?: string[]; demo?: boolean; port?: string; config?: string; parallel?: string; ctx?: string; threads?: string; 'data-dir'?: string; revision?: string }, positionals: readonly string[]): PanelUrlArgs {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  for (const flag of ['model', 'demo', 'parallel', 'ctx', 'threads', 'revision'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} is not an option of "panel-url"`);
+  }
+  const port = positiveInt('port', values.port);
+  if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535 (got ${port})`);
+  return { command: 'panel-url', dataDir: values['data-dir'], config: values.config, port };
 }

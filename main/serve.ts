@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { parseCli, USAGE, UsageError, type PullArgs, type ServeArgs } from './cli-args.js';
+import { parseCli, USAGE, UsageError, type PanelUrlArgs, type PullArgs, type ServeArgs } from './cli-args.js';
+import { ensureControlToken, panelUrl, readControlToken } from './control/control-token.js';
 import { pullFromCli } from './models/download-cli.js';
 import { createSecretStore } from './secrets/store.js';
 import { HF_TOKEN_SECRET } from './models/library/service.js';
@@ -35,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.command === 'pull') return pull(args);
+  if (args.command === 'panel-url') return printPanelUrl(args);
   return serve(args);
 }
 
@@ -47,6 +49,27 @@ async function pull(args: PullArgs): Promise<number> {
   const result = await pullFromCli({ spec: args.spec, destDir: paths.models, revision: args.revision, token: token ?? undefined, signal: controller.signal, out: process.stdout });
   if (result.exitCode === 0) out(`Serve it with: homeport serve   (it is in ${paths.models})`);
   return result.exitCode;
+}
+
+/** `homeport panel-url`: the panel's address with the control token, read from the data dir (created if missing). */
+async function printPanelUrl(args: PanelUrlArgs): Promise<number> {
+  const dataDir = resolve(args.dataDir ?? defaultDataDir());
+  let port = args.port;
+  if (port === undefined) {
+    try {
+      port = (await loadConfig(resolve(args.config ?? dataPaths(dataDir).config))).port;
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        err(`homeport: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
+  }
+  const existing = await readControlToken(dataDir);
+  out(panelUrl(port, existing ?? (await ensureControlToken(dataDir))));
+  if (!existing) err(`homeport: no homeport serve has used ${dataDir} yet; this link works once one does (the token is now in place for it).`);
+  return 0;
 }
 
 async function serve(args: ServeArgs): Promise<number> {
@@ -114,7 +137,9 @@ Add a model in one of these ways:
   out();
   const firstModel = engine.models[0]?.id ?? otherModels[0]?.model;
   if (firstModel !== undefined) out(clientSnippet(engine.baseUrl, firstModel));
-  out(`Status: ${engine.baseUrl.replace(/\/v1$/, '')}/homeport/v1/status   Press Ctrl-C to stop.`);
+  // The one place the token is printed: the link that opens the panel (it becomes a cookie and leaves the address bar).
+  out(`Control panel: ${panelUrl(engine.port, await ensureControlToken(dataDir))}`);
+  out('  (the link carries this data dir\'s control token; `homeport panel-url` prints it again)   Press Ctrl-C to stop.');
 
   const started = Date.now();
   return new Promise<number>((done) => {
