@@ -157,7 +157,7 @@ export function createRequestsStore(options: RequestsStoreOptions = {}) {
       if (selected?.id === record.id && event.type === 'finished') selected = record;
     }
     if (!changed) return;
-    added = added.filter((r) => byId.has(r.id)).reverse();
+    added = added.flatMap((r) => byId.get(r.id) ?? []).reverse();
     const addedIds = new Set(added.map((r) => r.id));
     const rest = state.records.filter((r) => byId.has(r.id) && !addedIds.has(r.id)).map((r) => byId.get(r.id)!);
     useRequests.setState({ records: [...added, ...rest].slice(0, keep), selected });
