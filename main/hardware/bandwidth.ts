@@ -2,70 +2,95 @@
  * Memory bandwidth for the speed estimate.
  *
  * GPUs and Apple chips: the vendor figure from known-bandwidth.ts. System RAM
- * on other machines (and GPUs the table does not know: none is measured, the
- * GPU then has no figure) is measured once with a bounded memory-copy test
- * and cached in a JSON file, keyed by the CPU and RAM size so a different
- * machine (or a RAM upgrade) measures again.
+ * on other machines is measured once with a bounded read test and cached in a
+ * JSON file, keyed by the CPU and RAM size so a different machine (or a RAM
+ * upgrade) measures again. A discrete GPU the table does not know gets no
+ * figure, and the speed estimate says "bandwidth unknown"; an Apple chip the
+ * table does not know gets the measured CPU figure, labelled an estimate.
  *
- * The copy test: copy a buffer larger than any CPU cache (256 MiB by default)
- * with Buffer.copy (a memcpy) several times, for about 200 ms in all, and keep
- * the best run. The figure follows the STREAM "Copy" convention: bytes read
- * plus bytes written per second, i.e. 2 × size / time. It is single-threaded,
- * so on machines where one core cannot saturate the memory controller it is
- * lower than what all cores together can pull (see design.md, speed).
+ * The read test scans buffers of growing size (16 to 256 MiB) for a byte
+ * that is not there (Buffer.indexOf → memchr, a vectorised read that writes
+ * nothing), interleaving the sizes for about 300 ms and keeping each size's
+ * best run. Decoding reads each weight once per token and writes almost
+ * nothing, so a read figure is the one to divide by; a copy test (read +
+ * write) understates it. The sizes matter: a model whose per-token reads fit
+ * partly in a large last-level cache (this machine's EPYC reads a 56 MiB
+ * working set 2–3× faster than 256 MiB) decodes faster than DRAM alone
+ * allows, so the speed estimate reads the curve at the model's size
+ * (design.md, speed). Single-threaded, like the embedded runtime's default.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { lookupKnownBandwidth } from './known-bandwidth.js';
-import type { GpuInfo, HardwareSnapshot, MemoryBandwidth } from './types.js';
+import type { BandwidthPoint, GpuInfo, HardwareSnapshot, MemoryBandwidth } from './types.js';
+
+export { bandwidthAt } from './bandwidth-curve.js';
 
 export const BANDWIDTH_CACHE_FILE = 'memory-bandwidth.json';
 
-export interface CopyTestOptions {
-  /** Bytes per buffer (two are allocated). Default 256 MiB. */
-  readonly bytes?: number;
-  /** Stop timing new copies after this long (the untimed warm-up copy excluded). Default 200 ms. */
+const MIB = 1024 * 1024;
+/** Working-set sizes the read test scans. */
+export const READ_TEST_SIZES: readonly number[] = [16 * MIB, 32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB];
+
+export interface ReadTestOptions {
+  /** Working-set sizes, ascending; one buffer of the largest is allocated. Default READ_TEST_SIZES. */
+  readonly sizes?: readonly number[];
+  /** Stop starting new rounds after this long. Default 300 ms. */
   readonly budgetMs?: number;
-  /** Never more than this many timed copies. Default 8. */
-  readonly maxRuns?: number;
+  /** Never more than this many rounds (each scans every size once). Default 12. */
+  readonly maxRounds?: number;
   readonly clock?: () => number;
 }
 
-export interface CopyTestResult {
+export interface ReadTestResult {
+  /** Best read bandwidth per size, ascending by size. */
+  readonly curve: readonly BandwidthPoint[];
+  /** The figure at the largest size: RAM beyond the caches. */
   readonly gbps: number;
-  readonly runs: number;
-  readonly bytes: number;
+  readonly rounds: number;
 }
 
-/** Measure RAM bandwidth with Buffer.copy. Blocks the event loop for about `budgetMs`. */
-export function measureCopyBandwidth(options: CopyTestOptions = {}): CopyTestResult {
-  const bytes = options.bytes ?? 256 * 1024 * 1024;
-  const budgetMs = options.budgetMs ?? 200;
-  const maxRuns = options.maxRuns ?? 8;
+/** Measure read bandwidth by working-set size. Blocks the event loop for about `budgetMs`. */
+export function measureReadBandwidth(options: ReadTestOptions = {}): ReadTestResult {
+  const sizes = [...(options.sizes ?? READ_TEST_SIZES)].sort((a, b) => a - b);
+  const budgetMs = options.budgetMs ?? 300;
+  const maxRounds = options.maxRounds ?? 12;
   const clock = options.clock ?? (() => performance.now());
-  const source = Buffer.alloc(bytes, 1);
-  const target = Buffer.allocUnsafe(bytes);
-  source.copy(target); // untimed: the first touch of `target` pays page faults, not bandwidth
+  const largest = sizes[sizes.length - 1] ?? 0;
+  const buffer = Buffer.alloc(largest, 1); // written once here, so no page faults are timed
+  const views = sizes.map((size) => buffer.subarray(0, size));
+  const best = sizes.map(() => Number.POSITIVE_INFINITY);
   const started = clock();
-  let bestSeconds = Number.POSITIVE_INFINITY;
-  let runs = 0;
-  while (runs < maxRuns && (runs < 2 || clock() - started < budgetMs)) {
-    const t0 = clock();
-    source.copy(target);
-    const seconds = (clock() - t0) / 1000;
-    runs += 1;
-    if (seconds > 0 && seconds < bestSeconds) bestSeconds = seconds;
+  let rounds = 0;
+  while (rounds < maxRounds && (rounds < 2 || clock() - started < budgetMs)) {
+    views.forEach((view, index) => {
+      view.indexOf(0); // warm this size's working set into the caches it fits in
+      const t0 = clock();
+      const found = view.indexOf(0);
+      const seconds = (clock() - t0) / 1000;
+      if (found !== -1) throw new Error('read test: the scanned byte must not be in the buffer');
+      if (seconds > 0 && seconds < best[index]!) best[index] = seconds;
+    });
+    rounds += 1;
   }
-  const gbps = Number.isFinite(bestSeconds) ? (2 * bytes) / bestSeconds / 1e9 : 0;
-  return { gbps: Math.round(gbps * 10) / 10, runs, bytes };
+  const curve = sizes.map((bytes, index) => ({ bytes, gbps: Number.isFinite(best[index]!) ? round1(bytes / best[index]! / 1e9) : 0 }));
+  return { curve, gbps: curve[curve.length - 1]?.gbps ?? 0, rounds };
 }
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** Bumped when the test changes, so figures from an older test are measured again. */
+const TEST_METHOD = 'read-scan-v1';
 
 const cacheSchema = z.object({
   machineKey: z.string(),
+  method: z.literal(TEST_METHOD),
   gbps: z.number().positive(),
-  runs: z.number().int(),
-  bytes: z.number().int(),
+  curve: z.array(z.object({ bytes: z.number().int().positive(), gbps: z.number().nonnegative() })),
+  rounds: z.number().int(),
   measuredAt: z.number(),
 });
 type CachedMeasurement = z.infer<typeof cacheSchema>;
@@ -74,8 +99,8 @@ export interface ResolveBandwidthOptions {
   readonly hardware: HardwareSnapshot;
   /** Folder for memory-bandwidth.json. */
   readonly cacheDir: string;
-  /** Replace the copy test (tests). */
-  readonly measure?: () => CopyTestResult;
+  /** Replace the read test (tests). */
+  readonly measure?: () => ReadTestResult;
   readonly now?: () => number;
 }
 
@@ -83,7 +108,7 @@ export interface ResolveBandwidthOptions {
 export async function resolveMemoryBandwidth(options: ResolveBandwidthOptions): Promise<MemoryBandwidth> {
   const { hardware } = options;
   const gpu = primaryGpu(hardware.gpus);
-  const gpuKnown = gpu ? lookupKnownBandwidth(gpu.model, gpu.cores) : undefined;
+  const gpuKnown = gpu ? lookupKnownBandwidth(gpu.model, gpu.cores, gpu.vramTotalBytes) : undefined;
 
   if (hardware.appleSilicon) {
     // Unified memory: the chip's figure serves CPU and GPU. The GPU reports the chip name ("Apple M2 Pro").
@@ -97,12 +122,22 @@ export async function resolveMemoryBandwidth(options: ResolveBandwidthOptions): 
   const measured = await measuredCpuBandwidth(options);
   const cpuSource = {
     kind: 'measured' as const,
-    detail: `Buffer.copy of ${Math.round(measured.bytes / 1024 / 1024)} MiB, best of ${measured.runs} (read + write)`,
+    detail: `read test (one thread, ${measured.curve.map((point) => `${Math.round(point.bytes / MIB)} MiB ${point.gbps}`).join(', ')} GB/s), best of ${measured.rounds}`,
   };
-  if (!gpu || !gpuKnown) {
-    return { cpuGBps: measured.gbps, cpuSource, gpuGBps: null, gpuSource: null };
+  const cpu = { cpuGBps: measured.gbps, cpuSource, cpuCurve: measured.curve };
+  if (!gpu) return { ...cpu, gpuGBps: null, gpuSource: null };
+  if (gpuKnown) return { ...cpu, gpuGBps: gpuKnown.gbps, gpuSource: { kind: 'spec-table', detail: gpuKnown.detail } };
+  if (hardware.appleSilicon) {
+    // Unified memory the table does not know: the CPU's measured figure is a floor for the GPU.
+    const detail = `bandwidth unknown for ${gpu.model}: estimated from the CPU's measured ${measured.gbps} GB/s (the GPU reads at least as fast)`;
+    return { ...cpu, gpuGBps: measured.gbps, gpuSource: { kind: 'assumed', detail } };
   }
-  return { cpuGBps: measured.gbps, cpuSource, gpuGBps: gpuKnown.gbps, gpuSource: { kind: 'spec-table', detail: gpuKnown.detail } };
+  return { ...cpu, gpuGBps: null, gpuSource: { kind: 'assumed', detail: unknownGpuDetail(gpu) } };
+}
+
+/** What the speed estimate says for a GPU without a vendor figure. */
+export function unknownGpuDetail(gpu: Pick<GpuInfo, 'model'>): string {
+  return `bandwidth unknown for ${gpu.model}: not in Homeport's vendor table, and a GPU cannot be measured without its runtime`;
 }
 
 /** The GPU the fit offloads to: the discrete one with the most memory (or the Apple GPU). */
@@ -119,8 +154,8 @@ async function measuredCpuBandwidth(options: ResolveBandwidthOptions): Promise<C
   const cached = await readCache(file);
   if (cached && cached.machineKey === machineKey) return cached;
 
-  const result = (options.measure ?? measureCopyBandwidth)();
-  const entry: CachedMeasurement = { machineKey, ...result, measuredAt: (options.now ?? Date.now)() };
+  const result = (options.measure ?? measureReadBandwidth)();
+  const entry: CachedMeasurement = { machineKey, method: TEST_METHOD, ...result, curve: [...result.curve], measuredAt: (options.now ?? Date.now)() };
   if (result.gbps > 0) await writeCache(file, entry);
   return entry;
 }

@@ -5,6 +5,7 @@
  * this file) explains the formulas, the headroom and what is left out.
  */
 import { primaryGpu } from './bandwidth.js';
+import { repackedTypes } from './cpu-repack.js';
 import { placementBytes, type KvCacheType, type PlacementBytes, type SideBytes, CONTEXT_PADDING } from './memory-estimate.js';
 import type { ModelShape } from './model-shape.js';
 import type { GpuInfo, HardwareSnapshot } from './types.js';
@@ -16,8 +17,13 @@ export interface FitPolicy {
   readonly ramReserveFraction: number;
   /** …and this many bytes. */
   readonly ramReserveMinBytes: number;
-  /** The runtime process itself (Node + llama.cpp backend, or llama-server), in RAM. */
+  /** The runtime process itself before any model (Node + llama.cpp backend + the worker's server), in RAM. */
   readonly runtimeOverheadBytes: number;
+  /**
+   * Flash attention is assumed on for heads at least this wide and off below
+   * (the embedded worker's rule, runtimes/embedded/flash-attention.ts); 0 = always on.
+   */
+  readonly flashAttentionMinHeadDim: number;
   /** VRAM kept for the driver, the CUDA/Vulkan context and the desktop: the larger of this share… */
   readonly vramReserveFraction: number;
   /** …and this many bytes. */
@@ -34,7 +40,10 @@ const MIB = 1024 ** 2;
 export const DEFAULT_FIT_POLICY: FitPolicy = {
   ramReserveFraction: 0.1,
   ramReserveMinBytes: 2 * GIB,
-  runtimeOverheadBytes: 256 * MIB,
+  // The embedded worker (compiled, Node 20, node-llama-cpp 3.21.1 CPU backend) measured 104–110 MiB RSS
+  // with a 1 MB model loaded (design.md).
+  runtimeOverheadBytes: 106 * MIB,
+  flashAttentionMinHeadDim: 64,
   vramReserveFraction: 0.05,
   vramReserveMinBytes: 512 * MIB,
   maxContextFallback: 131072,
@@ -52,17 +61,36 @@ export interface FitRequest {
   readonly policy?: Partial<FitPolicy>;
 }
 
+/**
+ * The memory of the runtime process serving the model, in four parts that add
+ * up to the total: weightsBytes + kvCacheBytes + computeBytes + overheadBytes
+ * === totalBytes === ramBytes + vramBytes. The sub-parts add up to their part.
+ */
 export interface MemoryBreakdown {
+  /** Weights as stored in the file, plus the CPU's repacked copy. */
   readonly weightsBytes: number;
+  /** Of weightsBytes: the repacked copy (cpu-repack.ts); its file-backed twin is reclaimable. */
+  readonly repackedWeightsBytes: number;
   readonly kvCacheBytes: number;
   readonly computeBytes: number;
-  /** The runtime process's own memory (policy.runtimeOverheadBytes). */
+  /** The runtime's own memory: runtimeBytes + vocabularyBytes. */
   readonly overheadBytes: number;
+  /** The runtime process before any model (policy.runtimeOverheadBytes). */
+  readonly runtimeBytes: number;
+  /** The vocabulary tables llama.cpp builds when it loads the model. */
+  readonly vocabularyBytes: number;
   readonly totalBytes: number;
   /** Of the total, what lives in system RAM… */
   readonly ramBytes: number;
   /** …and in GPU memory (for unified memory: the GPU's share of the same pool). */
   readonly vramBytes: number;
+  /**
+   * Of ramBytes, clean file pages the kernel may drop when memory is short
+   * (the mapped originals of repacked tensors): not counted against the budget.
+   */
+  readonly reclaimableBytes: number;
+  /** Whether the compute buffer was sized with flash attention on. */
+  readonly flashAttention: boolean;
 }
 
 export interface MemoryBudget {
@@ -96,6 +124,8 @@ export interface FitDecision {
   readonly maxContext: { readonly fullGpu: ContextLimit; readonly partialGpu: ContextLimit; readonly cpuOnly: ContextLimit };
   readonly reason: string;
   readonly warnings: readonly string[];
+  /** The ggml types this CPU's llama.cpp backend repacks (cpu-repack.ts), for predictions at other placements. */
+  readonly cpuRepackTypes: readonly string[];
 }
 
 interface Setup {
@@ -104,6 +134,8 @@ interface Setup {
   readonly kvCacheType: KvCacheType;
   readonly policy: FitPolicy;
   readonly budget: MemoryBudget;
+  readonly repackTypes: readonly string[];
+  readonly flashAttention: boolean;
 }
 
 /** Decide where the model runs at the requested context, and how far the context could go. */
@@ -111,7 +143,15 @@ export function fitModel(request: FitRequest): FitDecision {
   const policy = { ...DEFAULT_FIT_POLICY, ...request.policy };
   const slots = Math.max(1, Math.floor(request.slots ?? 1));
   const kvCacheType = request.kvCacheType ?? 'f16';
-  const setup: Setup = { model: request.model, slots, kvCacheType, policy, budget: memoryBudget(request.hardware, policy) };
+  const setup: Setup = {
+    model: request.model,
+    slots,
+    kvCacheType,
+    policy,
+    budget: memoryBudget(request.hardware, policy),
+    repackTypes: repackedTypes(request.hardware.cpu.flags),
+    flashAttention: request.model.headDimK >= policy.flashAttentionMinHeadDim,
+  };
   const totalLayers = request.model.layers + 1;
   const contextSize = Math.max(1, Math.floor(request.contextSize));
 
@@ -123,7 +163,7 @@ export function fitModel(request: FitRequest): FitDecision {
   };
   const gpuLayers = choice?.gpuLayers ?? 0;
   const bytes = bytesAt(setup, contextSize, gpuLayers);
-  const memory = breakdown(bytes, policy);
+  const memory = breakdown(bytes, setup);
   const verdict: FitVerdict = !choice ? 'does-not-fit' : gpuLayers === 0 ? 'cpu-only' : gpuLayers === totalLayers ? 'full-gpu' : 'partial-gpu';
 
   return {
@@ -138,6 +178,7 @@ export function fitModel(request: FitRequest): FitDecision {
     maxContext,
     reason: explain({ setup, verdict, gpuLayers, totalLayers, memory, maxContext, hardware: request.hardware }),
     warnings: warningsFor({ setup, contextSize, memory, hardware: request.hardware }),
+    cpuRepackTypes: setup.repackTypes,
   };
 }
 
@@ -174,6 +215,8 @@ function bytesAt(setup: Setup, contextSize: number, gpuLayers: number): Placemen
     kvCacheType: setup.kvCacheType,
     gpuLayers,
     ubatch: setup.policy.ubatch,
+    flashAttention: setup.flashAttention,
+    repackTypes: setup.repackTypes,
   });
 }
 
@@ -183,7 +226,8 @@ function sideTotal(side: SideBytes): number {
 
 function fitsAt(setup: Setup, contextSize: number, gpuLayers: number): boolean {
   const bytes = bytesAt(setup, contextSize, gpuLayers);
-  const ram = sideTotal(bytes.cpu) + setup.policy.runtimeOverheadBytes;
+  // The repacked tensors' mapped originals are reclaimable page cache: counted once here.
+  const ram = sideTotal(bytes.cpu) - bytes.cpu.repackedWeights + bytes.vocabulary + setup.policy.runtimeOverheadBytes;
   const vram = sideTotal(bytes.gpu);
   const { budget } = setup;
   if (gpuLayers > 0 && budget.vramBytes === null) return false;
@@ -247,20 +291,47 @@ function contextCap(setup: Setup): number {
   return setup.model.trainedContext ?? setup.policy.maxContextFallback;
 }
 
-function breakdown(bytes: PlacementBytes, policy: FitPolicy): MemoryBreakdown {
+/** The four parts and their sub-parts for a placement (see MemoryBreakdown for what adds up to what). */
+export function memoryBreakdown(bytes: PlacementBytes, options: { readonly runtimeBytes: number; readonly flashAttention: boolean }): MemoryBreakdown {
   const weightsBytes = bytes.cpu.weights + bytes.gpu.weights;
   const kvCacheBytes = bytes.cpu.kvCache + bytes.gpu.kvCache;
   const computeBytes = bytes.cpu.compute + bytes.gpu.compute;
-  const overheadBytes = policy.runtimeOverheadBytes;
+  const runtimeBytes = options.runtimeBytes;
+  const vocabularyBytes = bytes.vocabulary;
+  const overheadBytes = runtimeBytes + vocabularyBytes;
   return {
     weightsBytes,
+    repackedWeightsBytes: bytes.cpu.repackedWeights,
     kvCacheBytes,
     computeBytes,
     overheadBytes,
+    runtimeBytes,
+    vocabularyBytes,
     totalBytes: weightsBytes + kvCacheBytes + computeBytes + overheadBytes,
     ramBytes: sideTotal(bytes.cpu) + overheadBytes,
     vramBytes: sideTotal(bytes.gpu),
+    reclaimableBytes: bytes.cpu.repackedWeights,
+    flashAttention: options.flashAttention,
   };
+}
+
+function breakdown(bytes: PlacementBytes, setup: Setup): MemoryBreakdown {
+  return memoryBreakdown(bytes, { runtimeBytes: setup.policy.runtimeOverheadBytes, flashAttention: setup.flashAttention });
+}
+
+/**
+ * "total 289 MiB = weights 120.6 MiB (53.7 MiB of it a repacked copy) + KV cache
+ * 24.0 MiB + compute 21.1 MiB + runtime 125.5 MiB": every part, in MiB with one
+ * decimal so the figures read as a sum.
+ */
+export function describeBreakdown(memory: MemoryBreakdown): string {
+  const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+  const repacked = memory.repackedWeightsBytes > 0 ? ` (${mib(memory.repackedWeightsBytes)} of it the CPU's repacked copy)` : '';
+  return (
+    `total ${mib(memory.totalBytes)} = weights ${mib(memory.weightsBytes)}${repacked} + KV cache ${mib(memory.kvCacheBytes)}` +
+    ` + compute ${mib(memory.computeBytes)}${memory.flashAttention ? '' : ' (no flash attention)'}` +
+    ` + runtime ${mib(memory.overheadBytes)} (process ${mib(memory.runtimeBytes)} + vocabulary ${mib(memory.vocabularyBytes)})`
+  );
 }
 
 export function formatBytes(bytes: number): string {
@@ -283,14 +354,14 @@ function explain(input: ExplainInput): string {
   const { setup, verdict, gpuLayers, totalLayers, memory, maxContext } = input;
   const { budget } = setup;
   const gpu = budget.gpuName ?? 'GPU';
-  const parts = `weights ${formatBytes(memory.weightsBytes)}, KV cache ${formatBytes(memory.kvCacheBytes)}, compute ${formatBytes(memory.computeBytes)}`;
+  const parts = describeBreakdown(memory);
   switch (verdict) {
     case 'full-gpu':
       return budget.unified
         ? `Fits entirely on the ${gpu} GPU: ${formatBytes(memory.vramBytes)} of ${formatBytes(budget.vramBytes ?? 0)} it may use of the shared memory (${parts}).`
         : `Fits entirely on the ${gpu}: ${formatBytes(memory.vramBytes)} of ${formatBytes(budget.vramBytes ?? 0)} usable VRAM (${parts}).`;
     case 'partial-gpu':
-      return `${gpuLayers} of ${totalLayers} layers fit on the ${gpu} (${formatBytes(memory.vramBytes)} of ${formatBytes(budget.vramBytes ?? 0)} usable); the other ${totalLayers - gpuLayers} run on the CPU from RAM (${formatBytes(memory.ramBytes)} of ${formatBytes(budget.ramBytes)}).`;
+      return `${gpuLayers} of ${totalLayers} layers fit on the ${gpu} (${formatBytes(memory.vramBytes)} of ${formatBytes(budget.vramBytes ?? 0)} usable); the other ${totalLayers - gpuLayers} run on the CPU from RAM (${formatBytes(memory.ramBytes)} of ${formatBytes(budget.ramBytes)}) (${parts}).`;
     case 'cpu-only': {
       const why = budget.vramBytes === null ? 'No usable GPU' : `Not even one layer fits the ${gpu}'s ${formatBytes(budget.vramBytes)}`;
       return `${why}; runs on the CPU from RAM: ${formatBytes(memory.ramBytes)} of ${formatBytes(budget.ramBytes)} usable (${parts}).`;
@@ -303,7 +374,7 @@ function explain(input: ExplainInput): string {
       ].filter(Boolean);
       const room = budget.vramBytes === null ? `${formatBytes(budget.ramBytes)} usable RAM` : `${formatBytes(budget.ramBytes)} usable RAM and ${formatBytes(budget.vramBytes)} usable GPU memory`;
       const hint = limits.length ? `; a smaller context would fit (largest: ${limits.join(', ')})` : '; no context fits: the weights alone are too big';
-      return `Does not fit: needs ${formatBytes(memory.totalBytes)} (${parts}) with ${room}${hint}.`;
+      return `Does not fit: needs ${parts}, with ${room}${hint}.`;
     }
   }
 }
@@ -322,8 +393,9 @@ function warningsFor(input: WarningInput): string[] {
   if (trained !== null && contextSize > trained) {
     warnings.push(`The context (${contextSize}) is beyond what the model was trained with (${trained}); quality may drop.`);
   }
-  if (memory.ramBytes > hardware.memory.availableBytes) {
-    warnings.push(`It needs ${formatBytes(memory.ramBytes)} of RAM but only ${formatBytes(hardware.memory.availableBytes)} is free right now; close other programs first.`);
+  const ramNeeded = memory.ramBytes - memory.reclaimableBytes;
+  if (ramNeeded > hardware.memory.availableBytes) {
+    warnings.push(`It needs ${formatBytes(ramNeeded)} of RAM but only ${formatBytes(hardware.memory.availableBytes)} is free right now; close other programs first.`);
   }
   const gpu = primaryGpu(hardware.gpus);
   if (gpu && gpu.vramFreeBytes !== null && !setup.budget.unified && memory.vramBytes > gpu.vramFreeBytes) {

@@ -3,6 +3,7 @@
  * KV cache and llama.cpp's compute buffers. Pure arithmetic on a ModelShape;
  * design.md explains each formula and where it comes from.
  */
+import { repackedBytesOf } from './cpu-repack.js';
 import { kvHeadsOfLayer, type ModelShape } from './model-shape.js';
 
 export const KV_CACHE_TYPES = ['f16', 'q8_0', 'q4_0'] as const;
@@ -50,10 +51,17 @@ export interface PlacementInput {
   /** Offloaded layers, 0 … layers + 1. */
   readonly gpuLayers: number;
   readonly ubatch?: number;
+  /** Flash attention on (llama.cpp's `auto` on CPU, CUDA, Metal, Vulkan). Default true. */
+  readonly flashAttention?: boolean;
+  /** ggml types the CPU backend repacks (cpu-repack.ts); default none. */
+  readonly repackTypes?: readonly string[];
 }
 
 export interface SideBytes {
+  /** Weights held on this side; on the CPU including the repacked copy. */
   readonly weights: number;
+  /** Of `weights`: llama.cpp's interleaved copy of repacked tensors (CPU only; the mapped originals stay resident too). */
+  readonly repackedWeights: number;
   readonly kvCache: number;
   readonly compute: number;
 }
@@ -61,7 +69,17 @@ export interface SideBytes {
 export interface PlacementBytes {
   readonly cpu: SideBytes;
   readonly gpu: SideBytes;
+  /** The vocabulary and per-model tables llama.cpp builds at load, in RAM (VOCABULARY_BYTES_PER_TOKEN). */
+  readonly vocabulary: number;
 }
+
+/**
+ * RAM llama.cpp allocates per vocabulary entry at load (token text, scores,
+ * lookup maps). Measured here: a 32000-token SPM vocabulary added 18–23 MiB of
+ * anonymous memory beyond the weights (bench-124m-q4_0, llama-2-tiny-random),
+ * a 512-token one about 1 MiB.
+ */
+export const VOCABULARY_BYTES_PER_TOKEN = 640;
 
 /** Bytes on each side (CPU RAM, GPU VRAM) for a placement, before any headroom. */
 export function placementBytes(input: PlacementInput): PlacementBytes {
@@ -69,31 +87,42 @@ export function placementBytes(input: PlacementInput): PlacementBytes {
   const gpuLayers = clamp(Math.round(input.gpuLayers), 0, shape.layers + 1);
   const start = firstGpuLayer(shape, gpuLayers);
   const cells = padContext(input.contextSize) * slots;
+  const repackTypes = input.repackTypes ?? [];
+  const typed = shape.weights.matrixBytesByType;
 
   let cpuWeights = shape.weights.inputBytes;
   let gpuWeights = 0;
+  let repacked = 0;
   shape.weights.layerBytes.forEach((bytes, layer) => {
     if (layer >= start && gpuLayers > 0) gpuWeights += bytes;
-    else cpuWeights += bytes;
+    else {
+      cpuWeights += bytes;
+      repacked += repackedBytesOf(typed?.layers[layer], repackTypes);
+    }
   });
   if (gpuLayers > 0) gpuWeights += shape.weights.outputBytes;
-  else cpuWeights += shape.weights.outputBytes - (shape.weights.sharedInputOutputBytes ?? 0);
+  else {
+    cpuWeights += shape.weights.outputBytes - (shape.weights.sharedInputOutputBytes ?? 0);
+    repacked += repackedBytesOf(typed?.output, repackTypes);
+  }
 
   const gpuStart = gpuLayers > 0 ? Math.min(start, shape.layers) : shape.layers;
   const cpuKv = kvBytesPerToken(shape, kvCacheType, 0, gpuStart) * cells;
   const gpuKv = kvBytesPerToken(shape, kvCacheType, gpuStart, shape.layers) * cells;
 
-  const compute = computeBufferBytes({ shape, contextSize: input.contextSize, slots, ubatch: input.ubatch });
+  const compute = computeBufferBytes({ shape, contextSize: input.contextSize, slots, ubatch: input.ubatch, flashAttention: input.flashAttention });
   const cpuLayersLeft = gpuStart > 0;
-  // The device holding the output layer computes the logits and so needs the full buffer. A CPU that
-  // still runs some blocks needs their activations and the attention mask; it always embeds the input.
-  const cpuCompute =
-    gpuLayers === 0 ? compute.total : compute.inputEmbedding + (cpuLayersLeft ? compute.blockActivations + compute.attentionMask : 0);
+  // GPU memory is committed when reserved, so a GPU reserves llama.cpp's whole buffer. CPU buffers are
+  // malloc'd and become RAM only where written: the CPU counts the working set of a generation.
+  // The device holding the output layer computes the logits; a CPU that still runs some blocks needs
+  // their activations and the attention mask; it always embeds the input.
+  const cpuCompute = gpuLayers === 0 ? compute.workingSet : compute.inputEmbedding + (cpuLayersLeft ? compute.blockPeak : 0);
   const gpuCompute = gpuLayers === 0 ? 0 : compute.total;
 
   return {
-    cpu: { weights: cpuWeights, kvCache: cpuKv, compute: cpuCompute },
-    gpu: { weights: gpuWeights, kvCache: gpuKv, compute: gpuCompute },
+    cpu: { weights: cpuWeights + repacked, repackedWeights: repacked, kvCache: cpuKv, compute: cpuCompute },
+    gpu: { weights: gpuWeights, repackedWeights: 0, kvCache: gpuKv, compute: gpuCompute },
+    vocabulary: shape.vocabSize * VOCABULARY_BYTES_PER_TOKEN,
   };
 }
 
@@ -102,16 +131,27 @@ export interface ComputeBufferInput {
   readonly contextSize: number;
   readonly slots: number;
   readonly ubatch?: number;
+  /** Default true. */
+  readonly flashAttention?: boolean;
 }
 
 export interface ComputeBufferBytes {
-  /** Everything one device reserves when it runs the whole graph. */
+  /** What llama.cpp reserves for the whole graph (its `compute buffer size` + output buffer): a GPU commits all of it. */
   readonly total: number;
-  /** The F16 KQ mask: one entry per (cached cell, batch token); it lives for the whole graph. */
+  /**
+   * What a generation writes at most (a full batch of prompt at a full context,
+   * logits for one token per sequence): the RAM a CPU buffer really takes.
+   */
+  readonly workingSet: number;
+  /** The KQ mask, F32 plus its F16 copy with flash attention: (batch token, cached cell of its sequence). */
   readonly attentionMask: number;
+  /** Without flash attention: the F32 attention scores of one layer (heads × batch × cells of a sequence). */
+  readonly attentionScores: number;
   /** Peak live activations inside a block (FFN gate/up/down and the residual stream). */
   readonly blockActivations: number;
-  /** Logits of a full batch plus the last hidden state. */
+  /** Mask plus the larger of scores and activations: the peak while the blocks run. */
+  readonly blockPeak: number;
+  /** Logits of a full batch plus the last hidden state (reserved; written only when every token's logits are asked for). */
   readonly logits: number;
   /** llama.cpp's output buffer: one row of logits per sequence. */
   readonly outputBuffer: number;
@@ -120,30 +160,37 @@ export interface ComputeBufferBytes {
 }
 
 /**
- * llama.cpp's compute buffer with flash attention (its default, `auto`,
- * enables it on CPU, CUDA, Metal and Vulkan). ggml's allocator reuses memory
- * once a tensor is dead, so the buffer is the peak of the live set, not the
- * sum of all tensors: either the logits of a full batch (big vocabularies) or
- * the FFN activations (small ones), plus the mask that lives throughout.
+ * llama.cpp's compute buffer. ggml's allocator reuses memory once a tensor is
+ * dead, so the buffer is the peak of the live set, not the sum of all tensors:
+ * either the blocks (mask + attention scores or FFN activations) or the logits
+ * of a full batch. Each sequence has its own KV stream (node-llama-cpp and
+ * llama-server's default with several slots), so the mask and scores span one
+ * sequence's cells. Checked against llama.cpp's logs in design.md.
  */
 export function computeBufferBytes(input: ComputeBufferInput): ComputeBufferBytes {
   const { shape, slots } = input;
-  const cells = padContext(input.contextSize) * slots;
-  const ubatch = Math.min(input.ubatch ?? DEFAULT_UBATCH, cells);
+  const cellsPerSequence = padContext(input.contextSize);
+  const ubatch = Math.min(input.ubatch ?? DEFAULT_UBATCH, cellsPerSequence * slots);
+  const flash = input.flashAttention ?? true;
   const f32 = 4;
   const f16 = 2;
   const usedExperts = shape.experts ? Math.max(1, shape.experts.used) : 1;
   const ffnWidth = shape.feedForwardLength * usedExperts;
 
-  const attentionMask = f16 * ubatch * cells;
-  const logits = f32 * ubatch * (shape.vocabSize + shape.embeddingLength);
+  const attentionMask = (f32 + (flash ? f16 : 0)) * ubatch * cellsPerSequence;
+  const attentionScores = flash ? 0 : f32 * shape.headCount * ubatch * cellsPerSequence;
   const blockActivations = f32 * ubatch * (3 * ffnWidth + 2 * shape.embeddingLength);
+  const blockPeak = attentionMask + Math.max(attentionScores, blockActivations);
+  const logits = f32 * ubatch * (shape.vocabSize + shape.embeddingLength);
   const outputBuffer = f32 * shape.vocabSize * slots;
   const inputEmbedding = f32 * ubatch * shape.embeddingLength;
   return {
-    total: attentionMask + Math.max(logits, blockActivations) + outputBuffer,
+    total: Math.max(blockPeak, logits) + outputBuffer,
+    workingSet: blockPeak + f32 * slots * shape.vocabSize + outputBuffer,
     attentionMask,
+    attentionScores,
     blockActivations,
+    blockPeak,
     logits,
     outputBuffer,
     inputEmbedding,

@@ -26,6 +26,16 @@ export interface WeightLayout {
    * stored once; with the output layer on the GPU, llama.cpp keeps a copy there.
    */
   readonly sharedInputOutputBytes?: number;
+  /**
+   * Bytes of the 2-D matrix weights whose row count is a multiple of 8, by
+   * ggml type name (`Q4_0`, `Q4_K`…): per block, and for the output
+   * projection. llama.cpp's CPU backend may repack these (cpu-repack.ts).
+   * Absent when unknown: then no repacked copy is counted.
+   */
+  readonly matrixBytesByType?: {
+    readonly layers: ReadonlyArray<Readonly<Record<string, number>>>;
+    readonly output: Readonly<Record<string, number>>;
+  };
 }
 
 export interface ModelShape {

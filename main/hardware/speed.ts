@@ -10,6 +10,7 @@
  * achieved) is a range, so the answer is a range too. design.md explains the
  * η values and what the model leaves out (prompt processing, tiny models).
  */
+import { bandwidthAt } from './bandwidth-curve.js';
 import { firstGpuLayer, kvBytesPerToken, type KvCacheType } from './memory-estimate.js';
 import type { ModelShape } from './model-shape.js';
 import type { MemoryBandwidth } from './types.js';
@@ -56,10 +57,13 @@ export function estimateDecodeSpeed(request: SpeedRequest): SpeedEstimate {
   const cpuEta = request.cpuEfficiency ?? CPU_EFFICIENCY;
 
   if (bytes.gpu > 0 && bandwidth.gpuGBps === null) {
-    return { tokensPerSecond: null, bytesPerToken: bytes, reason: 'No memory-bandwidth figure for this GPU, so no speed estimate.' };
+    const why = bandwidth.gpuSource?.detail ?? 'No memory-bandwidth figure for this GPU';
+    return { tokensPerSecond: null, bytesPerToken: bytes, reason: `${capitalise(why)}, so no speed estimate.` };
   }
   const gpuBytesPerSecond = (bandwidth.gpuGBps ?? 0) * 1e9;
-  const cpuBytesPerSecond = bandwidth.cpuGBps * 1e9;
+  // The measured curve at this model's per-token reads: a working set that fits partly in the CPU's caches reads faster.
+  const cpuGBps = cpuBandwidthFor(bandwidth, bytes.cpu);
+  const cpuBytesPerSecond = cpuGBps * 1e9;
   const secondsPerToken = (pick: 'low' | 'high') =>
     (bytes.gpu > 0 ? bytes.gpu / (gpuEta[pick] * gpuBytesPerSecond) : 0) +
     (bytes.cpu > 0 ? bytes.cpu / (cpuEta[pick] * cpuBytesPerSecond) : 0);
@@ -69,7 +73,17 @@ export function estimateDecodeSpeed(request: SpeedRequest): SpeedEstimate {
     return { tokensPerSecond: null, bytesPerToken: bytes, reason: 'Bandwidth unknown, so no speed estimate.' };
   }
   const tokensPerSecond = { low: roundSpeed(1 / slow), high: roundSpeed(1 / fast) };
-  return { tokensPerSecond, bytesPerToken: bytes, reason: explain(bytes, bandwidth, gpuEta, cpuEta, tokensPerSecond, model) };
+  return { tokensPerSecond, bytesPerToken: bytes, reason: explain(bytes, { ...bandwidth, cpuGBps }, gpuEta, cpuEta, tokensPerSecond, model) };
+}
+
+/** The CPU read bandwidth for a per-token working set of `bytes`: the measured curve there, else the single figure. */
+export function cpuBandwidthFor(bandwidth: MemoryBandwidth, bytes: number): number {
+  const atSize = bandwidthAt(bandwidth.cpuCurve, bytes);
+  return atSize === undefined ? bandwidth.cpuGBps : Math.round(atSize * 10) / 10;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -113,10 +127,12 @@ function explain(
   const mb = (value: number) => `${(value / 1e6).toFixed(value >= 1e8 ? 0 : 1)} MB`;
   const sides: string[] = [];
   if (bytes.gpu > 0) {
-    sides.push(`${mb(bytes.gpu)} on the GPU at ${bandwidth.gpuGBps} GB/s (${bandwidth.gpuSource?.kind ?? 'unknown'}) × η ${gpuEta.low}–${gpuEta.high}`);
+    const kind = bandwidth.gpuSource?.kind === 'assumed' ? 'bandwidth unknown: estimated' : (bandwidth.gpuSource?.kind ?? 'unknown');
+    sides.push(`${mb(bytes.gpu)} on the GPU at ${bandwidth.gpuGBps} GB/s (${kind}) × η ${gpuEta.low}–${gpuEta.high}`);
   }
   if (bytes.cpu > 0) {
-    sides.push(`${mb(bytes.cpu)} from RAM at ${bandwidth.cpuGBps} GB/s (${bandwidth.cpuSource.kind}) × η ${cpuEta.low}–${cpuEta.high}`);
+    const atSize = bandwidth.cpuCurve?.length ? `, read at a ${mb(bytes.cpu)} working set` : '';
+    sides.push(`${mb(bytes.cpu)} from RAM at ${bandwidth.cpuGBps} GB/s (${bandwidth.cpuSource.kind}${atSize}) × η ${cpuEta.low}–${cpuEta.high}`);
   }
   const moe = model.experts ? ` (MoE: ${model.experts.used} of ${model.experts.count} experts read per token)` : '';
   return `≈ ${speed.low}–${speed.high} tok/s decode: ${sides.join(' plus ')} per token${moe}.`;

@@ -59,17 +59,30 @@ export interface HardwareSnapshot {
   readonly probedAt: number;
 }
 
+/** One point of a read-bandwidth curve: scanning `bytes` again and again ran at `gbps`. */
+export interface BandwidthPoint {
+  readonly bytes: number;
+  readonly gbps: number;
+}
+
 /** Memory bandwidth figures the speed estimate divides by, in GB/s (10^9 bytes per second). */
 export interface MemoryBandwidth {
-  /** System RAM as the CPU sees it. */
+  /** System RAM as the CPU sees it (for a working set far larger than the CPU caches). */
   readonly cpuGBps: number;
   readonly cpuSource: BandwidthSource;
+  /**
+   * Measured read bandwidth by working-set size, ascending: a model whose
+   * per-token reads fit partly in a large last-level cache decodes faster than
+   * `cpuGBps` allows. Absent for spec figures.
+   */
+  readonly cpuCurve?: readonly BandwidthPoint[];
   /** The GPU the fit would offload to; null without one. */
   readonly gpuGBps: number | null;
   readonly gpuSource: BandwidthSource | null;
 }
 
 export interface BandwidthSource {
+  /** `assumed`: no figure for this device; an estimate from another (the detail says which). */
   readonly kind: 'spec-table' | 'measured' | 'assumed';
   /** Human-readable: `NVIDIA spec for GeForce RTX 4090`, `Buffer.copy test, best of 5`... */
   readonly detail: string;

@@ -152,7 +152,7 @@ function toMetadata({ info, insights, partSizes, fileName, typeNames }: ToMetada
     (experts ? numberField(arch, 'expert_feed_forward_length') : undefined) ?? firstNumber(arch.feed_forward_length) ?? 4 * embeddingLength;
   const chatTemplate = info.metadata.tokenizer?.chat_template;
 
-  const weights = weightLayout(info, insights, layers, partSizes);
+  const weights = { ...weightLayout(info, insights, layers, partSizes), matrixBytesByType: matrixBytesByType(info, partSizes, layers, typeNames.GgmlType) };
   const shape: ModelShape = {
     layers,
     headCount,
@@ -218,6 +218,26 @@ function weightLayout(info: GgufFileInfo, insights: GgufInsights, layers: number
     expertBytes: expertTensorBytes(info, partSizes),
     sharedInputOutputBytes: tiedEmbedding,
   };
+}
+
+/**
+ * Bytes of the matrix weights llama.cpp's CPU backend may repack (hardware/cpu-repack.ts): 2-D
+ * (or 3-D expert) `blk.N.*` tensors and `output.weight` whose row count is a multiple of 8, by type.
+ */
+function matrixBytesByType(info: GgufFileInfo, partSizes: readonly number[], layers: number, GgmlType: TypeNames['GgmlType']): NonNullable<WeightLayout['matrixBytesByType']> {
+  const perLayer: Record<string, number>[] = Array.from({ length: layers }, () => ({}));
+  const output: Record<string, number> = {};
+  const sizes = tensorBytesByName(info, partSizes);
+  for (const tensor of info.fullTensorInfo ?? []) {
+    const dims = tensor.dimensions.map(Number);
+    if (dims.length < 2 || dims.length > 3 || (dims[1] ?? 0) % 8 !== 0) continue;
+    const block = /^blk\.(\d+)\./.exec(tensor.name);
+    const target = block ? perLayer[Number(block[1])] : tensor.name === 'output.weight' ? output : undefined;
+    if (!target) continue;
+    const type = GgmlType[tensor.ggmlType] ?? `type${tensor.ggmlType}`;
+    target[type] = (target[type] ?? 0) + (sizes.get(tensor.name) ?? 0);
+  }
+  return { layers: perLayer, output };
 }
 
 /** Bytes of the routed-expert tensors (`blk.N.ffn_*_exps`), from the gaps between tensor offsets. */

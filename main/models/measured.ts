@@ -19,10 +19,18 @@ const setupSchema = z.object({
   gpuLayers: z.number().int().nonnegative(),
 });
 const rangeSchema = z.object({ low: z.number(), high: z.number() });
+/** The prediction's four parts (fit.ts MemoryBreakdown): they add up to memoryBytes + vramBytes. */
+const partsSchema = z.object({
+  weightsBytes: z.number().nonnegative(),
+  kvCacheBytes: z.number().nonnegative(),
+  computeBytes: z.number().nonnegative(),
+  overheadBytes: z.number().nonnegative(),
+});
 const predictedSchema = z.object({
   memoryBytes: z.number().nonnegative(),
   vramBytes: z.number().nonnegative().optional(),
   tokensPerSecond: rangeSchema.nullable(),
+  parts: partsSchema.optional(),
 });
 const measuredSchema = z.object({
   memoryBytes: z.number().nonnegative().optional(),

@@ -31,13 +31,27 @@ describe('KV cache formula', () => {
 });
 
 describe('compute buffer', () => {
-  it('is the larger of the batch logits and the FFN activations, plus the mask', () => {
-    const big = computeBufferBytes({ shape: LLAMA_31_8B_Q4, contextSize: 4096, slots: 1 });
-    expect(big.total).toBe(big.attentionMask + big.logits + big.outputBuffer);
-    expect(big.logits).toBe(4 * 512 * (128256 + 4096));
-    const tinyVocab = shapeOf({ layers: 2, heads: 8, kvHeads: 4, embedding: 64, feedForward: 172, vocab: 100, trainedContext: 2048, bytesPerParam: 4 });
-    const small = computeBufferBytes({ shape: tinyVocab, contextSize: 2048, slots: 1 });
-    expect(small.total).toBe(small.attentionMask + small.blockActivations + small.outputBuffer);
+  it('Llama-3.1-8B at 4096, flash attention on: the reserved buffer is the batch logits; a generation writes the blocks only', () => {
+    const bytes = computeBufferBytes({ shape: LLAMA_31_8B_Q4, contextSize: 4096, slots: 1 });
+    // mask: (4 + 2) bytes × 512 batch tokens × 4096 cells = 12,582,912
+    expect(bytes.attentionMask).toBe(12_582_912);
+    // FFN: 4 × 512 × (3 × 14336 + 2 × 4096) = 104,857,600; block peak = 117,440,512
+    expect(bytes.blockPeak).toBe(117_440_512);
+    // logits: 4 × 512 × (128256 + 4096) = 271,056,896; output buffer 4 × 128256 = 513,024
+    expect(bytes.total).toBe(271_056_896 + 513_024);
+    // working set: block peak + one row of logits + the output buffer
+    expect(bytes.workingSet).toBe(117_440_512 + 513_024 + 513_024);
+  });
+
+  it("matches llama.cpp's own log for stories260K at 2048 without flash attention (36.76 MiB): scores 32 MiB + mask 4 MiB", () => {
+    const stories = shapeOf({ layers: 5, heads: 8, kvHeads: 4, embedding: 64, feedForward: 172, vocab: 512, trainedContext: 2048, bytesPerParam: 4 });
+    const bytes = computeBufferBytes({ shape: stories, contextSize: 2048, slots: 1, flashAttention: false });
+    // scores: 4 × 8 heads × 512 × 2048 = 33,554,432; F32 mask: 4 × 512 × 2048 = 4,194,304
+    expect(bytes.attentionScores).toBe(33_554_432);
+    expect(bytes.total).toBe(33_554_432 + 4_194_304 + 4 * 512);
+    // With 8 slots of 16384 each sequence has its own cells: 8 × … 16384, logged as 288.76 MiB.
+    const wide = computeBufferBytes({ shape: stories, contextSize: 16384, slots: 8, flashAttention: false });
+    expect(wide.blockPeak).toBe(4 * 8 * 512 * 16384 + 4 * 512 * 16384); // 288 MiB
   });
 });
 
@@ -53,7 +67,7 @@ describe('fitModel', () => {
     expect(decision.memory.weightsBytes).toBe(totalWeightBytes(LLAMA_31_8B_Q4.weights));
     expect(decision.memory.vramBytes).toBeLessThanOrEqual(decision.budget.vramBytes!);
     expect(decision.reason).toMatch(/Fits entirely on the NVIDIA GeForce RTX 4090/);
-    expect(decision.reason).toMatch(/KV cache 1\.0 GiB/);
+    expect(decision.reason).toMatch(/KV cache 1024\.0 MiB/);
   });
 
   it('splits layers when the GPU is too small, with the most layers that fit', () => {

@@ -8,7 +8,7 @@
  * are shown once they exist; the fit.
  */
 import { GatewayError } from '../../gateway/errors.js';
-import type { FitDecision, FitPolicy } from '../../hardware/fit.js';
+import { memoryBreakdown, type FitDecision, type FitPolicy } from '../../hardware/fit.js';
 import { placementBytes } from '../../hardware/memory-estimate.js';
 import type { ModelShape } from '../../hardware/model-shape.js';
 import { estimateDecodeSpeed } from '../../hardware/speed.js';
@@ -50,7 +50,8 @@ export function predictionAt(input: PredictionInput): PredictionAt {
     });
   }
   const setup: MeasurementSetup = { ...base, gpuLayers: layers };
-  return { prediction: { setup, predicted: predictFigures(model.metadata.shape, setup, input.bandwidth, input.policy) }, gpuLayersFrom: from };
+  const placement = { repackTypes: fit.cpuRepackTypes, flashAttention: fit.memory.flashAttention };
+  return { prediction: { setup, predicted: predictFigures(model.metadata.shape, setup, input.bandwidth, input.policy, placement) }, gpuLayersFrom: from };
 }
 
 /** The latest measurement of exactly this setup that holds a figure. */
@@ -58,15 +59,34 @@ export function latestMeasurementOf(history: readonly MeasurementRecord[], setup
   return newest(history, (entry) => sameSetup(entry.setup, setup) && hasFigures(entry));
 }
 
-/** Memory (whole runtime process, overhead included) and decode speed for one placement. */
-function predictFigures(shape: ModelShape, setup: MeasurementSetup, bandwidth: MemoryBandwidth | null, policy: FitPolicy): PredictedFigures {
-  const bytes = placementBytes({ shape, ...setup, ubatch: policy.ubatch });
-  const ram = bytes.cpu.weights + bytes.cpu.kvCache + bytes.cpu.compute + policy.runtimeOverheadBytes;
-  const vram = bytes.gpu.weights + bytes.gpu.kvCache + bytes.gpu.compute;
+/**
+ * Memory (the whole runtime process, its own memory included, as fit.ts
+ * breaks it down) and decode speed for one placement. `memoryBytes` is what
+ * the process's RSS is compared with; the parts add up to memory + VRAM.
+ */
+function predictFigures(
+  shape: ModelShape,
+  setup: MeasurementSetup,
+  bandwidth: MemoryBandwidth | null,
+  policy: FitPolicy,
+  placement: { readonly repackTypes: readonly string[]; readonly flashAttention: boolean },
+): PredictedFigures {
+  const bytes = placementBytes({ shape, ...setup, ubatch: policy.ubatch, ...placement });
+  const memory = memoryBreakdown(bytes, { runtimeBytes: policy.runtimeOverheadBytes, flashAttention: placement.flashAttention });
   const speed = bandwidth
     ? estimateDecodeSpeed({ model: shape, gpuLayers: setup.gpuLayers, bandwidth, kvCacheType: setup.kvCacheType }).tokensPerSecond
     : null;
-  return { memoryBytes: ram, ...(setup.gpuLayers > 0 ? { vramBytes: vram } : {}), tokensPerSecond: speed };
+  return {
+    memoryBytes: memory.ramBytes,
+    ...(setup.gpuLayers > 0 ? { vramBytes: memory.vramBytes } : {}),
+    tokensPerSecond: speed,
+    parts: {
+      weightsBytes: memory.weightsBytes,
+      kvCacheBytes: memory.kvCacheBytes,
+      computeBytes: memory.computeBytes,
+      overheadBytes: memory.overheadBytes,
+    },
+  };
 }
 
 /** Same context, slots and KV cache type (GPU layers aside). */
