@@ -137,9 +137,17 @@ export class EntryStore {
     return this.statements.byId.get(id);
   }
 
-  /** Marks the entry most recently used. */
-  touch(id: number): void {
-    this.statements.touch.run(++this.seq, id);
+  /** The next use stamp: entries with lower stamps were used less recently. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** Writes use stamps in one transaction (hits are batched: a hit does not wait for a write). */
+  touchMany(stamps: ReadonlyMap<number, number>): void {
+    if (stamps.size === 0) return;
+    this.db.transaction(() => {
+      for (const [id, seq] of stamps) this.statements.touch.run(seq, id);
+    })();
   }
 
   /** Inserts or replaces the entry with the same key; answers its id and the bytes it replaced (0 if new). */

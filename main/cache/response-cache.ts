@@ -33,6 +33,9 @@ export const DEFAULT_SEMANTIC_THRESHOLD = 0.95;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Lookups remembered for the store that follows a miss (their embedding, so it is not computed twice). */
 const PENDING_LIMIT = 1024;
+/** LRU stamps of hits are written in batches of this many, or after this long. */
+const TOUCH_BATCH = 256;
+const TOUCH_FLUSH_MS = 1000;
 
 /** What store() may be told besides the request and answer. */
 export interface StoreOptions {
@@ -85,6 +88,8 @@ export function createResponseCache(options: ResponseCacheOptions & { log?: (mes
   let { entries: entryCount, bytes: totalBytes } = entries.totals();
   let lastSweep = -Infinity;
   let closed = false;
+  const touched = new Map<number, number>();
+  let touchTimer: NodeJS.Timeout | undefined;
 
   for (const row of entries.vectors()) {
     const vector = new Float32Array(row.embedding.buffer.slice(row.embedding.byteOffset, row.embedding.byteOffset + row.embedding.byteLength));
@@ -130,8 +135,23 @@ export function createResponseCache(options: ResponseCacheOptions & { log?: (mes
       return undefined;
     }
     if (wantsUsage && row.has_usage === 0) return undefined;
-    entries.touch(row.id);
+    touch(row.id);
     return JSON.parse(row.completion) as ChatCompletionJson;
+  }
+
+  /** Marks an entry used; the stamps reach the file in batches (before any eviction, at the latest within a second). */
+  function touch(id: number): void {
+    touched.set(id, entries.nextSeq());
+    if (touched.size >= TOUCH_BATCH) flushTouches();
+    else touchTimer ??= setTimeout(flushTouches, TOUCH_FLUSH_MS).unref();
+  }
+
+  function flushTouches(): void {
+    if (touchTimer !== undefined) clearTimeout(touchTimer);
+    touchTimer = undefined;
+    if (closed || touched.size === 0) return;
+    entries.touchMany(touched);
+    touched.clear();
   }
 
   function remember(key: string, value: Pending): void {
@@ -200,6 +220,7 @@ export function createResponseCache(options: ResponseCacheOptions & { log?: (mes
   }
 
   function evict(keepId: number): void {
+    if (totalBytes > maxBytes) flushTouches();
     while (totalBytes > maxBytes && entryCount > 1) {
       const victims = entries.leastRecentlyUsed(32).filter((id) => id !== keepId);
       if (victims.length === 0) break;
@@ -267,6 +288,7 @@ export function createResponseCache(options: ResponseCacheOptions & { log?: (mes
 
   function clear(route?: string): number {
     if (closed) return 0;
+    flushTouches();
     const removed = entries.clear(route);
     if (route === undefined) {
       index.clear();
@@ -289,6 +311,8 @@ export function createResponseCache(options: ResponseCacheOptions & { log?: (mes
     stats,
     clear,
     close(): void {
+      if (closed) return;
+      flushTouches();
       closed = true;
       pending.clear();
       entries.close();

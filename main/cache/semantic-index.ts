@@ -108,9 +108,22 @@ export class SemanticIndex {
     if (group === undefined || group.dims !== vector.length) return [];
     const { dims, ids, vectors } = group;
     const matches: SemanticMatch[] = [];
+    const whole = dims - (dims % 4);
     for (let row = 0, offset = 0; row < ids.length; row++, offset += dims) {
-      let dot = 0;
-      for (let i = 0; i < dims; i++) dot += vectors[offset + i]! * vector[i]!;
+      // Four running sums: independent additions the CPU can overlap.
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      let d = 0;
+      let i = 0;
+      for (; i < whole; i += 4) {
+        a += vectors[offset + i]! * vector[i]!;
+        b += vectors[offset + i + 1]! * vector[i + 1]!;
+        c += vectors[offset + i + 2]! * vector[i + 2]!;
+        d += vectors[offset + i + 3]! * vector[i + 3]!;
+      }
+      for (; i < dims; i++) a += vectors[offset + i]! * vector[i]!;
+      const dot = a + b + c + d;
       if (dot >= threshold) matches.push({ id: ids[row]!, similarity: Math.min(1, dot) });
     }
     return matches.sort((a, b) => b.similarity - a.similarity);
