@@ -107,6 +107,7 @@ export async function handleChatCompletion(context: RouteContext): Promise<void>
           message,
           logprobs: logprobs === undefined ? null : { content: logprobs.all(), refusal: null },
           finish_reason: call === undefined ? result.finishReason : 'tool_calls',
+          ...(call === undefined && result.matchedStop !== undefined ? { stop_reason: result.matchedStop } : {}),
         },
       ],
       usage: usageOf(result),
@@ -261,7 +262,7 @@ async function finishStream(
   params: GenerationParams,
   finishReason: string,
 ): Promise<void> {
-  await sse.write(chunks.finish(finishReason));
+  await sse.write(chunks.finish(finishReason, result.matchedStop));
   if (params.includeUsage) await sse.write(chunks.usage(result));
   sse.done();
 }
@@ -270,7 +271,7 @@ interface ChatChunkFormat {
   readonly role: string;
   content(text: string): string;
   delta(delta: Record<string, unknown>, logprobs?: TokenLogprob[]): string;
-  finish(reason: string): string;
+  finish(reason: string, matchedStop?: string): string;
   usage(result: GenerationResult): string;
 }
 
@@ -283,7 +284,8 @@ function chatChunkFormat(meta: { id: string; created: number; model: string }): 
     content: (text) => contentHead + JSON.stringify(text) + contentTail,
     delta: (delta, logprobs) =>
       `${head}${JSON.stringify([{ index: 0, delta, logprobs: logprobs === undefined ? null : { content: logprobs, refusal: null }, finish_reason: null }])}}\n\n`,
-    finish: (reason) => `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]}\n\n`,
+    finish: (reason, matchedStop) =>
+      `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}${matchedStop !== undefined ? `,"stop_reason":${JSON.stringify(matchedStop)}` : ''}}]}\n\n`,
     usage: (result) => `${head}[],"usage":${JSON.stringify(usageOf(result))}}\n\n`,
   };
 }

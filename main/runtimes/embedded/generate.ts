@@ -61,6 +61,8 @@ export interface GenerationResult {
   readonly completionTokens: number;
   /** True when the signal ended generation (nothing more should be sent). */
   readonly aborted: boolean;
+  /** The stop string that ended generation, if one did (reported as `stop_reason`, as vLLM does). */
+  readonly matchedStop?: string;
 }
 
 /** Largest number of tokens a prompt may have so that at least one token can be generated. */
@@ -97,6 +99,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
   };
 
   let generated = 0;
+  let matchedStop: string | undefined;
   // Why the loop ended; 'eog' covers evaluate() finishing on its own (an end-of-generation token).
   let ending: 'eog' | 'stop-token' | 'stop-string' | 'length' | 'aborted' = signal.aborted ? 'aborted' : 'eog';
   // In step with the other generations from the first generated token on (not during the prompt).
@@ -132,6 +135,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
         }
         if (scan.stopped) {
           ending = 'stop-string';
+          matchedStop = scan.matched;
           break;
         }
         if (generated >= limit) {
@@ -158,7 +162,10 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
     // Release what was held back: an incomplete character, or a tail that might have begun a stop string.
     const scan = stops.push(detokenizer.flush());
     await emit(scan.stopped ? scan.text : scan.text + stops.flush());
-    if (scan.stopped) ending = 'stop-string';
+    if (scan.stopped) {
+      ending = 'stop-string';
+      matchedStop = scan.matched;
+    }
   }
 
   return {
@@ -167,6 +174,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
     promptTokens: promptTokens.length,
     completionTokens: generated,
     aborted: ending === 'aborted',
+    ...(matchedStop !== undefined ? { matchedStop } : {}),
   };
 }
 

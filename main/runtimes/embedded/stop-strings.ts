@@ -11,6 +11,8 @@ export interface StopScan {
   readonly text: string;
   /** True once a stop string was found; `text` then ends just before it. */
   readonly stopped: boolean;
+  /** The stop string found (when `stopped`). */
+  readonly matched?: string;
 }
 
 export class StopStringDetector {
@@ -28,13 +30,17 @@ export class StopStringDetector {
     const buffer = this.#held + piece;
 
     let cut = -1;
+    let matched = '';
     for (const stop of this.#stops) {
       const at = buffer.indexOf(stop);
-      if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+      if (at >= 0 && (cut < 0 || at < cut)) {
+        cut = at;
+        matched = stop;
+      }
     }
     if (cut >= 0) {
       this.#held = '';
-      return { text: buffer.slice(0, cut), stopped: true };
+      return { text: buffer.slice(0, cut), stopped: true, matched };
     }
 
     const keep = this.#possibleStopStartLength(buffer);

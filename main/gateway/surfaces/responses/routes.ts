@@ -1,0 +1,128 @@
+/**
+ * OpenAI's Responses API on Homeport's endpoint: POST /v1/responses (stream
+ * and not), GET and DELETE /v1/responses/:id. Each request becomes a chat
+ * completion through the same routing; stored responses carry their
+ * conversation so previous_response_id continues it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readJsonBody } from '../../body.js';
+import { GatewayError, sendError } from '../../errors.js';
+import type { ChatClient } from '../chat-client.js';
+import { outputToChatMessages, responseId, ResponsesStreamTranslator, toResponse, type ResponseFrame } from './from-chat.js';
+import type { ResponseStore } from './store.js';
+import { inputToChatMessages, responsesRequestSchema, toChatBody, type ChatMessage, type ResponsesRequest } from './to-chat.js';
+
+export interface ResponsesRouteOptions {
+  readonly chat: ChatClient;
+  readonly store: ResponseStore;
+  readonly bodyLimitBytes: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+function zodParam(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  return out;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function notFound(id: string): GatewayError {
+  return new GatewayError({ status: 404, message: `No response with id '${id}' is stored (it was created with store: false, deleted, or never existed).`, param: 'response_id', code: 'not_found' });
+}
+
+export function createResponsesHandler(options: ResponsesRouteOptions): Handler {
+  const { store } = options;
+  return async function createResponse(req, res) {
+    const { json } = await readJsonBody(req, { limitBytes: options.bodyLimitBytes });
+    const parsed = responsesRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = issue ? zodParam(issue.path) : null;
+      throw new GatewayError({ status: 400, message: issue ? `Invalid value for '${param}': ${issue.message}.` : 'The request body is invalid.', param, code: 'invalid_value' });
+    }
+    const request = parsed.data;
+    let history: ChatMessage[] = [];
+    if (request.previous_response_id) {
+      const previous = store.get(request.previous_response_id);
+      if (previous === undefined) throw notFound(request.previous_response_id);
+      history = previous.conversation;
+    }
+    const frame: ResponseFrame = { id: responseId(), createdAt: Math.floor(Date.now() / 1000), request };
+    const conversationSoFar = [...history, ...inputToChatMessages(request.input)];
+    const remember = (response: Record<string, unknown>, output: Record<string, unknown>[]): void => {
+      if (request.store === false) return;
+      store.put(frame.id, { response, conversation: [...conversationSoFar, ...outputToChatMessages(output)] });
+    };
+
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    let reply;
+    try {
+      reply = await options.chat.send(toChatBody(request, history), { clientHeaders: req.headers, surface: 'responses', signal: clientGone.signal });
+    } catch (error) {
+      if (clientGone.signal.aborted) return;
+      throw new GatewayError({ status: 502, message: `Homeport could not reach the model: ${String(error)}`, code: 'upstream_unreachable' });
+    }
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    if (reply.kind === 'json') {
+      if (reply.status !== 200) return sendJson(res, reply.status, reply.body);
+      const response = toResponse(frame, reply.body);
+      remember(response, response.output as Record<string, unknown>[]);
+      return sendJson(res, 200, response);
+    }
+    await relayStream(res, reply.chunks, new ResponsesStreamTranslator(frame), clientGone.signal, remember);
+  };
+}
+
+async function relayStream(
+  res: ServerResponse,
+  chunks: AsyncIterable<import('../chat-client.js').ChatStreamItem>,
+  translator: ResponsesStreamTranslator,
+  clientGone: AbortSignal,
+  remember: (response: Record<string, unknown>, output: Record<string, unknown>[]) => void,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(translator.start());
+  try {
+    for await (const item of chunks) {
+      if (item.kind === 'error') {
+        res.end(translator.fail(item.error.message, item.error.code ?? 'server_error'));
+        return;
+      }
+      const out = translator.push(item.chunk);
+      if (out !== '' && !res.write(out)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    const { events, response } = translator.finish();
+    remember(response, response.output as Record<string, unknown>[]);
+    res.end(events);
+  } catch (error) {
+    if (!clientGone.aborted) res.end(translator.fail(`The model stream failed: ${String(error)}`));
+  }
+}
+
+export function createGetResponseHandler(options: { readonly store: ResponseStore }): Handler {
+  return async function getResponse(req, res) {
+    const id = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/').pop() ?? '');
+    const stored = options.store.get(id);
+    if (stored === undefined) return sendError(res, notFound(id));
+    sendJson(res, 200, stored.response);
+  };
+}
+
+export function createDeleteResponseHandler(options: { readonly store: ResponseStore }): Handler {
+  return async function deleteResponse(req, res) {
+    const id = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/').pop() ?? '');
+    if (!options.store.delete(id)) return sendError(res, notFound(id));
+    sendJson(res, 200, { id, object: 'response', deleted: true });
+  };
+}
+
+export type { ResponsesRequest };
