@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonBody } from '../../body.js';
 import { GatewayError, sendError } from '../../errors.js';
-import type { ChatClient } from '../chat-client.js';
+import type { ChatClient, ChatStreamItem } from '../chat-client.js';
 import { outputToChatMessages, responseId, ResponsesStreamTranslator, toResponse, type ResponseFrame } from './from-chat.js';
 import type { ResponseStore } from './store.js';
 import { inputToChatMessages, responsesRequestSchema, toChatBody, type ChatMessage, type ResponsesRequest } from './to-chat.js';
@@ -84,7 +84,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
 
 async function relayStream(
   res: ServerResponse,
-  chunks: AsyncIterable<import('../chat-client.js').ChatStreamItem>,
+  chunks: AsyncIterable<ChatStreamItem>,
   translator: ResponsesStreamTranslator,
   clientGone: AbortSignal,
   remember: (response: Record<string, unknown>, output: Record<string, unknown>[]) => void,
