@@ -16,6 +16,7 @@ import { measureHttpDecode, measureInProcessDecode, type DecodeResult } from './
 import { fmt } from './stats.js';
 import { measureColdStart } from './cold-start.js';
 import { benchReadyPath } from '../lifecycle/ready-path-bench.js';
+import { cacheLookupRows, measureCacheLookup } from './cache-lookup.js';
 
 const TOKENS = 128;
 const rows: string[][] = [];
@@ -96,6 +97,9 @@ async function main() {
   row('stories260K: per-token time — gateway / in-process', `${fmt(perToken, 3)} / ${fmt(perTokenInproc, 3)} ms/token`, '≈ llama.cpp 0.2–0.4 ms', null);
   const scale = stories.http.parallelTokPerSec / stories.http.singleTokPerSec;
   row('stories260K: 4 parallel streams vs 1 (gateway)', `${fmt(scale, 2)}×`, '≥ 2.5×', scale >= 2.5);
+
+  console.error('benchmarking the response cache (10,000 entries)…');
+  for (const [metric, value, target, verdict] of cacheLookupRows(await measureCacheLookup())) row(metric, value, target, verdict);
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Machine: ${cpu}, ${availableParallelism()} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB RAM, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; threads 1, ${TOKENS} tokens, greedy.\n`);
