@@ -1,10 +1,144 @@
-import { StatusPage } from './features/status/StatusPage.js';
+/**
+ * The shell: a header with the endpoint and the connection, a navbar built
+ * from pages.ts, and the open page. Without the control token the engine
+ * answers 401 and the shell shows how to get in instead.
+ */
+import { Suspense, useEffect, useState } from 'react';
+import { ActionIcon, AppShell, Badge, Burger, Center, Code, Group, Loader, NavLink, Paper, Stack, Text, Title, Tooltip, useMantineColorScheme } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { CopyButton } from './components/CopyButton.js';
+import { Icon } from './components/icons.js';
+import { describeConnection } from './lib/transport-connection.js';
+import { useHashPath } from './lib/hash-location.js';
+import { PAGES, pageFor } from './pages.js';
+import { statusFeed, useStatus } from './stores/status.js';
+import { ROLE_COLORS } from './theme.js';
 
 export function App() {
+  const path = useHashPath();
+  const page = pageFor(path);
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const connection = useStatus((s) => s.connection);
+  useEffect(() => statusFeed.acquire(), []);
+  useEffect(() => {
+    document.title = `${page.label} · Homeport`;
+  }, [page.label]);
+
+  if (connection.kind === 'unauthorized') return <SignInNeeded message={connection.message} />;
+
   return (
-    <main>
-      <h1>Homeport</h1>
-      <StatusPage />
-    </main>
+    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? 'Close navigation' : 'Open navigation'} />
+            <Title order={3} fz="lg" fw={700}>
+              Homeport
+            </Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <EndpointChip />
+            <ConnectionBadge />
+            <ThemeToggle />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label="Pages">
+        {PAGES.map((entry) => (
+          <NavLink
+            key={entry.path}
+            href={`#${entry.path}`}
+            label={entry.label}
+            leftSection={<Icon name={entry.icon} />}
+            active={entry === page}
+            aria-current={entry === page ? 'page' : undefined}
+            onClick={close}
+            style={{ borderRadius: 'var(--mantine-radius-md)' }}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Suspense
+          fallback={
+            <Center py="xl">
+              <Loader size="sm" aria-label="Loading page" />
+            </Center>
+          }
+        >
+          <page.Component />
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function EndpointChip() {
+  const baseUrl = useStatus((s) => s.status?.baseUrl ?? null);
+  if (!baseUrl) return null;
+  return (
+    <Group gap={4} wrap="nowrap" visibleFrom="md">
+      <Text size="sm" c="dimmed">
+        Endpoint
+      </Text>
+      <Code fz="sm">{baseUrl}</Code>
+      <CopyButton value={baseUrl} what="endpoint URL" />
+    </Group>
+  );
+}
+
+function ConnectionBadge() {
+  const connection = useStatus((s) => s.connection);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (connection.kind !== 'retrying') return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [connection.kind]);
+  const words = describeConnection(connection, now);
+  const look =
+    connection.kind === 'connected'
+      ? { text: 'Connected', color: ROLE_COLORS.ok }
+      : connection.kind === 'connecting'
+        ? { text: 'Connecting…', color: ROLE_COLORS.idle }
+        : { text: 'Disconnected', color: ROLE_COLORS.bad };
+  return (
+    <Tooltip label={words ?? 'The panel is receiving live data from the engine.'}>
+      <Badge variant="dot" color={look.color} size="lg" role="status" aria-label={words ?? 'Connected to the engine'} tt="none">
+        {connection.kind === 'retrying' ? (words ?? look.text) : look.text}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+const NEXT_SCHEME = { auto: 'light', light: 'dark', dark: 'auto' } as const;
+const SCHEME_WORDS = { auto: 'Theme: follows the system', light: 'Theme: light', dark: 'Theme: dark' } as const;
+
+function ThemeToggle() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const next = NEXT_SCHEME[colorScheme];
+  return (
+    <Tooltip label={`${SCHEME_WORDS[colorScheme]} (click for ${next === 'auto' ? 'system' : next})`}>
+      <ActionIcon variant="default" size="lg" onClick={() => setColorScheme(next)} aria-label={`${SCHEME_WORDS[colorScheme]}. Switch to ${next === 'auto' ? 'system' : next}`}>
+        <Icon name={colorScheme === 'auto' ? 'auto' : colorScheme === 'dark' ? 'moon' : 'sun'} />
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+/** What a browser without the control token sees. */
+function SignInNeeded({ message }: { readonly message: string }) {
+  return (
+    <Center mih="100vh" p="lg">
+      <Paper p="xl" maw={560} radius="lg">
+        <Stack gap="sm">
+          <Title order={2}>Homeport needs its control token</Title>
+          <Text>{message}</Text>
+          <Text size="sm" c="dimmed">
+            The panel link looks like <Code>http://127.0.0.1:4663/?token=…</Code>. Opening it once keeps you signed in in this browser. Scripts can send the
+            token as <Code>Authorization: Bearer …</Code>.
+          </Text>
+        </Stack>
+      </Paper>
+    </Center>
   );
 }

@@ -1,0 +1,99 @@
+/**
+ * A live time series drawn by uPlot from a RingSeries. The chart is created
+ * once (and again only when the colour scheme or the series change); new data
+ * is handed over with `setData` when `version` moves, which the owning store
+ * bumps at most once per animation frame.
+ */
+import { useEffect, useRef } from 'react';
+import { Box, Text, useComputedColorScheme, useMantineTheme } from '@mantine/core';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { RingSeries } from './ring-buffer.js';
+
+export interface LiveChartSeries {
+  readonly label: string;
+  readonly color: string;
+  /** Shade under the line. */
+  readonly fill?: boolean;
+}
+
+export interface LiveChartProps {
+  /** Says what the chart shows, for screen readers and as its caption. */
+  readonly title: string;
+  readonly data: RingSeries;
+  /** The store's change counter for `data`. */
+  readonly version: number;
+  readonly series: readonly LiveChartSeries[];
+  readonly height?: number;
+  readonly formatValue: (value: number | null) => string;
+  /** Fixed y range (e.g. 0–100 for percentages); otherwise from 0 to the data's maximum. */
+  readonly yRange?: readonly [number, number];
+}
+
+export function LiveChart({ title, data, version, series, height = 180, formatValue, yRange }: LiveChartProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const scheme = useComputedColorScheme('light');
+  const theme = useMantineTheme();
+  const format = useRef(formatValue);
+  format.current = formatValue;
+  const seriesKey = series.map((s) => `${s.label}:${s.color}`).join('|');
+
+  useEffect(() => {
+    const target = host.current;
+    if (!target || typeof ResizeObserver === 'undefined' || typeof matchMedia === 'undefined') return;
+    const axisColor = scheme === 'dark' ? theme.colors.dark[1] : theme.colors.gray[7];
+    const gridColor = scheme === 'dark' ? theme.colors.dark[4] : theme.colors.gray[2];
+    const axis: uPlot.Axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 } };
+    const options: uPlot.Options = {
+      width: Math.max(target.clientWidth, 200),
+      height,
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      scales: { x: { time: true }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [axis, { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => format.current(t)) }],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          fill: s.fill ? `${s.color}22` : undefined,
+          points: { show: false },
+          spanGaps: false,
+          value: (_u: uPlot, v: number | null) => format.current(v),
+        })),
+      ],
+    };
+    const plot = new uPlot(options, columns(data, series.length), target);
+    chart.current = plot;
+    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(target.clientWidth, 200), height }));
+    observer.observe(target);
+    return () => {
+      observer.disconnect();
+      plot.destroy();
+      chart.current = null;
+    };
+    // `data` is one ring per store; the series are captured by seriesKey.
+  }, [scheme, seriesKey, height, data, yRange?.[0], yRange?.[1]]);
+
+  useEffect(() => {
+    chart.current?.setData(columns(data, series.length));
+  }, [version, data, series.length]);
+
+  const latest = data.latest();
+  const summary = latest ? series.map((s, i) => `${s.label} ${format.current(latest.ys[i] ?? null)}`).join(', ') : 'no data yet';
+  return (
+    <Box className="hp-chart" role="img" aria-label={`${title}: ${summary}`}>
+      <Text size="sm" fw={600} mb={4}>
+        {title}
+      </Text>
+      <div ref={host} style={{ minHeight: height }} />
+    </Box>
+  );
+}
+
+/** The x column and the first `count` series (a ring may hold more series than are drawn). */
+function columns(data: RingSeries, count: number): uPlot.AlignedData {
+  return data.aligned().slice(0, count + 1) as uPlot.AlignedData;
+}

@@ -1,0 +1,230 @@
+/** Models: every model across runtimes with load controls and fit, Hugging Face downloads, and the folders scanned. */
+import { useEffect, useMemo, useState } from 'react';
+import { Badge, Button, Card, Group, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { FitBadge, layersDetail } from '../../components/FitBadge.js';
+import { VirtualTable, type Column } from '../../components/VirtualTable.js';
+import { formatBytes, formatContext, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
+import { downloadsFeed, useDownloads } from '../../stores/downloads.js';
+import { modelsFeed, useModels } from '../../stores/models.js';
+import { useStatus } from '../../stores/status.js';
+import { DownloadsList } from './DownloadsList.js';
+import { HubPanel } from './HubPanel.js';
+import { LibraryFolders } from './LibraryFolders.js';
+import { ModelDrawer } from './ModelDrawer.js';
+import { ModelState } from './ModelState.js';
+import { filterRows, modelRows, type ModelRow } from './model-rows.js';
+
+type Tab = 'models' | 'download' | 'folders';
+
+export function ModelsPage() {
+  const [tab, setTab] = useState<Tab>('models');
+  const [openId, setOpenId] = useState<string | null>(null);
+  const served = useModels((s) => s.served);
+  const library = useModels((s) => s.library);
+  const rows = useMemo(() => modelRows(served, library), [served, library]);
+  const brokenCount = library?.broken.length ?? 0;
+  const active = useDownloads((s) => s.downloads.filter((d) => d.state === 'downloading' || d.state === 'verifying').length);
+  useEffect(() => modelsFeed.acquire(), []);
+  useEffect(() => downloadsFeed.acquire(), []);
+  const openRow = rows.find((r) => r.id === openId) ?? null;
+
+  return (
+    <Stack gap="lg">
+      <Title order={2}>Models</Title>
+      <Tabs value={tab} onChange={(value) => setTab((value as Tab | null) ?? 'models')} keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="models">My models</Tabs.Tab>
+          <Tabs.Tab
+            value="download"
+            rightSection={
+              active > 0 ? (
+                <Badge size="xs" circle>
+                  {active}
+                </Badge>
+              ) : null
+            }
+          >
+            Download
+          </Tabs.Tab>
+          <Tabs.Tab
+            value="folders"
+            rightSection={
+              brokenCount > 0 ? (
+                <Badge size="xs" color="red" circle>
+                  {brokenCount}
+                </Badge>
+              ) : null
+            }
+          >
+            Folders and files
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="models" pt="md">
+          <MyModels rows={rows} onOpen={setOpenId} onDownload={() => setTab('download')} />
+        </Tabs.Panel>
+        <Tabs.Panel value="download" pt="md">
+          <Stack gap="lg">
+            <DownloadsList
+              onShowModel={(id) => {
+                setTab('models');
+                setOpenId(id);
+              }}
+            />
+            <HubPanel />
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="folders" pt="md">
+          <Folders />
+        </Tabs.Panel>
+      </Tabs>
+      <ModelDrawer row={openRow} onClose={() => setOpenId(null)} />
+    </Stack>
+  );
+}
+
+function Folders() {
+  const library = useModels((s) => s.library);
+  const rescanning = useModels((s) => s.rescanning);
+  const rescan = useModels((s) => s.rescan);
+  return <LibraryFolders library={library} rescanning={rescanning} onRescan={() => void rescan()} />;
+}
+
+function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelRow[]; readonly onOpen: (id: string) => void; readonly onDownload: () => void }) {
+  const [query, setQuery] = useState('');
+  const servedError = useModels((s) => s.servedError);
+  const libraryError = useModels((s) => s.libraryError);
+  const refresh = useModels((s) => s.refreshServed);
+  const loadLibrary = useModels((s) => s.loadLibrary);
+  const loaded = useModels((s) => s.served !== null || s.library !== null);
+  const columns = useColumns(onOpen);
+  const shown = filterRows(rows, query);
+  return (
+    <Card>
+      <Group justify="space-between" mb="sm">
+        <TextInput placeholder="Filter by name, quantisation or runtime" aria-label="Filter models" value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={320} />
+        <Button variant="light" onClick={onDownload}>
+          Download a model
+        </Button>
+      </Group>
+      {servedError && <ErrorNotice title="Could not list the served models" message={servedError.message} onRetry={() => void refresh()} />}
+      {libraryError && <ErrorNotice title="Could not read the model library" message={libraryError.message} onRetry={() => void loadLibrary()} />}
+      <VirtualTable
+        label="Models"
+        columns={columns}
+        rows={shown}
+        rowKey={(r) => r.id}
+        rowHeight={52}
+        maxHeight={620}
+        empty={
+          query ? (
+            <EmptyState title={`No model matches “${query}”`} />
+          ) : (
+            <EmptyState
+              title={loaded ? 'No models yet' : 'Looking for models…'}
+              action={
+                <Button onClick={onDownload} variant="filled">
+                  Download one
+                </Button>
+              }
+            >
+              Download a GGUF model from Hugging Face, or put .gguf files in Homeport’s models folder.
+            </EmptyState>
+          )
+        }
+      />
+    </Card>
+  );
+}
+
+function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
+  return useMemo(
+    () => [
+      {
+        key: 'name',
+        header: 'Model',
+        width: 'minmax(200px, 2.2fr)',
+        render: (r: ModelRow) => (
+          <div style={{ minWidth: 0 }}>
+            <Text size="sm" fw={500} truncate title={r.name}>
+              {r.name}
+            </Text>
+            <Text size="xs" c="dimmed" truncate>
+              {[r.library?.metadata.architecture, r.served?.aliases.length ? `aka ${r.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || r.id}
+            </Text>
+          </div>
+        ),
+      },
+      { key: 'quant', header: 'Quant', width: '84px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
+      { key: 'size', header: 'Size', width: '86px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
+      { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
+      { key: 'runtime', header: 'Runtime', width: '120px', render: (r: ModelRow) => <Text size="sm" truncate title={r.runtime ?? undefined}>{r.served ? r.served.ownedBy.replace(/^homeport-/, '') : NO_VALUE}</Text> },
+      { key: 'state', header: 'State', width: '130px', render: (r: ModelRow) => <StateCell row={r} /> },
+      {
+        key: 'fit',
+        header: 'Fit',
+        width: '150px',
+        render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
+      },
+      { key: 'speed', header: 'Speed', width: '170px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '170px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
+    ],
+    [onOpen],
+  );
+}
+
+function StateCell({ row }: { readonly row: ModelRow }) {
+  const pending = useModels((s) => s.actions[row.id]);
+  return <ModelState model={row.served} since={pending?.since} />;
+}
+
+/** Predicted speed from the library; measured from the engine's own figures for this model. */
+function SpeedCell({ row }: { readonly row: ModelRow }) {
+  const measured = useStatus((s) => s.status?.models.find((m) => m.model === row.id)?.decodeTokPerSec.p50 ?? null);
+  const figures = row.library?.figures.tokensPerSecond ?? null;
+  const predicted = figures?.source === 'predicted' ? formatTokPerSecRange(figures) : null;
+  const libraryMeasured = figures?.source === 'measured' ? figures.value : null;
+  const value = measured ?? libraryMeasured;
+  return (
+    <Stack gap={0} align="flex-end">
+      <Text size="sm" className="hp-figure" title="Measured decode speed (median)">
+        {value !== null ? formatTokPerSec(value) : NO_VALUE}
+      </Text>
+      <Text size="xs" c="dimmed" className="hp-figure">
+        {predicted ? `predicted ${predicted}` : value !== null ? 'measured' : 'not measured yet'}
+      </Text>
+    </Stack>
+  );
+}
+
+function Actions({ row, onOpen }: { readonly row: ModelRow; readonly onOpen: (id: string) => void }) {
+  const pending = useModels((s) => s.actions[row.id]);
+  const error = useModels((s) => s.actionErrors[row.id]);
+  const runAction = useModels((s) => s.runAction);
+  const state = row.served?.state;
+  const canUnload = state === 'loaded' || state === 'loading';
+  const action = canUnload ? 'unload' : 'load';
+  const label = canUnload ? 'Unload' : 'Load';
+  return (
+    <Group gap={6} wrap="nowrap" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+      {row.served ? (
+        <Tooltip label={error?.message ?? ''} disabled={!error} multiline maw={360} color="red">
+          <Button
+            size="compact-sm"
+            variant={canUnload ? 'default' : 'filled'}
+            color={error ? 'red' : undefined}
+            loading={pending !== undefined || state === 'unloading'}
+            onClick={() => void runAction(row.id, action)}
+            aria-label={`${label} ${row.id}`}
+          >
+            {label}
+          </Button>
+        </Tooltip>
+      ) : null}
+      <Button size="compact-sm" variant="subtle" onClick={() => onOpen(row.id)} aria-label={`Settings for ${row.id}`}>
+        Settings
+      </Button>
+    </Group>
+  );
+}

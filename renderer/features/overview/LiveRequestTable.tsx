@@ -1,0 +1,88 @@
+/** Requests in flight (queued, prefill, generating with tok/s so far) and the latest finished ones. */
+import { Badge, Card, Group, Text, Title } from '@mantine/core';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { VirtualTable, type Column } from '../../components/VirtualTable.js';
+import { formatClock, formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
+import type { LiveRequestRow, RequestLogAvailability } from '../../stores/status.js';
+import { ROLE_COLORS } from '../../theme.js';
+
+const PHASE_COLOR = { queued: ROLE_COLORS.warn, prefill: ROLE_COLORS.busy, generating: ROLE_COLORS.ok, done: ROLE_COLORS.idle } as const;
+const TIER_COLOR = { cache: ROLE_COLORS.cache, local: ROLE_COLORS.local, network: ROLE_COLORS.network, cloud: ROLE_COLORS.cloud } as const;
+
+const COLUMNS: readonly Column<LiveRequestRow>[] = [
+  { key: 'time', header: 'Time', width: '84px', render: (r) => <span className="hp-figure">{formatClock(r.time)}</span> },
+  {
+    key: 'phase',
+    header: 'Phase',
+    width: '110px',
+    render: (r) =>
+      r.phase === 'done' && (r.error || r.status >= 400) ? (
+        <Badge size="sm" variant="light" color={ROLE_COLORS.bad} title={r.error ?? undefined}>
+          {r.status >= 400 ? `error ${r.status}` : 'error'}
+        </Badge>
+      ) : (
+        <Badge size="sm" variant={r.phase === 'done' ? 'outline' : 'light'} color={PHASE_COLOR[r.phase]}>
+          {r.phase}
+        </Badge>
+      ),
+  },
+  { key: 'model', header: 'Model', width: 'minmax(140px, 2fr)', render: (r) => <Text size="sm" truncate>{r.model || '—'}</Text> },
+  {
+    key: 'tier',
+    header: 'Tier',
+    width: '90px',
+    render: (r) =>
+      r.tier ? (
+        <Badge size="sm" variant="dot" color={TIER_COLOR[r.tier]}>
+          {r.tier}
+        </Badge>
+      ) : (
+        <Text size="sm" c="dimmed">—</Text>
+      ),
+  },
+  { key: 'tps', header: 'tok/s', width: '100px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSec(r.tokPerSec)}</span> },
+  { key: 'ttft', header: 'TTFT', width: '90px', align: 'right', render: (r) => <span className="hp-figure">{formatMs(r.ttftMs)}</span> },
+  { key: 'tokens', header: 'Tokens', width: '80px', align: 'right', render: (r) => <span className="hp-figure">{formatCount(r.completionTokens)}</span> },
+  { key: 'client', header: 'Client', width: 'minmax(120px, 1.5fr)', render: (r) => <Text size="sm" c="dimmed" truncate title={r.client}>{r.client || '—'}</Text> },
+];
+
+export interface LiveRequestTableProps {
+  readonly rows: readonly LiveRequestRow[];
+  readonly availability: RequestLogAvailability;
+  readonly onRetry: () => void;
+}
+
+export function LiveRequestTable({ rows, availability, onRetry }: LiveRequestTableProps) {
+  const inFlight = rows.filter((r) => r.phase !== 'done').length;
+  return (
+    <Card>
+      <Group justify="space-between" mb="xs">
+        <Title order={4}>Live requests</Title>
+        <Text size="sm" c="dimmed" className="hp-figure">
+          {formatCount(inFlight)} in flight
+        </Text>
+      </Group>
+      {availability.state === 'unavailable' ? (
+        <ErrorNotice
+          title="Request log unavailable"
+          message={availability.error.message}
+          hint="This engine does not serve the live request log. Requests are still answered; update Homeport to see them here."
+          onRetry={onRetry}
+        />
+      ) : (
+        <VirtualTable
+          label="Live requests"
+          columns={COLUMNS}
+          rows={rows}
+          rowKey={(r) => r.id}
+          empty={
+            <EmptyState title={availability.state === 'unknown' ? 'Connecting to the request log…' : 'No requests yet'}>
+              Send a request to the endpoint above (or try one in the Playground) and it appears here as it is queued, prefilled and generated.
+            </EmptyState>
+          }
+        />
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,202 @@
+/** Runtimes: each one running here with its state and controls, the runtimes found on this machine, and a live log. */
+import { useEffect, useState } from 'react';
+import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import type { EngineStatus } from '../../../preload/contract.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { formatCount, formatRelativeTime, NO_VALUE } from '../../lib/format.js';
+import { useRuntimes, type RuntimeAction } from '../../stores/runtimes.js';
+import { useStatus } from '../../stores/status.js';
+import { ROLE_COLORS } from '../../theme.js';
+import { LogTail } from './LogTail.js';
+import { KIND_LABEL, STATE_LOOK, runtimeActions } from './runtime-look.js';
+
+type RuntimeRow = EngineStatus['runtimes'][number];
+
+export function RuntimesPage() {
+  const runtimes = useStatus((s) => s.status?.runtimes ?? null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const loadInfo = useRuntimes((s) => s.loadInfo);
+  useEffect(() => void loadInfo(), [loadInfo]);
+  const logOf = selected ?? runtimes?.[0]?.id ?? null;
+
+  return (
+    <Stack gap="lg">
+      <Title order={2}>Runtimes</Title>
+      {runtimes === null ? null : runtimes.length === 0 ? (
+        <Card>
+          <EmptyState title="No runtimes yet">
+            Homeport starts one runtime per model it serves. Add a model on the Models page, or start Ollama, LM Studio or llama-server and press “Look again” below.
+          </EmptyState>
+        </Card>
+      ) : (
+        <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }}>
+          {runtimes.map((runtime) => (
+            <RuntimeCard key={runtime.id} runtime={runtime} showingLog={logOf === runtime.id} onShowLog={() => setSelected(runtime.id)} />
+          ))}
+        </SimpleGrid>
+      )}
+      {logOf && <LogTail runtimeId={logOf} />}
+      <DetectedRuntimes />
+    </Stack>
+  );
+}
+
+function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: RuntimeRow; readonly showingLog: boolean; readonly onShowLog: () => void }) {
+  const pending = useRuntimes((s) => s.actions[runtime.id]);
+  const error = useRuntimes((s) => s.actionErrors[runtime.id]);
+  const run = useRuntimes((s) => s.run);
+  const look = STATE_LOOK[runtime.state];
+  const allowed = runtimeActions(runtime.state);
+  const button = (action: RuntimeAction, label: string, enabled: boolean, color?: string) => (
+    <Button
+      size="xs"
+      variant={action === 'start' ? 'filled' : 'default'}
+      color={color}
+      disabled={!enabled || (pending !== undefined && pending !== action)}
+      loading={pending === action}
+      onClick={() => void run(runtime.id, action)}
+      aria-label={`${label} ${runtime.id}`}
+    >
+      {label}
+    </Button>
+  );
+  const facts: [string, string][] = [
+    ['Port', runtime.port === null ? NO_VALUE : String(runtime.port)],
+    ['PID', runtime.pid === null ? NO_VALUE : String(runtime.pid)],
+    ['Restarts', formatCount(runtime.restarts)],
+    ['Up since', runtime.readySince ? formatRelativeTime(runtime.readySince) : NO_VALUE],
+    ['Slots busy', runtime.load?.slots ? `${runtime.load.slots.busy} of ${runtime.load.slots.total}` : NO_VALUE],
+  ];
+  return (
+    <Card component="section" aria-label={`Runtime ${runtime.id}`}>
+      <Group justify="space-between" wrap="nowrap" mb={4}>
+        <Text fw={600} truncate title={runtime.id}>
+          {runtime.id}
+        </Text>
+        <Badge color={look.color} variant="light">
+          {look.label}
+        </Badge>
+      </Group>
+      <Text size="xs" c="dimmed" mb="sm">
+        {KIND_LABEL[runtime.kind]}
+        {runtime.models.length ? ` · serves ${runtime.models.join(', ')}` : ''}
+      </Text>
+      <SimpleGrid cols={5} spacing={4} mb="sm">
+        {facts.map(([label, value]) => (
+          <div key={label}>
+            <Text size="xs" c="dimmed">
+              {label}
+            </Text>
+            <Text size="sm" className="hp-figure">
+              {value}
+            </Text>
+          </div>
+        ))}
+      </SimpleGrid>
+      {runtime.lastError && (
+        <Alert color={runtime.state === 'failed' ? 'red' : 'yellow'} variant="light" p="xs" mb="sm" title="Last error">
+          <Text size="xs">{runtime.lastError}</Text>
+        </Alert>
+      )}
+      {error && <ErrorNotice title={`Could not ${pending ?? 'change'} ${runtime.id}`} message={error.message} />}
+      <Group gap="xs" mt="xs">
+        {button('start', 'Start', allowed.start)}
+        {button('stop', 'Stop', allowed.stop)}
+        {button('restart', 'Restart', allowed.restart)}
+        <Button size="xs" variant={showingLog ? 'light' : 'subtle'} onClick={onShowLog} aria-pressed={showingLog} aria-label={`Show log of ${runtime.id}`}>
+          Log
+        </Button>
+      </Group>
+    </Card>
+  );
+}
+
+function DetectedRuntimes() {
+  const info = useRuntimes((s) => s.info);
+  const infoError = useRuntimes((s) => s.infoError);
+  const refreshing = useRuntimes((s) => s.refreshing);
+  const refresh = useRuntimes((s) => s.refresh);
+  const loadInfo = useRuntimes((s) => s.loadInfo);
+  const detected = (info?.detected ?? []) as readonly Record<string, unknown>[];
+  return (
+    <Card>
+      <Group justify="space-between" mb="xs">
+        <div>
+          <Title order={4}>On this machine</Title>
+          <Text size="sm" c="dimmed">
+            Other runtimes Homeport can start or attach to. Their models join the endpoint with a prefix (ollama/…, lmstudio/…).
+          </Text>
+        </div>
+        <Button size="xs" variant="default" loading={refreshing} onClick={() => void refresh()}>
+          Look again
+        </Button>
+      </Group>
+      {infoError && <ErrorNotice title="Could not list the runtimes" message={infoError.message} onRetry={() => void loadInfo()} />}
+      <Table.ScrollContainer minWidth={640}>
+        <Table aria-label="Runtimes found on this machine">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Runtime</Table.Th>
+              <Table.Th>Installed</Table.Th>
+              <Table.Th>Version</Table.Th>
+              <Table.Th>Running</Table.Th>
+              <Table.Th>Usable</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            <Table.Tr>
+              <Table.Td>Embedded llama.cpp</Table.Td>
+              <Table.Td>
+                <Badge size="sm" variant="light" color={ROLE_COLORS.ok}>
+                  built in
+                </Badge>
+              </Table.Td>
+              <Table.Td>node-llama-cpp</Table.Td>
+              <Table.Td>one process per model</Table.Td>
+              <Table.Td>
+                <Badge size="sm" variant="light" color={ROLE_COLORS.ok}>
+                  yes
+                </Badge>
+              </Table.Td>
+            </Table.Tr>
+            {detected.map((d) => (
+              <DetectedRow key={String(d.kind)} detection={d} />
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {(info?.unavailable.length ?? 0) > 0 && (
+        <Stack gap={4} mt="sm">
+          {info!.unavailable.map((u) => (
+            <Text key={`${u.runtime}-${u.model ?? ''}`} size="sm" c="dimmed">
+              <b>{u.runtime}</b>
+              {u.model ? ` · ${u.model}` : ''}: {u.reason}
+            </Text>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function DetectedRow({ detection }: { readonly detection: Record<string, unknown> }) {
+  const text = (key: string) => (typeof detection[key] === 'string' ? (detection[key] as string) : '');
+  const flag = (key: string, reasonKey: string, yes = 'yes', no = 'no') => (
+    <Tooltip label={text(reasonKey) || (detection[key] ? yes : no)} multiline maw={360}>
+      <Badge size="sm" variant="light" color={detection[key] ? ROLE_COLORS.ok : ROLE_COLORS.idle}>
+        {detection[key] ? yes : no}
+      </Badge>
+    </Tooltip>
+  );
+  const kind = text('kind');
+  return (
+    <Table.Tr>
+      <Table.Td>{KIND_LABEL[kind as keyof typeof KIND_LABEL] ?? kind}</Table.Td>
+      <Table.Td>{flag('installed', 'installedReason')}</Table.Td>
+      <Table.Td>{text('version') || NO_VALUE}</Table.Td>
+      <Table.Td>{flag('running', 'runningReason', text('url') || 'yes')}</Table.Td>
+      <Table.Td>{flag('available', 'reason')}</Table.Td>
+    </Table.Tr>
+  );
+}

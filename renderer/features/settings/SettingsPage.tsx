@@ -1,0 +1,272 @@
+/** Settings: server, memory and idle unloading, cache, privacy, budgets, keys, desktop and theme. Each control saves on its own. */
+import { useEffect, useState } from 'react';
+import { Alert, Anchor, Card, Center, Group, Loader, NumberInput, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
+import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { formatBytes, formatUsd } from '../../lib/format.js';
+import { useSettings } from '../../stores/settings.js';
+import { providerFacts } from '../overview/tier-summary.js';
+import { SecretsSection } from './SecretsSection.js';
+
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+export function SettingsPage() {
+  const view = useSettings((s) => s.view);
+  const loadError = useSettings((s) => s.loadError);
+  const load = useSettings((s) => s.load);
+  const saved = useSettings((s) => s.saved);
+  const saveError = useSettings((s) => s.saveError);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <Stack gap="lg" maw={920}>
+      <Group justify="space-between">
+        <Title order={2}>Settings</Title>
+        <Text size="sm" c={saveError ? 'red' : 'dimmed'} role="status" aria-live="polite">
+          {saveError ? `Not saved: ${saveError.message}` : (saved ?? '')}
+        </Text>
+      </Group>
+      {loadError && <ErrorNotice title="Could not read the settings" message={loadError.message} hint="Check that Homeport is running, then try again." onRetry={() => void load()} />}
+      {!view && !loadError && (
+        <Center py="xl">
+          <Loader size="sm" aria-label="Loading settings" />
+        </Center>
+      )}
+      {view && <SettingsForm settings={view.settings} unavailable={view.unavailable} restartRequired={view.restartRequired} />}
+      <SecretsSection />
+      <BudgetsSection />
+      <ThemeSection />
+    </Stack>
+  );
+}
+
+interface FormProps {
+  readonly settings: AppSettings;
+  readonly unavailable: Readonly<Partial<Record<keyof AppSettings, string>>>;
+  readonly restartRequired: readonly (keyof AppSettings)[];
+}
+
+/** A number input that saves when the user leaves it or presses Enter. */
+function SavedNumber(props: {
+  readonly label: string;
+  readonly description?: string;
+  readonly value: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly step?: number;
+  readonly decimalScale?: number;
+  readonly suffix?: string;
+  readonly disabled?: boolean;
+  readonly onSave: (value: number) => void;
+}) {
+  const [draft, setDraft] = useState<number | string>(props.value);
+  useEffect(() => setDraft(props.value), [props.value]);
+  const commit = () => {
+    const value = typeof draft === 'number' ? draft : Number(draft);
+    if (Number.isFinite(value) && value !== props.value) props.onSave(value);
+  };
+  return (
+    <NumberInput
+      label={props.label}
+      description={props.description}
+      value={draft}
+      min={props.min}
+      max={props.max}
+      step={props.step}
+      decimalScale={props.decimalScale}
+      suffix={props.suffix}
+      disabled={props.disabled}
+      onChange={setDraft}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+      }}
+      w={260}
+    />
+  );
+}
+
+function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
+  const update = useSettings((s) => s.update);
+  const save = (patch: SettingsPatch) => void update(patch);
+
+  return (
+    <>
+      <Card component="section" aria-label="Server">
+        <Title order={4} mb="sm">
+          Server
+        </Title>
+        <SavedNumber
+          label="Port"
+          description={`The endpoint listens on 127.0.0.1 at this port.${restartRequired.includes('port') ? ' Restart Homeport to use the new port.' : ''}`}
+          value={settings.port}
+          min={1024}
+          max={65535}
+          onSave={(port) => save({ port })}
+        />
+      </Card>
+
+      <Card component="section" aria-label="Models and memory">
+        <Title order={4} mb="sm">
+          Models and memory
+        </Title>
+        <Group align="flex-start" gap="lg">
+          <SavedNumber label="Unload idle models after" description="Minutes without a request; 0 keeps them loaded." value={settings.idleTtlMinutes} min={0} suffix=" min" onSave={(idleTtlMinutes) => save({ idleTtlMinutes })} />
+          <SavedNumber
+            label="Memory budget"
+            description={settings.memoryBudgetBytes ? `Loaded models may use ${formatBytes(settings.memoryBudgetBytes)} together.` : '0: the machine’s memory decides.'}
+            value={Math.round((settings.memoryBudgetBytes / GIB) * 10) / 10}
+            min={0}
+            step={0.5}
+            decimalScale={1}
+            suffix=" GiB"
+            onSave={(gib) => save({ memoryBudgetBytes: Math.round(gib * GIB) })}
+          />
+          <SavedNumber label="Models loaded at once" description="0: as many as fit." value={settings.maxLoadedModels} min={0} onSave={(maxLoadedModels) => save({ maxLoadedModels })} />
+        </Group>
+      </Card>
+
+      <Card component="section" aria-label="Cache">
+        <Title order={4} mb="sm">
+          Cache
+        </Title>
+        <Switch
+          label="Answer repeated requests from the cache"
+          description="Identical requests (same messages, parameters and tools) get the stored answer at once."
+          checked={settings.cache.enabled}
+          onChange={(e) => save({ cache: { enabled: e.currentTarget.checked } })}
+        />
+        <Group align="flex-start" gap="lg" mt="md">
+          <SavedNumber
+            label="Keep answers for"
+            description="Hours a cached answer stays valid."
+            value={Math.round((settings.cache.ttlMinutes / 60) * 10) / 10}
+            min={0}
+            step={1}
+            decimalScale={1}
+            suffix=" h"
+            disabled={!settings.cache.enabled}
+            onSave={(hours) => save({ cache: { ttlMinutes: Math.round(hours * 60) } })}
+          />
+          <SavedNumber
+            label="Size limit"
+            description="The least recently used answers go first."
+            value={Math.round((settings.cache.maxBytes / MIB) * 10) / 10}
+            min={1}
+            step={64}
+            decimalScale={0}
+            suffix=" MiB"
+            disabled={!settings.cache.enabled}
+            onSave={(mib) => save({ cache: { maxBytes: Math.round(mib * MIB) } })}
+          />
+        </Group>
+        <Text size="sm" c="dimmed" mt="sm">
+          Near-identical matches (the semantic cache and its similarity threshold) are set per route on the <Anchor href="#/routing">Routing</Anchor> page.
+        </Text>
+      </Card>
+
+      <Card component="section" aria-label="Privacy">
+        <Title order={4} mb="sm">
+          Privacy
+        </Title>
+        <Switch
+          label="Privacy mode"
+          description="No request leaves this machine or the LAN: cloud providers are skipped, even when local is busy."
+          checked={settings.privacy}
+          onChange={(e) => save({ privacy: e.currentTarget.checked })}
+        />
+      </Card>
+
+      <Card component="section" aria-label="Desktop app">
+        <Title order={4} mb="sm">
+          Desktop app
+        </Title>
+        <Stack gap="sm">
+          <Switch
+            label="Start on login"
+            description={unavailable.startOnLogin ?? 'Open Homeport in the tray when you log in.'}
+            checked={settings.startOnLogin}
+            disabled={Boolean(unavailable.startOnLogin)}
+            onChange={(e) => save({ startOnLogin: e.currentTarget.checked })}
+          />
+          <Switch
+            label="Keep running in the tray when the window closes"
+            description={unavailable.closeToTray ?? 'The endpoint stays up; quit from the tray.'}
+            checked={settings.closeToTray}
+            disabled={Boolean(unavailable.closeToTray)}
+            onChange={(e) => save({ closeToTray: e.currentTarget.checked })}
+          />
+        </Stack>
+      </Card>
+    </>
+  );
+}
+
+/** Daily cloud budgets per provider (set with the provider on the Routing page). */
+function BudgetsSection() {
+  const providers = useSettings((s) => s.providers);
+  const error = useSettings((s) => s.providersError);
+  const facts = (providers ?? []).map(providerFacts).filter((f) => f.cloud);
+  return (
+    <Card component="section" aria-label="Budgets">
+      <Title order={4}>Budgets</Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Once a provider’s daily budget is spent, Homeport skips it until tomorrow. Set budgets with each provider on the Routing page.
+      </Text>
+      {error ? (
+        <Text size="sm" c="dimmed">
+          Provider list unavailable: {error.message}
+        </Text>
+      ) : facts.length === 0 ? (
+        <Text size="sm">No cloud provider configured: nothing can spend money.</Text>
+      ) : (
+        <Stack gap={4}>
+          {facts.map((f) => (
+            <Text key={f.name} size="sm" className="hp-figure">
+              <b>{f.name}</b>: {f.budgetUsd === null ? 'no daily budget' : `${formatUsd(f.spentUsd ?? 0)} of ${formatUsd(f.budgetUsd)} spent today`}
+            </Text>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+const TO_MANTINE = { system: 'auto', light: 'light', dark: 'dark' } as const;
+const FROM_MANTINE = { auto: 'system', light: 'light', dark: 'dark' } as const;
+
+function ThemeSection() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const update = useSettings((s) => s.update);
+  const known = useSettings((s) => s.view !== null);
+  return (
+    <Card component="section" aria-label="Appearance">
+      <Title order={4} mb="sm">
+        Appearance
+      </Title>
+      <Text size="sm" mb={6} id="theme-label">
+        Theme
+      </Text>
+      <SegmentedControl
+        aria-labelledby="theme-label"
+        value={FROM_MANTINE[colorScheme]}
+        onChange={(value) => {
+          const theme = value as ThemePreference;
+          setColorScheme(TO_MANTINE[theme]);
+          if (known) void update({ theme });
+        }}
+        data={[
+          { value: 'system', label: 'Follow the system' },
+          { value: 'light', label: 'Light' },
+          { value: 'dark', label: 'Dark' },
+        ]}
+      />
+      {colorScheme === 'auto' && (
+        <Alert variant="light" color="gray" mt="sm" p="xs">
+          <Text size="xs">Light or dark follows your operating system’s setting.</Text>
+        </Alert>
+      )}
+    </Card>
+  );
+}
