@@ -33,6 +33,7 @@ import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
 import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
+import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
 
 export interface LocalModels {
@@ -48,6 +49,8 @@ export interface RouterOptions {
   readonly metrics: MetricsSink;
   readonly readyDeadlineMs: number;
   readonly cache?: ResponseCache;
+  /** The config's global cache switch (off: no route reads or writes the cache). */
+  readonly cacheEnabled?: boolean;
   /** Today's spend per provider at start (from the request log). */
   readonly spentToday?: ReadonlyMap<string, number>;
   readonly healthIntervalMs?: number;
@@ -225,7 +228,7 @@ export class Router {
       const policy = cache.policy({
         request: cacheRequest,
         headers: { cacheControl: headerText(request.req.headers['cache-control']) },
-        routeSettings: { enabled: route.config.cache.enabled, allowSampling: route.config.cache.allowSampling, ...(route.config.semanticCache ? { semanticThreshold: route.config.semanticCache.threshold } : {}) },
+        routeSettings: routeCacheSettings({ enabled: this.options.cacheEnabled ?? true }, route.config),
       });
       writeCache = policy.write;
       if (policy.read) {
@@ -256,7 +259,7 @@ export class Router {
         trace.attempt({ target: 'cache', tier: 'cache', outcome: 'miss', reason: policy.reason, ms: round2(cacheMs) });
         res.setHeader('x-homeport-cache', 'miss');
       } else {
-        const off = !route.config.cache.enabled;
+        const off = !route.config.cache.enabled || this.options.cacheEnabled === false;
         trace.setCache(off ? 'off' : 'bypass', { reason: policy.reason });
         if (!off) trace.attempt({ target: 'cache', tier: 'cache', outcome: 'bypass', reason: policy.reason });
         res.setHeader('x-homeport-cache', off ? 'off' : 'bypass');

@@ -7,6 +7,16 @@ import type { BodyValidator } from '../validate.js';
 import { readJsonBody } from '../body.js';
 import { forwardToRuntime } from '../proxy.js';
 import { modelNotFound, runtimeUnavailable } from '../route-errors.js';
+import { modelAllowed } from '../app-key-guard.js';
+import { GatewayError } from '../errors.js';
+
+/** A 403 for an app key whose allowlist leaves this model out. */
+function modelNotAllowed(model: string): GatewayError {
+  return new GatewayError({ status: 403, code: 'model_not_allowed', message: `This app key may not use the model '${model}'. Use a key without a model list, or add the model to this key's list.` });
+}
+import type { Router } from '../../routing/router.js';
+import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
+import type { LoadTracker } from '../../routing/load-tracker.js';
 
 export interface InferenceRouteOptions {
   /** The metrics name of the endpoint, e.g. `chat.completions`. */
@@ -19,6 +29,50 @@ export interface InferenceRouteOptions {
   readonly bodyLimitBytes: number;
   readonly readyDeadlineMs: number;
   readonly agent: http.Agent;
+  /** Model names with a route go through the router (cache, local, network, cloud). */
+  readonly router?: Router;
+  /** Every request gets a record here. */
+  readonly requests?: RequestLog;
+}
+
+/** The API key's name when the gateway checked one, else the User-Agent. */
+function clientOf(req: IncomingMessage): string {
+  // Set by the app-key guard (which drops any such header a client sent).
+  const app = req.headers['x-homeport-app'];
+  return (typeof app === 'string' ? app : undefined) ?? req.headers['user-agent'] ?? 'unknown';
+}
+
+/**
+ * A meter that also tells the request trace (phases, tokens, the end) and the
+ * router's load tracker (in flight and request times of the runtime).
+ */
+function tracedMeter(meter: RequestMeter, trace: RequestTrace, endLoad: ((ok: boolean) => void) | undefined): RequestMeter {
+  return {
+    waiting: () => {
+      trace.setPhase('queued');
+      meter.waiting();
+    },
+    forwarded: () => {
+      trace.setPhase('prefill');
+      meter.forwarded();
+    },
+    firstToken: () => {
+      trace.firstToken();
+      meter.firstToken();
+    },
+    tokens: (n) => {
+      trace.tokens(n);
+      meter.tokens(n);
+    },
+    finish: (result) => {
+      endLoad?.(result.status < 400 && !result.error);
+      meter.finish(result);
+      if (!trace.finished) {
+        trace.attempt({ target: trace.finalTarget ?? '', tier: 'local', outcome: result.status === 499 ? 'cancelled' : 'answered', reason: result.error ?? 'the model\'s own runtime (no route)', status: result.status });
+        trace.finish(result);
+      }
+    },
+  };
 }
 
 /**
@@ -55,16 +109,34 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
   return async function inferenceHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { raw, json } = await readJsonBody(req, { limitBytes: options.bodyLimitBytes });
     const routed = options.validate(json);
+    if (!modelAllowed(req, routed.model)) throw modelNotAllowed(routed.model);
+    const route = options.router?.route(routed.model);
+    if (route !== undefined && options.router !== undefined && options.requests !== undefined) {
+      const trace = options.requests.begin({ client: clientOf(req), route: route.name, model: routed.model, endpoint: options.endpointName, stream: routed.stream });
+      res.setHeader('x-homeport-request-id', trace.id);
+      const routeGone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) routeGone.abort();
+      });
+      await options.router.handle({ req, res, raw, json, stream: routed.stream, endpointName: options.endpointName, path: options.path, route, trace, clientGone: routeGone.signal });
+      return;
+    }
     const entry = models.resolve(routed.model);
     if (entry === undefined) throw modelNotFound(routed.model, models.list());
 
     const runtime = entry.runtime;
     res.setHeader('x-homeport-route', `local; runtime=${runtime.id}; model=${entry.id}`);
+    let baseMeter = metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: options.endpointName, stream: routed.stream });
+    if (options.requests !== undefined) {
+      const trace = options.requests.begin({ client: clientOf(req), route: null, model: routed.model, endpoint: options.endpointName, stream: routed.stream });
+      trace.serving(`local:${entry.id}`, 'local');
+      res.setHeader('x-homeport-request-id', trace.id);
+      res.setHeader('x-homeport-cache', 'off');
+      const load: LoadTracker | undefined = options.router?.load;
+      baseMeter = tracedMeter(baseMeter, trace, load?.begin(runtime.id));
+    }
     // In flight from here on: lifecycle policy never unloads or evicts a runtime with holds.
-    const meter = finishOnce(
-      metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: options.endpointName, stream: routed.stream }),
-      runtime.hold?.(),
-    );
+    const meter = finishOnce(baseMeter, runtime.hold?.());
 
     const clientGone = new AbortController();
     res.on('close', () => {
