@@ -76,7 +76,7 @@ export function expectsUsage(body: Readonly<Record<string, unknown>>): boolean {
   return isRecord(options) && options.include_usage === true;
 }
 
-export function createResponseCache(options: ResponseCacheOptions & { log?: (message: string) => void; maxSemanticPerContext?: number }): ResponseCacheInstance {
+export function createResponseCache(options: ResponseCacheOptions): ResponseCacheInstance {
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = options.now ?? Date.now;

@@ -93,6 +93,10 @@ export interface ResponseCacheOptions {
   readonly now?: () => number;
   /** Embeds texts for the semantic cache; without it the semantic cache is off. */
   readonly embed?: (texts: string[]) => Promise<number[][]>;
+  /** Where the cache reports what it could not do (a damaged file moved aside, a failed embedding). */
+  readonly log?: (message: string) => void;
+  /** Bound on the vectors one context keeps and scans; default 50,000. */
+  readonly maxSemanticPerContext?: number;
 }
 
 export type CreateResponseCache = (options: ResponseCacheOptions) => ResponseCache;
