@@ -38,6 +38,11 @@ import { describeModels, type ModelFacts } from './control/model-list.js';
 import { ensureControlToken } from './control/control-token.js';
 import { createContractRouter } from './control/contract-http.js';
 import { createPanelHandler, defaultPanelDir } from './control/panel-static.js';
+import { ModelSettingsStore } from './control/model-settings.js';
+import { createModelControl } from './control/model-control.js';
+import { createModelRouter } from './control/model-routes.js';
+import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
+import type { SettingsView } from '../preload/contract.js';
 
 export interface EngineOptions {
   readonly config: HomeportConfig;
@@ -54,6 +59,12 @@ export interface EngineOptions {
   readonly cuda?: boolean;
   /** The built panel served at / (default: dist/renderer when built; null serves a page saying how to build it). */
   readonly panelDir?: string | null;
+  /** The config file PATCH /settings writes (default: <data dir>/config.json). */
+  readonly configFile?: string;
+  /** Settings the desktop shell applies live (start on login, close to tray). */
+  readonly settingsAppliers?: Partial<Record<SettingKey, SettingApplier>>;
+  /** How secrets are kept, as the settings view reports it (default: the headless 0600 file). */
+  readonly secretStorage?: SettingsView['secretStorage'];
   /** A model served when nothing else is configured or found (the bundled demo model); without it that is a NoModelsError. */
   readonly fallbackModelPath?: string;
 }
@@ -111,17 +122,32 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   decisions.subscribe((d) => log(`lifecycle ${d.kind} ${d.model}: ${d.reason}`));
   const pool = new ModelPool({ ...poolSettings(config.lifecycle), decisions });
   const facts = new Map<string, ModelFacts>();
+  // Per-model settings changed from the panel or the API (control/model-settings.ts): every load reads them.
+  const modelSettings = await ModelSettingsStore.open(join(paths.state, 'model-settings.json'));
+  const launchedWith = new Map<string, { ctx: number; parallel: number }>();
+  const ttlAtStart = new Map<string, number | null>();
+  const tuningOf = (model: ResolvedModel): ModelTuning => {
+    const own = modelSettings.get(model.id);
+    return { ...model.tuning, ctx: own.ctx ?? model.tuning.ctx, parallel: own.parallel ?? model.tuning.parallel };
+  };
   // Every model goes through the pool: on-demand loading, idle TTL and co-residency limits.
   const runtimes: RuntimeHandle[] = [];
   for (const model of models) {
     const sizeBytes = (await stat(model.path)).size;
-    facts.set(model.id, { path: model.path, sizeBytes, contextLength: model.tuning.ctx, parallel: model.tuning.parallel });
-    runtimes.push(pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(model.ttlMinutes) }));
+    facts.set(model.id, { path: model.path, sizeBytes, contextLength: tuningOf(model).ctx, parallel: tuningOf(model).parallel });
+    const ttlMinutes = modelSettings.get(model.id).ttlMinutes ?? model.ttlMinutes;
+    ttlAtStart.set(model.id, ttlMinutes ?? null);
+    const tuning = () => {
+      const now = tuningOf(model);
+      launchedWith.set(model.id, { ctx: now.ctx, parallel: now.parallel });
+      return now;
+    };
+    runtimes.push(pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) }));
   }
   const embeddedRuntimes = [...runtimes];
   const entries: ModelEntry[] = models.map((model, i) => ({
     id: model.id,
-    aliases: model.aliases,
+    aliases: modelSettings.get(model.id).aliases ?? model.aliases,
     ownedBy: 'homeport-embedded',
     created: Math.floor(Date.now() / 1000),
     upstreamModel: model.id,
@@ -172,6 +198,41 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
       runtimes: () => runtimes,
       subscribeDecisions: (listener) => decisions.subscribe(listener),
+    }),
+    createModelRouter(
+      createModelControl({
+        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+        handle: (id) => pool.get(id),
+        store: modelSettings,
+        base: (id) => {
+          const model = models.find((m) => m.id === id);
+          return model && { ctx: model.tuning.ctx, parallel: model.tuning.parallel, ttlMinutes: model.ttlMinutes ?? null, aliases: model.aliases };
+        },
+        loadedWith: (id) => (['starting', 'ready'].includes(pool.get(id)?.snapshot().state ?? 'stopped') ? (launchedWith.get(id) ?? null) : null),
+        ttlInEffect: (id) => ttlAtStart.get(id) ?? null,
+        setAliases: (id, aliases) => {
+          const i = entries.findIndex((e) => e.id === id);
+          if (i === -1) throw new Error(`"${id}" takes no aliases here`);
+          const renamed: ModelEntry = { ...entries[i]!, aliases };
+          directory.replace(directory.list().map((e) => (e.id === id ? renamed : e))); // throws, changing nothing, on a clash
+          entries[i] = renamed;
+        },
+      }),
+    ),
+    createSettingsRouter({
+      configFile: options.configFile ?? paths.config,
+      running: config,
+      appliers: {
+        memoryBudgetBytes: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
+        maxLoadedModels: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
+        // The panel reads the theme from the settings and applies it itself.
+        theme: () => true,
+        ...options.settingsAppliers,
+      },
+      unavailable: options.settingsAppliers?.startOnLogin
+        ? {}
+        : { startOnLogin: 'Only the desktop app can start on login.', closeToTray: 'Only the desktop app has a tray.' },
+      secretStorage: options.secretStorage ?? fileSecretStorage(join(paths.state, 'secrets.json')),
     }),
     createControlRouter({
       status,
@@ -255,21 +316,24 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
 }
 
-function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig): Supervisor {
+/** `tuning` is read at every launch, so settings changed since the last one apply to the next. */
+function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig, tuning: () => ModelTuning = () => model.tuning): Supervisor {
   const s = config.supervisor;
   return new Supervisor({
     id: `embedded:${model.id}`,
     kind: 'embedded',
-    plan: async () =>
-      embeddedLaunchPlan({
+    plan: async () => {
+      const now = tuning();
+      return embeddedLaunchPlan({
         modelPath: model.path,
         modelId: model.id,
         port: await allocatePort({ host: '127.0.0.1' }),
-        parallel: model.tuning.parallel,
-        ctx: model.tuning.ctx,
-        threads: model.tuning.threads,
-        queue: model.tuning.queue,
-      }),
+        parallel: now.parallel,
+        ctx: now.ctx,
+        threads: now.threads,
+        queue: now.queue,
+      });
+    },
     healthIntervalMs: 50,
     startDeadlineMs: s.startDeadlineMs,
     stopTimeoutMs: s.stopTimeoutMs,

@@ -86,6 +86,7 @@ async function serve(args: ServeArgs): Promise<number> {
     engine = await startEngine({
       config,
       dataDir,
+      configFile,
       modelPaths: args.demo ? [...args.models, demoModelPath()] : args.models,
       ...(fallback !== undefined ? { fallbackModelPath: fallback } : {}),
       portOverride: port,

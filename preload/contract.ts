@@ -149,10 +149,13 @@ export interface ModelSettings {
 export interface ModelSettingsView {
   readonly id: string;
   readonly settings: ModelSettings;
-  /** Whether new settings need the model loaded again (they apply at its next load). */
+  /** The model is loaded with other values: ctx and parallel apply at its next load (unload and load it). */
   readonly appliesOnNextLoad: boolean;
-  /** Settings this model's runtime cannot change (an attached server, a daemon's own model). */
+  /** Saved, but only used from the next start of Homeport (e.g. ttlMinutes). */
+  readonly restartRequired: readonly (keyof ModelSettings)[];
+  /** Settings this model's runtime cannot change (an attached server, a daemon's own model, GPU layers on a CPU-only runtime). */
   readonly readOnly: readonly (keyof ModelSettings)[];
+  /** Why any of them is read-only, in words. */
   readonly reason: string | null;
 }
 
@@ -165,8 +168,10 @@ export interface AppSettings {
   readonly idleTtlMinutes: number;
   /** Bytes the loaded models may use together; 0 = no budget (the machine's memory decides). */
   readonly memoryBudgetBytes: number;
+  /** How many models may be loaded at once; 0 = no limit. */
   readonly maxLoadedModels: number;
-  readonly cache: { readonly ttlSeconds: number; readonly maxEntries: number; readonly semanticThreshold: number | null };
+  /** The response cache (the semantic threshold is per route: see `routing`). */
+  readonly cache: { readonly enabled: boolean; readonly ttlMinutes: number; readonly maxBytes: number };
   /** Local only: no request leaves this machine. */
   readonly privacy: boolean;
   readonly startOnLogin: boolean;
@@ -176,10 +181,16 @@ export interface AppSettings {
 
 export interface SettingsView {
   readonly settings: AppSettings;
+  /** Settings in effect now. */
+  readonly applied: readonly (keyof AppSettings)[];
   /** Settings saved but waiting for a restart (e.g. `port`). */
   readonly restartRequired: readonly (keyof AppSettings)[];
   /** Settings this engine cannot apply (startOnLogin outside the desktop app), each with why. */
   readonly unavailable: Readonly<Partial<Record<keyof AppSettings, string>>>;
+  /** How secrets (cloud keys, the HF token) are kept here; `weak` and `file` are said plainly in the panel. */
+  readonly secretStorage: { readonly protection: SecretView['protection']; readonly detail: string };
+  /** The config file the settings are saved in. */
+  readonly configFile: string;
 }
 
 export type SettingsPatch = { readonly [K in keyof AppSettings]?: AppSettings[K] extends object ? Partial<AppSettings[K]> : AppSettings[K] };

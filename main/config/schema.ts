@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.js';
 import { runtimesSectionSchema } from './runtimes-schema.js';
 import { cacheSectionSchema } from './cache-schema.js';
+import { desktopSectionSchema } from './desktop-schema.js';
 import { checkRouteTargets, routingShape } from './routing-schema.js';
 import { DEFAULT_LIVENESS } from '../runtimes/process/liveness.js';
 
@@ -85,6 +86,8 @@ export const configSchema = z
     cache: cacheSectionSchema,
     /** Providers, routes, privacy and the circuit breaker (routing-schema.ts). */
     ...routingShape,
+    /** The desktop app: start on login, close to tray, theme (desktop-schema.ts). */
+    desktop: desktopSectionSchema,
     supervisor: z
       .object({
         startDeadlineMs: z.number().int().min(100).default(120_000),

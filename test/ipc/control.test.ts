@@ -188,8 +188,8 @@ describe('streams over IPC', () => {
       subscribe: transport.subscribe,
       stream(_name, params, handlers) {
         const timers = [
-          setTimeout(() => handlers.onChunk({ n: 1, echo: (params as { model: string }).model }), 5),
-          setTimeout(() => handlers.onChunk({ n: 2 }), 10),
+          setTimeout(() => handlers.onChunk({ n: 1, echo: (params as { model: string }).model } as never), 5),
+          setTimeout(() => handlers.onChunk({ n: 2 } as never), 10),
           setTimeout(() => handlers.onDone({ ok: true, data: { cancelled: false } }), 15),
         ];
         return () => {
