@@ -11,6 +11,7 @@ import { allocatePort } from './runtimes/process/ports.js';
 import { embeddedLaunchPlan } from './runtimes/embedded/launch-plan.js';
 import { ModelRegistry } from './runtimes/model-registry.js';
 import { startExternalRuntimes, type ExternalRuntimes } from './runtimes/external/start.js';
+import { startRedetectLoop } from './runtimes/external/redetect-loop.js';
 import type { FleetEntry } from './runtimes/external/fleet/fleet.js';
 import { hasCudaGpu } from './hardware/cuda.js';
 import type { RuntimeHandle } from './runtimes/types.js';
@@ -158,7 +159,15 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // A model Homeport cannot unload (an attached llama-server or vLLM) frees nothing when evicted: keep it out of the budget.
     const managed = pool.get(entry.id) ?? pool.add({ id: entry.id, runtime: entry.runtime, estimatedBytes: entry.canUnload ? (entry.estimatedBytes ?? entry.sizeBytes ?? 0) : 0 });
     if (!runtimes.includes(managed)) runtimes.push(managed);
-    return { id: entry.id, aliases: [], ownedBy: entry.ownedBy, created: Math.floor(Date.now() / 1000), upstreamModel: entry.upstreamModel, runtime: managed };
+    return {
+      id: entry.id,
+      aliases: entry.aliases ?? [],
+      ownedBy: entry.ownedBy,
+      created: Math.floor(Date.now() / 1000),
+      upstreamModel: entry.upstreamModel,
+      runtime: managed,
+      ...(entry.detectedAt !== undefined ? { detectedAt: entry.detectedAt } : {}),
+    };
   };
   const directory = new ModelRegistry([...entries, ...external.fleet.entries.map(fleetEntry)]);
   /** Ask the daemons again which models they have (after a pull in Ollama, say). */
@@ -167,6 +176,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     directory.replace([...entries, ...refreshed.entries.map(fleetEntry)]);
     return { added: refreshed.added, removed: refreshed.removed, problems: refreshed.problems };
   };
+  // Servers started or stopped after Homeport are found without a manual refresh.
+  const stopRedetect = startRedetectLoop({ intervalMs: config.runtimes.redetectSeconds * 1000, pass: refreshRuntimes, onError: (e) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`) });
   const metrics = new ModelMetrics();
   const port = options.portOverride ?? config.port;
   const baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -307,6 +318,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         pool.dispose();
         await Promise.all(embeddedRuntimes.map((r) => r.stop()));
         // Spawned servers are stopped; attached ones are only let go (their models Homeport loaded are unloaded).
+        stopRedetect();
         await external.fleet.stop();
         await Promise.all([decisions.flush(), library.close()]);
         playground.close();

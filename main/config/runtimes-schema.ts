@@ -76,6 +76,8 @@ export const llamaServerModelSchema = z
     ngl: z.union([z.number().int().min(0).max(1000), z.enum(['auto', 'all'])]).optional(),
     /** CPU threads (-t). Default: the config's defaults.threads, else llama.cpp's own choice. */
     threads: z.number().int().min(1).max(1024).optional(),
+    /** Serve /v1/embeddings (llama-server's --embeddings; for embedding models). Default false. */
+    embeddings: z.boolean().optional(),
   })
   .strict();
 
@@ -145,6 +147,12 @@ export const runtimesConfigSchema = z
     ollama: ollamaConfigSchema.prefault({}),
     lmstudio: lmStudioConfigSchema.prefault({}),
     vllm: vllmConfigSchema.prefault({}),
+    /**
+     * Look for runtime servers again this often (seconds), so one started or
+     * stopped after Homeport is picked up; 0 = only on an explicit refresh.
+     * Each pass is bounded (every probe has a short timeout). Default 30.
+     */
+    redetectSeconds: z.number().int().min(0).max(86_400).default(30),
   })
   .strict();
 

@@ -330,7 +330,7 @@ describe('llama-server: configured models spawned on demand, next to one already
     const [launch, ...more] = launches(record, 'llama-server');
     expect(more).toEqual([]);
     const port = handleOf(t, 'llama-server/alpha').snapshot().port;
-    expect(launch!.argv).toEqual(['-m', gguf, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-np', '2', '-ngl', '0', '-t', '1', '-a', 'alpha']);
+    expect(launch!.argv).toEqual(['-m', gguf, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-np', '2', '--cors-origins', 'http://homeport.invalid', '-ngl', '0', '-t', '1', '-a', 'alpha']);
     // The API key goes by environment (not visible in ps), and the gateway sends it.
     const env = runtimeEnv(launch!.env);
     expect(Object.keys(env)).toEqual(['LLAMA_API_KEY']);
@@ -906,7 +906,11 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
     const [launch, ...more] = launches(record, 'vllm');
     expect(more).toEqual([]);
     const port = handleOf(t, 'vllm/alpha').snapshot().port;
-    expect(launch!.argv).toEqual(['serve', VLLM_MODEL, '--host', '127.0.0.1', '--port', String(port), '--max-model-len', '4096', '--gpu-memory-utilization', '0.45', '--served-model-name', 'alpha', '--max-num-seqs', '4']);
+    expect(launch!.argv).toEqual([
+      'serve', VLLM_MODEL, '--host', '127.0.0.1', '--port', String(port), '--allowed-origins', '[]',
+      '--max-model-len', '4096', '--gpu-memory-utilization', '0.45', '--served-model-name', 'alpha', '--max-num-seqs', '4',
+      '--middleware', 'homeport_vllm_guard.require_key',
+    ]);
     const env = runtimeEnv(launch!.env);
     expect(Object.keys(env)).toEqual(['VLLM_API_KEY']);
     const forwarded = requests(record).filter((r) => r.path === '/v1/chat/completions');

@@ -16,8 +16,10 @@ export interface ExternalRuntimes {
 export async function startExternalRuntimes(options: { readonly config: HomeportConfig; readonly cuda: boolean; readonly timeoutMs?: number }): Promise<ExternalRuntimes> {
   const { config } = options;
   const gpu = { cuda: options.cuda };
-  const detection = await detectRuntimes({ ...detectionOptionsFor(config.runtimes), env: process.env, timeoutMs: options.timeoutMs ?? 1_500, gpu });
+  const detect = () => detectRuntimes({ ...detectionOptionsFor(config.runtimes), env: process.env, timeoutMs: options.timeoutMs ?? 1_500, gpu });
+  const detection = await detect();
   const fleet = await buildFleet({
+    redetect: detect,
     config: config.runtimes,
     detection,
     gpu,

@@ -13,16 +13,21 @@
  * Ollama and LM Studio are brought up while building (attached, or started by
  * Homeport) because their models are listed by the running daemon;
  * llama-server and vLLM processes start on demand, on the first request.
- * refresh() lists the daemons' models again; stop() unloads what Homeport
- * loaded into attached daemons, then stops every owner.
+ * refresh() runs detection again (when buildFleet got `redetect`), so a
+ * server started or stopped since is attached or let go and its models come
+ * or go (gone ones are listed as unavailable, "gone"), then lists the
+ * daemons' models again; stop() unloads what Homeport loaded into attached
+ * daemons, then stops every owner.
  */
 import type { RuntimesConfig } from '../../../config/runtimes-schema.js';
 import { runCommandWithTimeout } from '../detect.js';
 import type { DetectRuntimesOptions } from '../detect.js';
 import { buildDaemonPart, daemonEntries } from './daemons.js';
 import type { DaemonPart } from './daemons.js';
-import { buildLlamaServerPart, buildVllmPart } from './servers.js';
-import type { ServerPart } from './servers.js';
+import { buildAttachedServerPart, buildLlamaServerPart, buildVllmPart } from './servers.js';
+import type { AttachedServerPart, ServerKind, ServerPart } from './servers.js';
+import type { RuntimeDetections } from '../detect.js';
+import { systemClock } from '../../process/health.js';
 import type { BuildFleetOptions, FleetContext, FleetEntry, FleetOwner, FleetTiming, UnavailableRuntime } from './types.js';
 
 export type { BuildFleetOptions, FleetEntry, FleetOwner, FleetSupervisorSettings, FleetTiming, UnavailableRuntime } from './types.js';
@@ -50,23 +55,58 @@ export interface FleetRefresh {
   readonly problems: readonly UnavailableRuntime[];
 }
 
-export class RuntimeFleet {
-  readonly owners: readonly FleetOwner[];
+/** A model that was offered by a running server and is no longer. */
+export interface GoneModel {
+  readonly id: string;
+  readonly runtime: UnavailableRuntime['runtime'];
+  readonly upstreamModel: string;
+  /** When re-detection found it gone (ms since the epoch). */
+  readonly since: number;
+}
 
-  private readonly servers: ServerPart;
-  private readonly daemons: readonly DaemonPart[];
+const SERVER_KINDS: readonly ServerKind[] = ['llama-server', 'vllm'];
+
+export class RuntimeFleet {
+  /** Spawned llama-server / vLLM models, per kind. */
+  private readonly spawned: Readonly<Record<ServerKind, ServerPart>>;
+  /** Attached llama-server / vLLM servers, per kind (replaced by re-detection). */
+  private readonly attached = new Map<ServerKind, AttachedServerPart>();
+  private readonly daemons: DaemonPart[];
+  private readonly context: FleetContext | null;
+  private readonly detect: (() => Promise<RuntimeDetections>) | null;
   private current: readonly FleetEntry[] = [];
   private duplicates: readonly UnavailableRuntime[] = [];
+  /** When each entry of a server Homeport found (attached) was first seen. */
+  private readonly firstSeen = new Map<string, number>();
+  private readonly gone = new Map<string, GoneModel>();
+  /** Servers attached during re-detection: let go at stop(). */
+  private readonly letGo: FleetOwner[] = [];
+  private readonly spawnedOwners: readonly FleetOwner[];
+  private refreshing: Promise<FleetRefresh> | null = null;
   private stopping: Promise<void> | null = null;
 
-  constructor(parts: { servers: ServerPart; daemons: readonly DaemonPart[] }) {
-    this.servers = parts.servers;
-    this.daemons = parts.daemons;
+  constructor(parts: {
+    spawned: Readonly<Record<ServerKind, ServerPart>>;
+    attached: ReadonlyArray<readonly [ServerKind, AttachedServerPart]>;
+    daemons: readonly DaemonPart[];
+    /** What re-detection needs: the fleet's context and a fresh detection run. Without it, refresh() only re-lists. */
+    redetect?: { readonly context: FleetContext; readonly detect: () => Promise<RuntimeDetections> };
+  }) {
+    this.spawned = parts.spawned;
+    for (const [kind, part] of parts.attached) this.attached.set(kind, part);
+    this.daemons = [...parts.daemons];
+    this.context = parts.redetect?.context ?? null;
+    this.detect = parts.redetect?.detect ?? null;
     this.rebuild();
     // A model left out for a duplicate id never runs: its supervisor is no owner.
     const used = new Set(this.current.map((e) => e.runtime));
-    const servers = parts.servers.owners.filter((o) => o.attached || used.has(o.runtime));
-    this.owners = [...servers, ...parts.daemons.flatMap((d) => (d.owner !== null ? [d.owner] : []))];
+    this.spawnedOwners = SERVER_KINDS.flatMap((kind) => this.spawned[kind].owners.filter((o) => used.has(o.runtime)));
+  }
+
+  /** Servers to stop on exit (attached ones are only let go). */
+  get owners(): readonly FleetOwner[] {
+    const attached = SERVER_KINDS.flatMap((kind) => this.attached.get(kind)?.owners ?? []);
+    return [...attached, ...this.spawnedOwners, ...this.daemons.flatMap((d) => (d.owner !== null ? [d.owner] : [])), ...this.letGo];
   }
 
   /** The entries as of the last build or refresh. */
@@ -74,15 +114,48 @@ export class RuntimeFleet {
     return this.current;
   }
 
-  /** Runtimes and configured models that cannot be served, with the reason. */
+  /** Runtimes and configured models that cannot be served (and models that went away), with the reason. */
   get unavailable(): readonly UnavailableRuntime[] {
-    return [...this.servers.unavailable, ...this.daemons.flatMap((d) => d.unavailable), ...this.duplicates];
+    const gone = [...this.gone.values()].map((g): UnavailableRuntime => ({
+      runtime: g.runtime,
+      model: g.upstreamModel,
+      reason: `gone: "${g.id}" is no longer offered (since ${new Date(g.since).toISOString()}); it comes back when its server does`,
+    }));
+    return [
+      ...SERVER_KINDS.flatMap((kind) => [...(this.attached.get(kind)?.unavailable ?? []), ...this.spawned[kind].unavailable]),
+      ...this.daemons.flatMap((d) => d.unavailable),
+      ...this.duplicates,
+      ...gone,
+    ];
   }
 
-  /** List the daemons' models again (pulled or deleted models, loaded state, context). */
-  async refresh(): Promise<FleetRefresh> {
-    const before = new Set(this.current.map((e) => e.id));
+  /** Models that were offered by a running server and are no longer. */
+  get goneModels(): readonly GoneModel[] {
+    return [...this.gone.values()];
+  }
+
+  /**
+   * Look again: re-run detection (a server started or stopped since is
+   * attached or let go), then list the daemons' models again (pulled or
+   * deleted models, loaded state, context). Concurrent calls share one pass.
+   */
+  refresh(): Promise<FleetRefresh> {
+    this.refreshing ??= this.refreshOnce().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<FleetRefresh> {
+    const before = new Map(this.current.map((e) => [e.id, e]));
     const problems: UnavailableRuntime[] = [];
+    if (this.detect !== null && this.context !== null && this.stopping === null) {
+      try {
+        await this.redetect({ ...this.context, detection: await this.detect() });
+      } catch (error) {
+        problems.push({ runtime: 'llama-server', reason: `re-detection failed: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
     await Promise.all(
       this.daemons.map(async (part) => {
         if (part.models === null) return;
@@ -95,17 +168,50 @@ export class RuntimeFleet {
     );
     this.rebuild();
     const after = new Set(this.current.map((e) => e.id));
+    const now = (this.context?.clock ?? systemClock).now();
+    for (const id of after) this.gone.delete(id);
+    for (const [id, entry] of before) {
+      if (!after.has(id)) this.gone.set(id, { id, runtime: entry.ownedBy, upstreamModel: entry.upstreamModel, since: now });
+    }
     return {
       entries: this.current,
       added: [...after].filter((id) => !before.has(id)),
-      removed: [...before].filter((id) => !after.has(id)),
+      removed: [...before.keys()].filter((id) => !after.has(id)),
       problems,
     };
+  }
+
+  /** Attach servers that appeared, let go of those that went away, bring up daemons found running now. */
+  private async redetect(context: FleetContext): Promise<void> {
+    await Promise.all(
+      SERVER_KINDS.map(async (kind) => {
+        const detection = context.detection[kind];
+        const known = this.attached.get(kind);
+        if (known !== undefined && detection.running && detection.url === known.url && known.entries.length > 0) return;
+        if (known !== undefined) {
+          this.attached.delete(kind);
+          await Promise.all(known.owners.map((o) => o.runtime.stop().catch(() => undefined)));
+        }
+        const part = await buildAttachedServerPart(kind, context);
+        if (part !== null) this.attached.set(kind, part);
+      }),
+    );
+    await Promise.all(
+      this.daemons.map(async (part, index) => {
+        // A daemon that could not be used before and answers now (started by the user since).
+        if (part.models !== null || !context.detection[part.kind].running) return;
+        const rebuilt = await buildDaemonPart(part.kind, context);
+        if (rebuilt.models === null) return;
+        if (part.owner !== null) await part.owner.runtime.stop().catch(() => undefined);
+        this.daemons[index] = rebuilt;
+      }),
+    );
   }
 
   /** Unload what Homeport loaded into attached daemons, then stop every owner (attached ones are only let go). */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.refreshing?.catch(() => undefined);
       await Promise.all(
         this.daemons.map(async (part) => {
           if (part.models !== null && part.owner?.attached === true) await part.models.unloadOwn().catch(() => undefined);
@@ -121,7 +227,18 @@ export class RuntimeFleet {
   private rebuild(): void {
     const taken = new Map<string, FleetEntry>();
     const duplicates: UnavailableRuntime[] = [];
-    for (const entry of [...this.servers.entries, ...this.daemons.flatMap(daemonEntries)]) {
+    const now = (this.context?.clock ?? systemClock).now();
+    const servers = SERVER_KINDS.flatMap((kind) => [...(this.attached.get(kind)?.entries ?? []), ...this.spawned[kind].entries]);
+    const daemons = this.daemons.flatMap((part) => {
+      const entries = daemonEntries(part);
+      if (part.owner?.attached !== true) return entries;
+      return entries.map((entry) => {
+        const seen = this.firstSeen.get(entry.id) ?? now;
+        this.firstSeen.set(entry.id, seen);
+        return { ...entry, detectedAt: seen };
+      });
+    });
+    for (const entry of [...servers, ...daemons]) {
       const holder = taken.get(entry.id);
       if (holder === undefined) {
         taken.set(entry.id, entry);
@@ -170,16 +287,21 @@ export async function buildFleet(options: BuildFleetOptions): Promise<RuntimeFle
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
   };
-  const [llamaServer, vllm, ollama, lmstudio] = await Promise.all([
+  const [llamaServer, vllm, llamaAttached, vllmAttached, ollama, lmstudio] = await Promise.all([
     buildLlamaServerPart(context),
     buildVllmPart(context),
+    buildAttachedServerPart('llama-server', context),
+    buildAttachedServerPart('vllm', context),
     buildDaemonPart('ollama', context),
     buildDaemonPart('lmstudio', context),
   ]);
-  const servers: ServerPart = {
-    entries: [...llamaServer.entries, ...vllm.entries],
-    owners: [...llamaServer.owners, ...vllm.owners],
-    unavailable: [...llamaServer.unavailable, ...vllm.unavailable],
-  };
-  return new RuntimeFleet({ servers, daemons: [ollama, lmstudio] });
+  const attached: Array<readonly [ServerKind, AttachedServerPart]> = [];
+  if (llamaAttached !== null) attached.push(['llama-server', llamaAttached]);
+  if (vllmAttached !== null) attached.push(['vllm', vllmAttached]);
+  return new RuntimeFleet({
+    spawned: { 'llama-server': llamaServer, vllm },
+    attached,
+    daemons: [ollama, lmstudio],
+    ...(options.redetect !== undefined ? { redetect: { context, detect: options.redetect } } : {}),
+  });
 }

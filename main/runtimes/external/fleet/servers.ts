@@ -7,8 +7,9 @@
  *   vLLM is only started with a CUDA GPU, and with Homeport's request guard
  *   loaded (adapters/vllm-guard.ts), since its own key leaves routes open.
  * - A server of either kind already running at its URL (mode auto/attach)
- *   is attached: its models (from /v1/models) are served through one
- *   AttachedRuntime, and Homeport never stops it.
+ *   is attached (buildAttachedServerPart, again on every re-detection): its
+ *   models (from /v1/models) are served through one AttachedRuntime, and
+ *   Homeport never stops it.
  */
 import { stat } from 'node:fs/promises';
 import { modelIdFromPath } from '../../../config/model-list.js';
@@ -22,6 +23,8 @@ import { VLLM_NEEDS_GPU } from '../detect.js';
 import type { FleetContext, FleetEntry, FleetOwner, UnavailableRuntime } from './types.js';
 import { writeVllmGuardModule } from './vllm-guard-file.js';
 import { Supervisor } from '../../process/supervisor.js';
+import { systemClock } from '../../process/health.js';
+import { attachedModelNames } from './model-names.js';
 
 export type ServerKind = 'llama-server' | 'vllm';
 
@@ -29,6 +32,11 @@ export interface ServerPart {
   readonly entries: readonly FleetEntry[];
   readonly owners: readonly FleetOwner[];
   readonly unavailable: readonly UnavailableRuntime[];
+}
+
+/** An attached server's part, with the URL it was found at. */
+export interface AttachedServerPart extends ServerPart {
+  readonly url: string;
 }
 
 const EMPTY: ServerPart = { entries: [], owners: [], unavailable: [] };
@@ -54,16 +62,23 @@ export async function buildLlamaServerPart(context: FleetContext): Promise<Serve
   if (mode === 'off') {
     return models.length === 0 ? EMPTY : { ...EMPTY, unavailable: [{ runtime: 'llama-server', reason: 'llama-server is turned off in the settings' }] };
   }
-  const attached = mode !== 'spawn' && detection.running ? await attachServer('llama-server', detection.url, context) : EMPTY;
-  if (mode === 'attach' || models.length === 0) return attached;
+  if (mode === 'attach' || models.length === 0) return EMPTY;
 
   const binary = detection.binaryPath;
   if (binary === null) {
     const reason = `llama-server is not installed (${detection.installedReason}); ${models.length} configured model(s) cannot be served`;
-    return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'llama-server', reason }] });
+    return { ...EMPTY, unavailable: [{ runtime: 'llama-server', reason }] };
   }
   const spawned = await Promise.all(models.map((model) => llamaServerModel(model, binary, context)));
-  return merge(attached, ...spawned);
+  return merge(...spawned);
+}
+
+/** The llama-server or vLLM already running where detection found it (modes auto and attach), or nothing. */
+export async function buildAttachedServerPart(kind: ServerKind, context: FleetContext): Promise<AttachedServerPart | null> {
+  const { mode } = kind === 'llama-server' ? context.config.llamaServer : context.config.vllm;
+  const detection = context.detection[kind];
+  if (mode === 'off' || mode === 'spawn' || !detection.running) return null;
+  return { url: detection.url, ...(await attachServer(kind, detection.url, context)) };
 }
 
 async function llamaServerModel(model: LlamaServerModelConfig, binaryPath: string, context: FleetContext): Promise<ServerPart> {
@@ -89,6 +104,7 @@ async function llamaServerModel(model: LlamaServerModelConfig, binaryPath: strin
         ...(model.ngl !== undefined ? { gpuLayers: model.ngl } : {}),
         ...(threads !== undefined ? { threads } : {}),
         alias: name,
+        ...(model.embeddings === true ? { embeddings: true } : {}),
         binaryPath,
         apiKeyVia: 'env',
       }),
@@ -110,17 +126,16 @@ export async function buildVllmPart(context: FleetContext): Promise<ServerPart> 
   if (mode === 'off') {
     return models.length === 0 ? EMPTY : { ...EMPTY, unavailable: [{ runtime: 'vllm', reason: 'vLLM is turned off in the settings' }] };
   }
-  // A running vLLM is usable whatever this machine's GPU looks like to us.
-  const attached = mode !== 'spawn' && detection.running ? await attachServer('vllm', detection.url, context) : EMPTY;
-  if (mode === 'attach' || models.length === 0) return attached;
+  // A running vLLM is attached (buildAttachedServerPart) whatever this machine's GPU looks like to us.
+  if (mode === 'attach' || models.length === 0) return EMPTY;
 
-  if (!context.gpu.cuda) return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'vllm', reason: VLLM_NEEDS_GPU }] });
+  if (!context.gpu.cuda) return { ...EMPTY, unavailable: [{ runtime: 'vllm', reason: VLLM_NEEDS_GPU }] };
   const binary = detection.binaryPath;
   if (binary === null) {
     const reason = `vLLM is not installed (${detection.installedReason}); ${models.length} configured model(s) cannot be served`;
-    return merge(attached, { ...EMPTY, unavailable: [{ runtime: 'vllm', reason }] });
+    return { ...EMPTY, unavailable: [{ runtime: 'vllm', reason }] };
   }
-  return merge(attached, ...models.map((model) => vllmModel(model, binary, context)));
+  return merge(...models.map((model) => vllmModel(model, binary, context)));
 }
 
 function vllmModel(model: VllmModelConfig, binaryPath: string, context: FleetContext): ServerPart {
@@ -180,12 +195,14 @@ async function attachServer(kind: ServerKind, url: string, context: FleetContext
     if (response.status !== 200) return fail(`${adapter.displayName} at ${url} did not list its models: ${describeFailure(response)}`);
     const parsed = adapter.models.parse(response.json);
     if (!parsed.ok) return fail(`${adapter.displayName} at ${url}: ${parsed.reason}`);
+    const detectedAt = (context.clock ?? systemClock).now();
     const entries = parsed.value.map((model): FleetEntry => ({
-      id: `${kind}/${model.id}`,
+      ...attachedModelNames(kind, model.id),
       upstreamModel: model.id,
       ownedBy: kind,
       runtime,
       canUnload: false,
+      detectedAt,
       ...(model.contextLength !== null ? { contextLength: model.contextLength } : {}),
       ...(model.sizeBytes !== null ? { sizeBytes: model.sizeBytes } : {}),
     }));

@@ -29,6 +29,10 @@ export interface FleetEntry {
    * llama-server or vLLM Homeport attached to: its stop() only lets go.
    */
   readonly canUnload: boolean;
+  /** Other names clients may use (e.g. the long path-based id of an attached llama-server's model). */
+  readonly aliases?: readonly string[];
+  /** When a running server was found offering it (ms since the epoch); absent for what Homeport starts itself. */
+  readonly detectedAt?: number;
 }
 
 /** A server process (or attached server) the engine must stop on exit, or must never kill. */
@@ -79,6 +83,8 @@ export interface BuildFleetOptions {
   readonly runCommand?: RunCommand;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
+  /** Runs detection again (same paths and URLs); refresh() then attaches what appeared and lets go of what is gone. */
+  readonly redetect?: () => Promise<RuntimeDetections>;
 }
 
 /** What the parts get from buildFleet, with defaults applied. */

@@ -141,6 +141,7 @@ describe('runtimes config fragment', () => {
       ollama: { mode: 'auto' },
       lmstudio: { mode: 'auto' },
       vllm: { mode: 'auto', models: [] },
+      redetectSeconds: 30,
     });
   });
 
