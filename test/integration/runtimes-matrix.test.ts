@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,9 +26,15 @@ import type { UnavailableRuntime } from '../../main/runtimes/external/fleet/type
  * budget), crash → backoff → failed for what Homeport starts, never killing a
  * server Homeport attached to, and no management path through the gateway.
  *
- * Tests inside a describe run in order and build on each other (one engine
- * each, to keep the run lean on two cores). Engines serve external runtimes
- * only (`modelPaths: []`), so no embedded llama.cpp worker is started.
+ * Every test stands alone: it sets up what it needs (loads the model it
+ * evicts, waits out the idle TTL it relies on) and reads only the record
+ * entries written since it began. Where an engine can be shared (runtimes
+ * already running), one engine serves a describe: before each test it unloads
+ * what Homeport loaded and restores the limits, and a test that stops the
+ * engine gets the next test a new one. Where a test breaks the engine on
+ * purpose (crash → failed of a runtime Homeport started), each test gets its
+ * own engine. Engines serve external runtimes only (`modelPaths: []`), so no
+ * embedded llama.cpp worker is started.
  */
 
 // ------------------------------------------------------------ shared setup
@@ -143,16 +149,25 @@ function isVersionQuery(argv: readonly string[]): boolean {
   return ['--version', '-v', 'version'].includes(argv[0] ?? '');
 }
 
-function starts(file: string, runtime: string): StartEntry[] {
-  return readRecord(file).filter((e): e is StartEntry => e.kind === 'start' && e.runtime === runtime);
+/** How many entries `file` holds now: pass it as `from` to read only what came after. */
+function recordMark(file: string): number {
+  return readRecord(file).length;
 }
 
-function launches(file: string, runtime: string): StartEntry[] {
-  return starts(file, runtime).filter((e) => !isVersionQuery(e.argv));
+function starts(file: string, runtime: string, from = 0): StartEntry[] {
+  return readRecord(file)
+    .slice(from)
+    .filter((e): e is StartEntry => e.kind === 'start' && e.runtime === runtime);
 }
 
-function requests(file: string): RequestEntry[] {
-  return readRecord(file).filter((e): e is RequestEntry => e.kind === 'request');
+function launches(file: string, runtime: string, from = 0): StartEntry[] {
+  return starts(file, runtime, from).filter((e) => !isVersionQuery(e.argv));
+}
+
+function requests(file: string, from = 0): RequestEntry[] {
+  return readRecord(file)
+    .slice(from)
+    .filter((e): e is RequestEntry => e.kind === 'request');
 }
 
 /** The runtime's own variables from a recorded environment (the doubles' HOMEPORT_DOUBLE_* knobs left out). */
@@ -160,8 +175,10 @@ function runtimeEnv(env: Readonly<Record<string, string>>): Record<string, strin
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('HOMEPORT_DOUBLE_')));
 }
 
-function crashes(file: string): number {
-  return readRecord(file).filter((e) => e.kind === 'crash').length;
+function crashes(file: string, from = 0): number {
+  return readRecord(file)
+    .slice(from)
+    .filter((e) => e.kind === 'crash').length;
 }
 
 // ------------------------------------------------------------ management paths
@@ -251,16 +268,98 @@ function tempDir(name: DoubleName | 'lmstudio'): Promise<string> {
   return mkdtemp(join(tmpdir(), `homeport-matrix-${name}-`));
 }
 
+/** Past the idle TTL, with room for the pool's timer to fire. */
+function outlastIdleTtl(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, IDLE_TTL_MINUTES * 60_000 * 1.5));
+}
+
+/**
+ * One engine shared by the tests of a describe, each test still standing
+ * alone: `prepare()` (in beforeEach) starts an engine when there is none or a
+ * test stopped it, else unloads the models Homeport may have loaded and
+ * restores the limits; `engineFrom` marks the record where the current engine
+ * began (its detection queries come after it).
+ */
+interface SharedEngine {
+  readonly t: TestEngine;
+  /** Record entries before the current engine started. */
+  readonly engineFrom: number;
+  prepare(): Promise<void>;
+  /** Stop the engine; the next test gets a new one. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function sharedEngine(options: { start: () => Promise<TestEngine>; record: () => string; unloadable: readonly string[] }): SharedEngine {
+  let current: TestEngine | undefined;
+  let stopped = false;
+  let engineFrom = 0;
+  let limits: TestEngine['engine']['pool']['limits'] | undefined;
+  return {
+    get t() {
+      if (current === undefined) throw new Error('no engine: prepare() runs in beforeEach');
+      return current;
+    },
+    get engineFrom() {
+      return engineFrom;
+    },
+    async prepare() {
+      if (current === undefined || stopped) {
+        engineFrom = recordMark(options.record());
+        current = await options.start();
+        stopped = false;
+        limits = current.engine.pool.limits;
+        return;
+      }
+      current.engine.pool.setLimits(limits!);
+      for (const id of options.unloadable) await handleOf(current, id).stop();
+      for (const id of options.unloadable) await waitForModelState(current, id, 'available', 10_000);
+    },
+    async stop() {
+      stopped = true;
+      await current?.engine.stop();
+    },
+    async close() {
+      if (!stopped) await current?.engine.stop();
+    },
+  };
+}
+
+
 // =================================================================== llama-server
 
 describe('llama-server: configured models spawned on demand, next to one already running (attached)', () => {
   const gguf = testModel('stories260K.gguf');
-  let t: TestEngine;
   let foreign: RunningDouble;
   let foreignUrl: string;
   let record: string;
   let foreignRecord: string;
   let ggufBytes: number;
+  /** Record entries before the current test. */
+  let from = 0;
+  const shared = sharedEngine({
+    record: () => record,
+    unloadable: ['llama-server/alpha', 'llama-server/beta'],
+    start: () =>
+      startTestEngine({
+        modelPaths: [],
+        config: configFor(
+          {
+            llamaServer: { mode: 'auto', path: doubleBin('llama-server'), url: foreignUrl },
+            llamaServerModels: [
+              { path: gguf, id: 'alpha', ctx: 256, parallel: 2, threads: 1, ngl: 0 },
+              { path: gguf, id: 'beta', ctx: 256, parallel: 1 },
+              { path: gguf, id: 'crashy', ctx: 256, parallel: 1 },
+            ],
+            ollama: OFF,
+            lmstudio: OFF,
+            vllm: OFF,
+          },
+          // Room for one copy of the GGUF, not two (the attached server counts 0: Homeport cannot unload it).
+          { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: Math.floor(ggufBytes * 1.5) },
+        ),
+      }),
+  });
 
   beforeAll(async () => {
     const dir = await tempDir('llama-server');
@@ -272,33 +371,19 @@ describe('llama-server: configured models spawned on demand, next to one already
     foreign = spawnDouble('llama-server', ['-m', gguf, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'foreign'], { env: { HOMEPORT_DOUBLE_RECORD: foreignRecord } });
     await waitForHttp(`${foreignUrl}/health`, { deadlineMs: 30_000 });
     process.env.HOMEPORT_DOUBLE_RECORD = record; // inherited by the llama-servers Homeport spawns (and its --version probe)
-    t = await startTestEngine({
-      modelPaths: [],
-      config: configFor(
-        {
-          llamaServer: { mode: 'auto', path: doubleBin('llama-server'), url: foreignUrl },
-          llamaServerModels: [
-            { path: gguf, id: 'alpha', ctx: 256, parallel: 2, threads: 1, ngl: 0 },
-            { path: gguf, id: 'beta', ctx: 256, parallel: 1 },
-            { path: gguf, id: 'crashy', ctx: 256, parallel: 1 },
-          ],
-          ollama: OFF,
-          lmstudio: OFF,
-          vllm: OFF,
-        },
-        // Room for one copy of the GGUF, not two (the attached server counts 0: Homeport cannot unload it).
-        { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: Math.floor(ggufBytes * 1.5) },
-      ),
-    });
+  });
+  beforeEach(async () => {
+    await shared.prepare();
+    from = recordMark(record);
   });
   afterAll(async () => {
     delete process.env.HOMEPORT_DOUBLE_RECORD;
-    await t?.engine.stop();
+    await shared.close();
     await killAllDoubles();
   });
 
   it('detects the binary (version parsed) and the server already running at the configured URL', async () => {
-    const info = await runtimesInfo(t);
+    const info = await runtimesInfo(shared.t);
     expect(detectionOf(info, 'llama-server')).toMatchObject({
       installed: true,
       binaryPath: doubleBin('llama-server'),
@@ -317,17 +402,17 @@ describe('llama-server: configured models spawned on demand, next to one already
     );
     expect(info.unavailable).toEqual([]);
     // Detection asked the configured binary for its version, once.
-    expect(starts(record, 'llama-server').filter((e) => isVersionQuery(e.argv)).map((e) => e.argv)).toEqual([['--version']]);
+    expect(starts(record, 'llama-server', shared.engineFrom).filter((e) => isVersionQuery(e.argv)).map((e) => e.argv)).toEqual([['--version']]);
   });
 
   it('loads a model on the first gateway request, with exactly the configured command line', async () => {
+    const t = shared.t;
     expect(await modelState(t, 'llama-server/alpha')).toBe('available');
-    expect(launches(record, 'llama-server')).toEqual([]);
     const reply = await chat(t, 'llama-server/alpha');
     expect(reply.choices[0]?.message.content).toMatch(/^Hello from the llama-server double\. Model alpha read/);
     expect(await modelState(t, 'llama-server/alpha')).toBe('loaded');
 
-    const [launch, ...more] = launches(record, 'llama-server');
+    const [launch, ...more] = launches(record, 'llama-server', from);
     expect(more).toEqual([]);
     const port = handleOf(t, 'llama-server/alpha').snapshot().port;
     expect(launch!.argv).toEqual(['-m', gguf, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-np', '2', '--cors-origins', 'http://homeport.invalid', '-ngl', '0', '-t', '1', '-a', 'alpha']);
@@ -335,12 +420,14 @@ describe('llama-server: configured models spawned on demand, next to one already
     const env = runtimeEnv(launch!.env);
     expect(Object.keys(env)).toEqual(['LLAMA_API_KEY']);
     expect(env.LLAMA_API_KEY!.length).toBeGreaterThanOrEqual(32);
-    const forwarded = requests(record).filter((r) => r.path === '/v1/chat/completions');
+    const forwarded = requests(record, from).filter((r) => r.path === '/v1/chat/completions');
     expect(forwarded).toHaveLength(1);
     expect(forwarded[0]!.headers.authorization).toBe(`Bearer ${env.LLAMA_API_KEY}`);
   });
 
   it('unloads it after the idle TTL: the process exits and `unload-idle` is recorded', async () => {
+    const t = shared.t;
+    await chat(t, 'llama-server/alpha');
     const pid = handleOf(t, 'llama-server/alpha').snapshot().pid!;
     await waitForModelState(t, 'llama-server/alpha', 'available');
     expect(isAlive(pid)).toBe(false);
@@ -348,11 +435,13 @@ describe('llama-server: configured models spawned on demand, next to one already
   });
 
   it('starts one process for ten concurrent cold requests', async () => {
-    expect(await coldBurst(t, 'llama-server/beta')).toBe(1);
-    expect(launches(record, 'llama-server').filter((e) => e.argv.includes('beta'))).toHaveLength(1);
+    expect(await coldBurst(shared.t, 'llama-server/beta')).toBe(1);
+    expect(launches(record, 'llama-server', from).filter((e) => e.argv.includes('beta'))).toHaveLength(1);
   });
 
   it('evicts the least recently used model when the memory budget holds only one', async () => {
+    const t = shared.t;
+    await chat(t, 'llama-server/beta');
     const betaPid = handleOf(t, 'llama-server/beta').snapshot().pid!;
     await chat(t, 'llama-server/alpha');
     expect(await modelState(t, 'llama-server/beta')).toBe('available');
@@ -361,6 +450,8 @@ describe('llama-server: configured models spawned on demand, next to one already
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
+    const t = shared.t;
+    await chat(t, 'llama-server/alpha');
     await withCountLimitOfOne(t, async () => {
       const alphaPid = handleOf(t, 'llama-server/alpha').snapshot().pid!;
       await chat(t, 'llama-server/beta');
@@ -373,12 +464,16 @@ describe('llama-server: configured models spawned on demand, next to one already
   // A model on a server Homeport attached to cannot be unloaded by Homeport (its stop() only lets go), so the
   // pool must neither idle-unload it nor count or evict it (RuntimeHandle.managesLoad). Found by this test.
   it('never idle-unloads or evicts the model of the attached server (Homeport cannot unload it)', async () => {
+    const t = shared.t;
+    expect((await chat(t, 'llama-server/foreign')).choices[0]?.message.content).toMatch(/Model foreign/);
+    await chat(t, 'llama-server/alpha'); // fills the memory budget
+    await outlastIdleTtl();
     await expectNeverUnloaded(t, 'llama-server/foreign');
   });
 
   it('answers management paths with 404 and never forwards them', async () => {
     await expectManagementPathsBlocked(
-      t,
+      shared.t,
       [
         ['GET', '/slots'],
         ['POST', '/slots/0?action=erase'],
@@ -393,18 +488,24 @@ describe('llama-server: configured models spawned on demand, next to one already
   });
 
   it('crash → restart after backoff → failed: the gateway answers 503 with the reason and the engine stays up', async () => {
+    const t = shared.t;
     await crashUntilFailed(t, 'llama-server/crashy');
-    const crashyPids = new Set(launches(record, 'llama-server').filter((e) => e.argv.includes('crashy')).map((e) => e.pid));
+    const crashyPids = new Set(launches(record, 'llama-server', from).filter((e) => e.argv.includes('crashy')).map((e) => e.pid));
     expect(crashyPids.size).toBe(2);
     expect(readRecord(record).filter((e) => e.kind === 'crash' && crashyPids.has(e.pid))).toHaveLength(2);
     // The other models still answer.
     expect((await chat(t, 'llama-server/alpha')).choices[0]?.message.content).toMatch(/Model alpha/);
+    await shared.stop(); // crashy stays failed in this engine: the next test gets a new one
   });
 
   it('stopping the engine stops what it spawned and leaves the attached server running', async () => {
+    const t = shared.t;
+    expect((await chat(t, 'llama-server/alpha')).choices[0]?.message.content).toMatch(/Model alpha/);
     expect((await chat(t, 'llama-server/foreign')).choices[0]?.message.content).toMatch(/Model foreign/);
-    await t.engine.stop();
-    expectLaunchesGone(record, 'llama-server');
+    await shared.stop();
+    const spawned = launches(record, 'llama-server', from);
+    expect(spawned.length).toBeGreaterThan(0);
+    expect(spawned.filter((e) => isAlive(e.pid))).toEqual([]);
     expect(isAlive(foreign.pid)).toBe(true);
     expect(await (await fetch(`${foreignUrl}/health`)).json()).toEqual({ status: 'ok' });
     expect(readRecord(foreignRecord).filter((e) => e.kind === 'signal')).toEqual([]);
@@ -420,13 +521,28 @@ const OLLAMA_MODELS = [
 ];
 
 describe('Ollama already running: Homeport attaches and loads models on demand', () => {
-  let t: TestEngine;
   let ollama: RunningDouble;
   let url: string;
   let record: string;
+  /** Record entries before the current test. */
+  let from = 0;
+  const shared = sharedEngine({
+    record: () => record,
+    unloadable: ['ollama/tinyllama:latest', 'ollama/smollm2:135m'],
+    start: () =>
+      startTestEngine({
+        modelPaths: [],
+        config: configFor(
+          { llamaServer: OFF, ollama: { mode: 'attach', url }, lmstudio: OFF, vllm: OFF },
+          // 700 MB: tinyllama (600 MB) or smollm2 (270 MB), not both.
+          { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: 700_000_000 },
+        ),
+      }),
+  });
 
   const ps = async () => (await getJson<{ models: Array<{ name: string; context_length: number }> }>(`${url}/api/ps`)).models;
-  const loadRequests = (model: string) => requests(record).filter((r) => r.path === '/api/generate' && (r.body as { model?: string; keep_alive?: unknown }).model === model && (r.body as { keep_alive?: unknown }).keep_alive !== 0);
+  const loadRequests = (model: string) =>
+    requests(record, from).filter((r) => r.path === '/api/generate' && (r.body as { model?: string; keep_alive?: unknown }).model === model && (r.body as { keep_alive?: unknown }).keep_alive !== 0);
 
   beforeAll(async () => {
     const dir = await tempDir('ollama');
@@ -438,40 +554,39 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
     // Another client has qwen3 loaded before Homeport starts.
     const preload = await fetch(`${url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'qwen3:0.6b' }) });
     expect(preload.status).toBe(200);
-    t = await startTestEngine({
-      modelPaths: [],
-      config: configFor(
-        { llamaServer: OFF, ollama: { mode: 'attach', url }, lmstudio: OFF, vllm: OFF },
-        // 700 MB: tinyllama (600 MB) or smollm2 (270 MB), not both.
-        { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: 700_000_000 },
-      ),
-    });
+  });
+  beforeEach(async () => {
+    await shared.prepare();
+    from = recordMark(record);
   });
   afterAll(async () => {
-    await t?.engine.stop();
+    await shared.close();
     await killAllDoubles();
   });
 
   it('detects the running Ollama and its version', async () => {
-    const info = await runtimesInfo(t);
+    const info = await runtimesInfo(shared.t);
     expect(detectionOf(info, 'ollama')).toMatchObject({ running: true, url, version: DOUBLE_VERSIONS.ollama, available: true });
     expect(info.owners).toEqual([{ kind: 'ollama', runtime: 'ollama', attached: true, state: 'ready' }]);
-    expect((await modelViews(t)).map((m) => [m.id, m.sizeBytes])).toEqual(OLLAMA_MODELS.map((m) => [`ollama/${m.name}`, m.sizeBytes]));
+    expect((await modelViews(shared.t)).map((m) => [m.id, m.sizeBytes])).toEqual(OLLAMA_MODELS.map((m) => [`ollama/${m.name}`, m.sizeBytes]));
   });
 
   it('loads a model on the first gateway request (no num_ctx: the attached Ollama keeps its own context), then forwards', async () => {
+    const t = shared.t;
     expect(await modelState(t, 'ollama/tinyllama:latest')).toBe('available');
     const reply = await chat(t, 'ollama/tinyllama:latest');
     expect(reply.choices[0]?.message.content).toMatch(/^Hello from the ollama double\. Model tinyllama:latest read/);
     expect(await modelState(t, 'ollama/tinyllama:latest')).toBe('loaded');
     expect(loadRequests('tinyllama:latest').map((r) => r.body)).toEqual([{ model: 'tinyllama:latest', keep_alive: -1 }]);
-    const forwarded = requests(record).filter((r) => r.path === '/v1/chat/completions');
+    const forwarded = requests(record, from).filter((r) => r.path === '/v1/chat/completions');
     expect(forwarded.map((r) => (r.body as { model: string }).model)).toEqual(['tinyllama:latest']);
   });
 
   // Ollama's /v1 surface cannot carry num_ctx, so a context asked for at load time would be undone by the first
   // request (its scheduler reloads at the server's own default). Attached, Homeport reports what Ollama really uses.
   it("reports the attached Ollama's real context for a loaded model", async () => {
+    const t = shared.t;
+    await chat(t, 'ollama/tinyllama:latest');
     const real = (await ps()).find((m) => m.name === 'tinyllama:latest')?.context_length;
     expect(real).toBeGreaterThan(0);
     await t.engine.status(); // let the daemon's loaded list refresh through the engine
@@ -480,19 +595,23 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
   });
 
   it('unloads it after the idle TTL while Ollama keeps running', async () => {
+    const t = shared.t;
+    await chat(t, 'ollama/tinyllama:latest');
     await waitForModelState(t, 'ollama/tinyllama:latest', 'available');
     await expectIdleUnloadDecision(t, 'ollama/tinyllama:latest');
     expect((await ps()).map((m) => m.name)).not.toContain('tinyllama:latest');
-    expect(requests(record).some((r) => r.path === '/api/generate' && JSON.stringify(r.body) === JSON.stringify({ model: 'tinyllama:latest', keep_alive: 0 }))).toBe(true);
+    expect(requests(record, from).some((r) => r.path === '/api/generate' && JSON.stringify(r.body) === JSON.stringify({ model: 'tinyllama:latest', keep_alive: 0 }))).toBe(true);
     expect(await (await fetch(`${url}/`)).text()).toBe('Ollama is running');
   });
 
   it('sends one load request for ten concurrent cold requests', async () => {
-    expect(await coldBurst(t, 'ollama/smollm2:135m')).toBe(1);
+    expect(await coldBurst(shared.t, 'ollama/smollm2:135m')).toBe(1);
     expect(loadRequests('smollm2:135m')).toHaveLength(1);
   });
 
   it('evicts the least recently used model when the memory budget holds only one (sizes from Ollama)', async () => {
+    const t = shared.t;
+    await chat(t, 'ollama/smollm2:135m');
     await chat(t, 'ollama/tinyllama:latest');
     expect(await modelState(t, 'ollama/smollm2:135m')).toBe('available');
     const loaded = (await ps()).map((m) => m.name);
@@ -502,6 +621,8 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
+    const t = shared.t;
+    await chat(t, 'ollama/tinyllama:latest');
     await withCountLimitOfOne(t, async () => {
       await chat(t, 'ollama/smollm2:135m');
       expect(await modelState(t, 'ollama/tinyllama:latest')).toBe('available');
@@ -515,13 +636,16 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
   // A model another client loaded into the attached Ollama is theirs: Homeport never sees that client's use of
   // it, so it must never idle-unload or evict it (DaemonModelRuntime.managesLoad). Found by this test.
   it('leaves a model another client loaded in the attached Ollama alone', async () => {
+    const t = shared.t;
+    await chat(t, 'ollama/tinyllama:latest'); // fills the memory budget
+    await outlastIdleTtl();
     await expectNeverUnloaded(t, 'ollama/qwen3:0.6b');
     expect((await ps()).map((m) => m.name)).toContain('qwen3:0.6b');
   });
 
   it('answers management paths with 404 and never forwards them', async () => {
     await expectManagementPathsBlocked(
-      t,
+      shared.t,
       [
         ['POST', '/api/pull'],
         ['DELETE', '/api/delete'],
@@ -538,7 +662,9 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
   });
 
   it('stopping the engine unloads what Homeport loaded and leaves Ollama running', async () => {
-    await t.engine.stop();
+    await chat(shared.t, 'ollama/smollm2:135m');
+    expect((await ps()).map((m) => m.name)).toContain('smollm2:135m');
+    await shared.stop();
     expect(isAlive(ollama.pid)).toBe(true);
     expect(await (await fetch(`${url}/`)).text()).toBe('Ollama is running');
     expect((await ps()).map((m) => m.name)).not.toContain('smollm2:135m');
@@ -547,10 +673,11 @@ describe('Ollama already running: Homeport attaches and loads models on demand',
 });
 
 describe('Ollama started by Homeport (spawn): command line, crash → backoff → failed', () => {
+  // Each test gets its own engine and its own Ollama: the crash test leaves the daemon failed.
   let t: TestEngine;
   let record: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     const dir = await tempDir('ollama');
     record = join(dir, 'ollama.jsonl');
     // Inherited by the `ollama serve` Homeport starts: it crashes after each answer.
@@ -562,7 +689,7 @@ describe('Ollama started by Homeport (spawn): command line, crash → backoff �
       config: configFor({ llamaServer: OFF, ollama: { mode: 'spawn', path: doubleBin('ollama'), contextLength: 8192 }, lmstudio: OFF, vllm: OFF }, NO_LIMITS_LONG_TTL),
     });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     delete process.env.HOMEPORT_DOUBLE_RECORD;
     delete process.env.HOMEPORT_DOUBLE_MODELS;
     delete process.env.HOMEPORT_DOUBLE_CRASH_AFTER;
@@ -593,7 +720,8 @@ describe('Ollama started by Homeport (spawn): command line, crash → backoff �
   });
 
   it('crash → restart after backoff → failed: the gateway answers 503 with the reason and the engine stays up', async () => {
-    // Crash 1: the model is gone with the daemon; the supervisor starts Ollama again.
+    // Crash 1: the daemon exits after its first answer and the model is gone with it; the supervisor starts Ollama again.
+    expect((await chat(t, 'ollama/tinyllama:latest')).choices[0]?.message.content).toMatch(/^Hello from the ollama double/);
     await waitForModelState(t, 'ollama/tinyllama:latest', 'available');
     expect(await waitFor(async () => (await owner())?.state === 'ready', 20_000, 100)).toBe(true);
     expect(launches(record, 'ollama')).toHaveLength(2);
@@ -606,6 +734,7 @@ describe('Ollama started by Homeport (spawn): command line, crash → backoff �
   });
 
   it('stopping the engine leaves no Ollama process behind', async () => {
+    expect(launches(record, 'ollama').length).toBeGreaterThan(0);
     await t.engine.stop();
     expectLaunchesGone(record, 'ollama');
   });
@@ -625,15 +754,29 @@ function killLmStudioServer(home: string): void {
 }
 
 describe('LM Studio already running: Homeport attaches and loads through its REST API', () => {
-  let t: TestEngine;
   let home: string;
   let url: string;
   let record: string;
   let serverPid: number;
+  /** Record entries before the current test. */
+  let from = 0;
+  const shared = sharedEngine({
+    record: () => record,
+    unloadable: ['lmstudio/qwen2.5-0.5b-instruct', 'lmstudio/llama-3.2-1b-instruct'],
+    start: () =>
+      startTestEngine({
+        modelPaths: [],
+        config: configFor(
+          { llamaServer: OFF, ollama: OFF, lmstudio: { mode: 'attach', url, contextLength: 8192 }, vllm: OFF },
+          // 1 GB: one of the two models, not both.
+          { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: 1_000_000_000 },
+        ),
+      }),
+  });
 
   const v0 = async () => (await getJson<{ data: Array<{ id: string; state: string }> }>(`${url}/api/v0/models`)).data;
   const stateOf = async (key: string) => (await v0()).find((m) => m.id === key)?.state;
-  const loadRequests = (key: string) => requests(record).filter((r) => r.path === '/api/v1/models/load' && (r.body as { model?: string }).model === key);
+  const loadRequests = (key: string) => requests(record, from).filter((r) => r.path === '/api/v1/models/load' && (r.body as { model?: string }).model === key);
 
   beforeAll(async () => {
     home = await tempDir('lmstudio');
@@ -644,37 +787,36 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
     const started = await runDouble('lms', ['server', 'start', '--port', String(port)], { env });
     expect(started.code, started.stderr).toBe(0);
     serverPid = readServerInfo(home)!.pid;
-    t = await startTestEngine({
-      modelPaths: [],
-      config: configFor(
-        { llamaServer: OFF, ollama: OFF, lmstudio: { mode: 'attach', url, contextLength: 8192 }, vllm: OFF },
-        // 1 GB: one of the two models, not both.
-        { idleTtlMinutes: IDLE_TTL_MINUTES, maxLoadedModels: 0, memoryBudgetBytes: 1_000_000_000 },
-      ),
-    });
+  });
+  beforeEach(async () => {
+    await shared.prepare();
+    from = recordMark(record);
   });
   afterAll(async () => {
-    await t?.engine.stop();
+    await shared.close();
     killLmStudioServer(home);
   });
 
   it('detects the running LM Studio server', async () => {
-    const info = await runtimesInfo(t);
+    const info = await runtimesInfo(shared.t);
     expect(detectionOf(info, 'lmstudio')).toMatchObject({ running: true, url, available: true });
     expect(info.owners).toEqual([{ kind: 'lmstudio', runtime: 'lmstudio', attached: true, state: 'ready' }]);
-    expect((await modelViews(t)).map((m) => [m.id, m.sizeBytes])).toEqual(LMSTUDIO_MODELS.map((m) => [`lmstudio/${m.name}`, m.sizeBytes]));
+    expect((await modelViews(shared.t)).map((m) => [m.id, m.sizeBytes])).toEqual(LMSTUDIO_MODELS.map((m) => [`lmstudio/${m.name}`, m.sizeBytes]));
   });
 
   it('loads a model on the first gateway request (REST load with the configured context), then forwards', async () => {
+    const t = shared.t;
     expect(await modelState(t, 'lmstudio/qwen2.5-0.5b-instruct')).toBe('available');
     const reply = await chat(t, 'lmstudio/qwen2.5-0.5b-instruct');
     expect(reply.choices[0]?.message.content).toMatch(/^Hello from the lmstudio double\. Model qwen2.5-0.5b-instruct read/);
     expect(loadRequests('qwen2.5-0.5b-instruct').map((r) => r.body)).toEqual([{ model: 'qwen2.5-0.5b-instruct', context_length: 8192 }]);
-    expect(requests(record).filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { model: string }).model)).toEqual(['qwen2.5-0.5b-instruct']);
+    expect(requests(record, from).filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { model: string }).model)).toEqual(['qwen2.5-0.5b-instruct']);
     expect(await stateOf('qwen2.5-0.5b-instruct')).toBe('loaded');
   });
 
   it('unloads it after the idle TTL while the server keeps running (`lms ps` shows nothing loaded)', async () => {
+    const t = shared.t;
+    await chat(t, 'lmstudio/qwen2.5-0.5b-instruct');
     await waitForModelState(t, 'lmstudio/qwen2.5-0.5b-instruct', 'available');
     await expectIdleUnloadDecision(t, 'lmstudio/qwen2.5-0.5b-instruct');
     expect(await stateOf('qwen2.5-0.5b-instruct')).toBe('not-loaded');
@@ -684,11 +826,13 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
   });
 
   it('sends one load request for ten concurrent cold requests', async () => {
-    expect(await coldBurst(t, 'lmstudio/llama-3.2-1b-instruct')).toBe(1);
+    expect(await coldBurst(shared.t, 'lmstudio/llama-3.2-1b-instruct')).toBe(1);
     expect(loadRequests('llama-3.2-1b-instruct')).toHaveLength(1);
   });
 
   it('evicts the least recently used model when the memory budget holds only one', async () => {
+    const t = shared.t;
+    await chat(t, 'lmstudio/llama-3.2-1b-instruct');
     await chat(t, 'lmstudio/qwen2.5-0.5b-instruct');
     expect(await modelState(t, 'lmstudio/llama-3.2-1b-instruct')).toBe('available');
     expect(await stateOf('llama-3.2-1b-instruct')).toBe('not-loaded');
@@ -697,6 +841,8 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
+    const t = shared.t;
+    await chat(t, 'lmstudio/qwen2.5-0.5b-instruct');
     await withCountLimitOfOne(t, async () => {
       await chat(t, 'lmstudio/llama-3.2-1b-instruct');
       expect(await modelState(t, 'lmstudio/qwen2.5-0.5b-instruct')).toBe('available');
@@ -708,7 +854,7 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
 
   it('answers management paths with 404 and never forwards them', async () => {
     await expectManagementPathsBlocked(
-      t,
+      shared.t,
       [
         ['POST', '/api/v1/models/load'],
         ['POST', '/api/v1/models/unload'],
@@ -722,7 +868,9 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
   });
 
   it('stopping the engine unloads what Homeport loaded and leaves the server running', async () => {
-    await t.engine.stop();
+    await chat(shared.t, 'lmstudio/llama-3.2-1b-instruct');
+    expect(await stateOf('llama-3.2-1b-instruct')).toBe('loaded');
+    await shared.stop();
     expect(isAlive(serverPid)).toBe(true);
     expect(await (await fetch(`${url}/lmstudio-greeting`)).json()).toEqual({ lmstudio: true });
     expect(await stateOf('llama-3.2-1b-instruct')).toBe('not-loaded');
@@ -731,13 +879,14 @@ describe('LM Studio already running: Homeport attaches and loads through its RES
 });
 
 describe('LM Studio started by Homeport (spawn, `lms` CLI): command lines, crash → backoff → failed', () => {
+  // Each test gets its own engine, LM Studio home and server: the crash test leaves the server failed.
   let t: TestEngine;
   let home: string;
   let record: string;
 
   const owner = async () => (await runtimesInfo(t)).owners.find((o) => o.kind === 'lmstudio');
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     home = await tempDir('lmstudio');
     record = join(home, 'lmstudio.jsonl');
     // Inherited by every `lms` Homeport runs and by the server `lms server start` launches.
@@ -750,7 +899,7 @@ describe('LM Studio started by Homeport (spawn, `lms` CLI): command lines, crash
       config: configFor({ llamaServer: OFF, ollama: OFF, lmstudio: { mode: 'spawn', path: doubleBin('lms'), contextLength: 8192 }, vllm: OFF }, NO_LIMITS_LONG_TTL),
     });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.engine.stop();
     delete process.env.HOMEPORT_DOUBLE_LMS_HOME;
     delete process.env.HOMEPORT_DOUBLE_MODELS;
@@ -782,7 +931,9 @@ describe('LM Studio started by Homeport (spawn, `lms` CLI): command lines, crash
   });
 
   it('crash → restart after backoff → failed: the gateway answers 503 with the reason and the engine stays up', async () => {
-    // Crash 1 is seen by the liveness checks; the model goes with the server, which is started again.
+    // Crash 1 comes right after the first answer and is seen by the liveness checks; the model goes with the server,
+    // which is started again.
+    expect((await chat(t, 'lmstudio/qwen2.5-0.5b-instruct')).choices[0]?.message.content).toMatch(/^Hello from the lmstudio double/);
     await waitForModelState(t, 'lmstudio/qwen2.5-0.5b-instruct', 'available', 30_000);
     expect(await waitFor(async () => (await owner())?.state === 'ready', 30_000, 200)).toBe(true);
     expect(starts(record, 'lmstudio-server')).toHaveLength(2);
@@ -794,8 +945,9 @@ describe('LM Studio started by Homeport (spawn, `lms` CLI): command lines, crash
   });
 
   it('stopping the engine leaves no LM Studio server behind', async () => {
-    await t.engine.stop();
     const pids = starts(record, 'lmstudio-server').map((e) => e.pid);
+    expect(pids.length).toBeGreaterThan(0);
+    await t.engine.stop();
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
   });
 });
@@ -843,11 +995,36 @@ describe('vLLM without a CUDA GPU: configured models are unavailable, with the r
 });
 
 describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one already running (attached)', () => {
-  let t: TestEngine;
   let foreign: RunningDouble;
   let foreignUrl: string;
   let record: string;
   let foreignRecord: string;
+  /** Record entries before the current test. */
+  let from = 0;
+  const shared = sharedEngine({
+    record: () => record,
+    unloadable: ['vllm/alpha', 'vllm/beta'],
+    start: () =>
+      startTestEngine({
+        modelPaths: [],
+        cuda: true,
+        config: configFor({
+          llamaServer: OFF,
+          ollama: OFF,
+          lmstudio: OFF,
+          vllm: {
+            mode: 'auto',
+            path: doubleBin('vllm'),
+            url: foreignUrl,
+            models: [
+              { model: VLLM_MODEL, id: 'alpha', maxModelLen: 4096, gpuMemoryUtilization: 0.45, maxNumSeqs: 4 },
+              { model: VLLM_MODEL, id: 'beta' },
+              { model: VLLM_MODEL, id: 'crashy' },
+            ],
+          },
+        }),
+      }),
+  });
 
   beforeAll(async () => {
     const dir = await tempDir('vllm');
@@ -858,34 +1035,19 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
     foreign = spawnDouble('vllm', ['serve', VLLM_MODEL, '--host', '127.0.0.1', '--port', String(port), '--served-model-name', 'foreign'], { env: { HOMEPORT_DOUBLE_RECORD: foreignRecord } });
     await waitForHttp(`${foreignUrl}/health`, { deadlineMs: 30_000 });
     process.env.HOMEPORT_DOUBLE_RECORD = record;
-    t = await startTestEngine({
-      modelPaths: [],
-      cuda: true,
-      config: configFor({
-        llamaServer: OFF,
-        ollama: OFF,
-        lmstudio: OFF,
-        vllm: {
-          mode: 'auto',
-          path: doubleBin('vllm'),
-          url: foreignUrl,
-          models: [
-            { model: VLLM_MODEL, id: 'alpha', maxModelLen: 4096, gpuMemoryUtilization: 0.45, maxNumSeqs: 4 },
-            { model: VLLM_MODEL, id: 'beta' },
-            { model: VLLM_MODEL, id: 'crashy' },
-          ],
-        },
-      }),
-    });
+  });
+  beforeEach(async () => {
+    await shared.prepare();
+    from = recordMark(record);
   });
   afterAll(async () => {
     delete process.env.HOMEPORT_DOUBLE_RECORD;
-    await t?.engine.stop();
+    await shared.close();
     await killAllDoubles();
   });
 
   it('detects the binary (version parsed) and the server already running at the configured URL', async () => {
-    const info = await runtimesInfo(t);
+    const info = await runtimesInfo(shared.t);
     expect(detectionOf(info, 'vllm')).toMatchObject({ installed: true, binaryPath: doubleBin('vllm'), version: DOUBLE_VERSIONS.vllm, running: true, url: foreignUrl, available: true });
     expect(info.unavailable).toEqual([]);
     expect(info.owners.map((o) => [o.runtime, o.attached])).toEqual(
@@ -896,14 +1058,15 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
         ['vllm/crashy', false],
       ]),
     );
-    expect(starts(record, 'vllm').filter((e) => isVersionQuery(e.argv)).map((e) => e.argv)).toEqual([['--version']]);
+    expect(starts(record, 'vllm', shared.engineFrom).filter((e) => isVersionQuery(e.argv)).map((e) => e.argv)).toEqual([['--version']]);
   });
 
   it('starts `vllm serve` on the first gateway request, with exactly the configured command line', async () => {
+    const t = shared.t;
     expect(await modelState(t, 'vllm/alpha')).toBe('available');
     const reply = await chat(t, 'vllm/alpha');
     expect(reply.choices[0]?.message.content).toMatch(/^Hello from the vllm double\. Model alpha read/);
-    const [launch, ...more] = launches(record, 'vllm');
+    const [launch, ...more] = launches(record, 'vllm', from);
     expect(more).toEqual([]);
     const port = handleOf(t, 'vllm/alpha').snapshot().port;
     expect(launch!.argv).toEqual([
@@ -913,11 +1076,13 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
     ]);
     const env = runtimeEnv(launch!.env);
     expect(Object.keys(env)).toEqual(['VLLM_API_KEY']);
-    const forwarded = requests(record).filter((r) => r.path === '/v1/chat/completions');
+    const forwarded = requests(record, from).filter((r) => r.path === '/v1/chat/completions');
     expect(forwarded.map((r) => [r.headers.authorization, (r.body as { model: string }).model])).toEqual([[`Bearer ${env.VLLM_API_KEY}`, 'alpha']]);
   });
 
   it('stops it after the idle TTL and records `unload-idle`', async () => {
+    const t = shared.t;
+    await chat(t, 'vllm/alpha');
     const pid = handleOf(t, 'vllm/alpha').snapshot().pid!;
     await waitForModelState(t, 'vllm/alpha', 'available');
     expect(isAlive(pid)).toBe(false);
@@ -925,11 +1090,13 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
   });
 
   it('starts one process for ten concurrent cold requests', async () => {
-    expect(await coldBurst(t, 'vllm/beta')).toBe(1);
-    expect(launches(record, 'vllm').filter((e) => e.argv.includes('beta'))).toHaveLength(1);
+    expect(await coldBurst(shared.t, 'vllm/beta')).toBe(1);
+    expect(launches(record, 'vllm', from).filter((e) => e.argv.includes('beta'))).toHaveLength(1);
   });
 
   it('evicts the least recently used model under a count limit of one', async () => {
+    const t = shared.t;
+    await chat(t, 'vllm/beta');
     await withCountLimitOfOne(t, async () => {
       const betaPid = handleOf(t, 'vllm/beta').snapshot().pid!;
       await chat(t, 'vllm/alpha');
@@ -941,12 +1108,18 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
 
   // As for llama-server above: an attached vLLM's model is never idle-unloaded or evicted.
   it('never idle-unloads or evicts the model of the attached server (Homeport cannot unload it)', async () => {
+    const t = shared.t;
+    expect((await chat(t, 'vllm/foreign')).choices[0]?.message.content).toMatch(/Model foreign/);
+    await withCountLimitOfOne(t, async () => {
+      await chat(t, 'vllm/alpha'); // one loaded model of Homeport's own, at the limit
+      await outlastIdleTtl();
+    });
     await expectNeverUnloaded(t, 'vllm/foreign');
   });
 
   it('answers management paths with 404 and never forwards them', async () => {
     await expectManagementPathsBlocked(
-      t,
+      shared.t,
       [
         ['POST', '/invocations'],
         ['POST', '/start_profile'],
@@ -962,17 +1135,23 @@ describe('vLLM with a CUDA GPU: configured models spawned on demand, next to one
   });
 
   it('crash → restart after backoff → failed: the gateway answers 503 with the reason and the engine stays up', async () => {
+    const t = shared.t;
     await crashUntilFailed(t, 'vllm/crashy');
-    const crashyPids = new Set(launches(record, 'vllm').filter((e) => e.argv.includes('crashy')).map((e) => e.pid));
+    const crashyPids = new Set(launches(record, 'vllm', from).filter((e) => e.argv.includes('crashy')).map((e) => e.pid));
     expect(crashyPids.size).toBe(2);
     expect(readRecord(record).filter((e) => e.kind === 'crash' && crashyPids.has(e.pid))).toHaveLength(2);
     expect((await chat(t, 'vllm/alpha')).choices[0]?.message.content).toMatch(/Model alpha/);
+    await shared.stop(); // crashy stays failed in this engine: the next test gets a new one
   });
 
   it('stopping the engine stops what it spawned and leaves the attached server running', async () => {
+    const t = shared.t;
+    expect((await chat(t, 'vllm/alpha')).choices[0]?.message.content).toMatch(/Model alpha/);
     expect((await chat(t, 'vllm/foreign')).choices[0]?.message.content).toMatch(/Model foreign/);
-    await t.engine.stop();
-    expectLaunchesGone(record, 'vllm');
+    await shared.stop();
+    const spawned = launches(record, 'vllm', from);
+    expect(spawned.length).toBeGreaterThan(0);
+    expect(spawned.filter((e) => isAlive(e.pid))).toEqual([]);
     expect(isAlive(foreign.pid)).toBe(true);
     expect((await fetch(`${foreignUrl}/health`)).status).toBe(200);
     expect(readRecord(foreignRecord).filter((e) => e.kind === 'signal')).toEqual([]);
