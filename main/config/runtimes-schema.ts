@@ -43,6 +43,18 @@ const loopbackUrl = z
   .transform((value) => value.replace(/\/+$/, ''));
 
 const binaryPath = z.string().min(1);
+
+/**
+ * The key of a server started with one (llama-server/vLLM `--api-key`, LM
+ * Studio with API tokens): `apiKeySecret` names a secret in Homeport's
+ * secret store (`homeport secrets set NAME`; the environment variable
+ * NAME_API_KEY also works), `apiKeyEnv` an environment variable. Homeport
+ * sends it as `Authorization: Bearer` on every request to that server.
+ */
+const apiKeyFields = {
+  apiKeySecret: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a secret name: letters, digits, _ . - (at most 64)').optional(),
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name').optional(),
+};
 const mode = z.enum(RUNTIME_MODES).default('auto');
 /** Context lengths a model is loaded with, in tokens. */
 const contextLength = z.number().int().min(256).max(1_048_576);
@@ -59,6 +71,7 @@ export const llamaServerConfigSchema = z
     /** Where an already running llama-server answers (default http://127.0.0.1:8080). */
     url: loopbackUrl.optional(),
     mode,
+    ...apiKeyFields,
   })
   .strict();
 
@@ -108,6 +121,7 @@ export const lmStudioConfigSchema = z
     /** Where an already running LM Studio server answers (default http://127.0.0.1:1234). */
     url: loopbackUrl.optional(),
     mode,
+    ...apiKeyFields,
     /** Context every model is loaded with (`lms load -c`); default: LM Studio's own. */
     contextLength: contextLength.optional(),
   })
@@ -134,6 +148,7 @@ export const vllmConfigSchema = z
     /** Where an already running vLLM answers (default http://127.0.0.1:8000). */
     url: loopbackUrl.optional(),
     mode,
+    ...apiKeyFields,
     /** Models Homeport starts, one vLLM process each (needs a CUDA GPU). */
     models: z.array(vllmModelSchema).max(64).default([]),
   })

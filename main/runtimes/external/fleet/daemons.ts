@@ -10,6 +10,7 @@ import { ollamaProtocol } from '../daemon/ollama-protocol.js';
 import type { DaemonKind, DaemonProtocol } from '../daemon/protocol.js';
 import type { FleetContext, FleetEntry, FleetOwner, UnavailableRuntime } from './types.js';
 import type { RuntimeHandle } from '../../types.js';
+import { keyHeaders } from '../attached-keys.js';
 
 /** Ollama's context when Homeport starts it and nothing is configured (Ollama's own default below 23 GiB of VRAM). */
 export const DEFAULT_OLLAMA_CONTEXT = 4096;
@@ -46,7 +47,12 @@ export async function buildDaemonPart(kind: DaemonKind, context: FleetContext): 
       contextLength = undefined;
       loadContext = undefined;
     }
-    runtime = attachDaemonOwner(kind, decision.url, { fetch: context.fetch, clock: context.clock, watchIntervalMs: context.timing.attachedWatchIntervalMs });
+    runtime = attachDaemonOwner(kind, decision.url, {
+      fetch: context.fetch,
+      clock: context.clock,
+      watchIntervalMs: context.timing.attachedWatchIntervalMs,
+      headers: keyHeaders(context.attachedKeys.keys, kind),
+    });
   } else if (kind === 'ollama') {
     // Homeport's own Ollama gets the context through OLLAMA_CONTEXT_LENGTH; loads need not ask.
     contextLength = settings.contextLength ?? DEFAULT_OLLAMA_CONTEXT;

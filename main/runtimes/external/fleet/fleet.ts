@@ -89,14 +89,16 @@ export class RuntimeFleet {
     spawned: Readonly<Record<ServerKind, ServerPart>>;
     attached: ReadonlyArray<readonly [ServerKind, AttachedServerPart]>;
     daemons: readonly DaemonPart[];
-    /** What re-detection needs: the fleet's context and a fresh detection run. Without it, refresh() only re-lists. */
-    redetect?: { readonly context: FleetContext; readonly detect: () => Promise<RuntimeDetections> };
+    /** The context the parts were built with (re-detection builds new parts with it). */
+    context?: FleetContext;
+    /** A fresh detection run; without it, refresh() only lists the daemons' models again. */
+    detect?: () => Promise<RuntimeDetections>;
   }) {
     this.spawned = parts.spawned;
     for (const [kind, part] of parts.attached) this.attached.set(kind, part);
     this.daemons = [...parts.daemons];
-    this.context = parts.redetect?.context ?? null;
-    this.detect = parts.redetect?.detect ?? null;
+    this.context = parts.context ?? null;
+    this.detect = parts.detect ?? null;
     this.rebuild();
     // A model left out for a duplicate id never runs: its supervisor is no owner.
     const used = new Set(this.current.map((e) => e.runtime));
@@ -122,6 +124,7 @@ export class RuntimeFleet {
       reason: `gone: "${g.id}" is no longer offered (since ${new Date(g.since).toISOString()}); it comes back when its server does`,
     }));
     return [
+      ...(this.context?.attachedKeys.missing ?? []),
       ...SERVER_KINDS.flatMap((kind) => [...(this.attached.get(kind)?.unavailable ?? []), ...this.spawned[kind].unavailable]),
       ...this.daemons.flatMap((d) => d.unavailable),
       ...this.duplicates,
@@ -284,6 +287,7 @@ export async function buildFleet(options: BuildFleetOptions): Promise<RuntimeFle
     timing,
     env: options.env ?? process.env,
     runCommand: options.runCommand ?? runCommandWithTimeout,
+    attachedKeys: options.attachedKeys ?? { keys: {}, missing: [] },
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
   };
@@ -302,6 +306,7 @@ export async function buildFleet(options: BuildFleetOptions): Promise<RuntimeFle
     spawned: { 'llama-server': llamaServer, vllm },
     attached,
     daemons: [ollama, lmstudio],
-    ...(options.redetect !== undefined ? { redetect: { context, detect: options.redetect } } : {}),
+    context,
+    ...(options.redetect !== undefined ? { detect: options.redetect } : {}),
   });
 }

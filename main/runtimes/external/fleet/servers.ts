@@ -25,6 +25,7 @@ import { writeVllmGuardModule } from './vllm-guard-file.js';
 import { Supervisor } from '../../process/supervisor.js';
 import { systemClock } from '../../process/health.js';
 import { attachedModelNames } from './model-names.js';
+import { keyHeaders } from '../attached-keys.js';
 
 export type ServerKind = 'llama-server' | 'vllm';
 
@@ -181,6 +182,7 @@ async function attachServer(kind: ServerKind, url: string, context: FleetContext
     displayName: adapter.displayName,
     baseUrl: url,
     health: adapter.health,
+    headers: keyHeaders(context.attachedKeys.keys, kind),
     watchIntervalMs: context.timing.attachedWatchIntervalMs,
     fetch: context.fetch,
     clock: context.clock,
@@ -191,7 +193,11 @@ async function attachServer(kind: ServerKind, url: string, context: FleetContext
     await runtime.start();
     const endpoint = await runtime.ensureReady({ deadlineMs: 10_000 });
     const response = await requestJson({ endpoint, method: 'GET', path: adapter.models.path, signal: AbortSignal.timeout(10_000), fetch: context.fetch });
-    if (response.status === 401) return fail(`${adapter.displayName} at ${url} needs an API key for ${adapter.models.path}; Homeport cannot use it`);
+    if (response.status === 401) {
+      const section = kind === 'llama-server' ? 'llamaServer' : 'vllm';
+      const what = context.attachedKeys.keys[kind] !== undefined ? 'refused the configured API key' : 'needs an API key';
+      return fail(`${adapter.displayName} at ${url} ${what} for ${adapter.models.path}; set runtimes.${section}.apiKeySecret to a secret holding its key (homeport secrets set NAME)`);
+    }
     if (response.status !== 200) return fail(`${adapter.displayName} at ${url} did not list its models: ${describeFailure(response)}`);
     const parsed = adapter.models.parse(response.json);
     if (!parsed.ok) return fail(`${adapter.displayName} at ${url}: ${parsed.reason}`);

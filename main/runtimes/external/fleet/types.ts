@@ -8,6 +8,7 @@ import type { Clock } from '../../process/health.js';
 import type { OwnerSupervisorSettings } from '../daemon/owner.js';
 import type { DaemonTiming } from '../daemon/model-runtime.js';
 import type { RuntimeHandle } from '../../types.js';
+import type { AttachedKeys } from '../attached-keys.js';
 
 /** One model behind Homeport's endpoint, served by an external runtime. */
 export interface FleetEntry {
@@ -85,6 +86,8 @@ export interface BuildFleetOptions {
   readonly clock?: Clock;
   /** Runs detection again (same paths and URLs); refresh() then attaches what appeared and lets go of what is gone. */
   readonly redetect?: () => Promise<RuntimeDetections>;
+  /** Keys of attached servers started with one (attached-keys.ts). */
+  readonly attachedKeys?: AttachedKeys;
 }
 
 /** What the parts get from buildFleet, with defaults applied. */
@@ -98,6 +101,7 @@ export interface FleetContext {
   readonly timing: FleetTiming;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly runCommand: RunCommand;
+  readonly attachedKeys: AttachedKeys;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
 }
