@@ -80,6 +80,7 @@ export interface RemoteFacts {
 
 /** Privacy, key, budget, health and load, in that order. */
 export function judgeRemote(facts: RemoteFacts): Verdict {
+  if (facts.privacy && facts.kind === 'cloud') return skip(`privacy mode: ${facts.provider} is a cloud provider`);
   if (facts.privacy && !facts.onLan) return skip(`privacy mode: ${facts.provider} is outside this machine and the LAN`);
   if (facts.kind === 'cloud' && !facts.hasKey) return skip(`no API key for ${facts.provider}: ${facts.keyHint}`);
   if (facts.dailyBudgetUsd !== undefined && facts.spentTodayUsd >= facts.dailyBudgetUsd) {
