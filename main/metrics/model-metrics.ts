@@ -28,7 +28,10 @@ export interface ModelMetricsSnapshot {
   readonly tokens: { readonly prompt: number; readonly completion: number };
   /** Time to first token over the last requests (ms). */
   readonly ttftMs: { readonly p50: number | null; readonly p95: number | null; readonly last: number | null };
-  /** Decode speed (tokens after the first ÷ time after the first) over the last streamed requests. */
+  /**
+   * Decode speed (tokens after the first ÷ time after the first) over the last requests: timed as the
+   * tokens stream past, or, for a response that came whole, from the runtime's own `usage.completion_time`.
+   */
   readonly decodeTokPerSec: { readonly p50: number | null; readonly last: number | null };
   readonly lastRequestAt: number | null;
 }
@@ -128,10 +131,14 @@ class Meter implements RequestMeter {
     const completion = result.usage?.completion_tokens ?? this.streamed;
     this.counters.completionTokens += completion;
     this.counters.promptTokens += result.usage?.prompt_tokens ?? 0;
-    if (this.stream && this.firstAt !== null && completion > 1) {
-      const seconds = (this.now() - this.firstAt) / 1000;
-      if (seconds > 0) this.counters.decodeTokPerSec.push((completion - 1) / seconds);
-    }
+    const rate = this.stream ? this.streamedRate(completion) : reportedDecodeRate(result.usage);
+    if (rate !== null) this.counters.decodeTokPerSec.push(rate);
+  }
+
+  private streamedRate(completion: number): number | null {
+    if (this.firstAt === null || completion <= 1) return null;
+    const seconds = (this.now() - this.firstAt) / 1000;
+    return seconds > 0 ? (completion - 1) / seconds : null;
   }
 
   private stopWaiting(): void {
@@ -139,4 +146,16 @@ class Meter implements RequestMeter {
     this.isWaiting = false;
     this.counters.waiting--;
   }
+}
+
+/**
+ * The decode rate a runtime reported for a non-streamed response: tokens
+ * after the first ÷ `completion_time` (seconds from the first token to the
+ * last). Null without a usable figure.
+ */
+export function reportedDecodeRate(usage: Usage | undefined): number | null {
+  const tokens = usage?.completion_tokens;
+  const seconds = usage?.completion_time;
+  if (typeof tokens !== 'number' || typeof seconds !== 'number' || !(seconds > 0) || tokens <= 1) return null;
+  return (tokens - 1) / seconds;
 }

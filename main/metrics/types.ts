@@ -4,6 +4,13 @@ export interface Usage {
   readonly prompt_tokens?: number;
   readonly completion_tokens?: number;
   readonly total_tokens?: number;
+  /**
+   * Seconds spent on the prompt and on generating, as the embedded runtime
+   * (and Groq's API) report them in a non-streamed response's usage: the
+   * decode rate of a request that was not streamed comes from these.
+   */
+  readonly prompt_time?: number;
+  readonly completion_time?: number;
 }
 
 export interface RequestInfo {

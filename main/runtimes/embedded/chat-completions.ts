@@ -15,7 +15,7 @@
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import { buildChatPrompt } from './chat-prompt.js';
 import { toApiError } from './api-errors.js';
-import { generate, type GenerationResult } from './generate.js';
+import { generate, usageTimings, type GenerationResult } from './generate.js';
 import {
   assertPromptFits,
   generationParams,
@@ -110,7 +110,7 @@ export async function handleChatCompletion(context: RouteContext): Promise<void>
           ...(call === undefined && result.matchedStop !== undefined ? { stop_reason: result.matchedStop } : {}),
         },
       ],
-      usage: usageOf(result),
+      usage: { ...usageOf(result), ...usageTimings([result]) },
     });
     return;
   }

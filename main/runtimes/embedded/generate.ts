@@ -63,6 +63,23 @@ export interface GenerationResult {
   readonly aborted: boolean;
   /** The stop string that ended generation, if one did (reported as `stop_reason`, as vLLM does). */
   readonly matchedStop?: string;
+  /** Seconds from the start to the first generated token (prompt processing), and from it to the end (decoding). */
+  readonly promptSeconds: number;
+  readonly completionSeconds: number;
+}
+
+/**
+ * Timing fields for a non-streamed response's `usage`, named as Groq's
+ * OpenAI-compatible API names them (seconds): the gateway's metrics take the
+ * decode rate from them when no stream showed it.
+ */
+export function usageTimings(results: readonly Pick<GenerationResult, 'promptSeconds' | 'completionSeconds'>[]): {
+  prompt_time: number;
+  completion_time: number;
+} {
+  const sum = (pick: (result: Pick<GenerationResult, 'promptSeconds' | 'completionSeconds'>) => number) =>
+    Math.round(results.reduce((total, result) => total + pick(result), 0) * 1e6) / 1e6;
+  return { prompt_time: sum((result) => result.promptSeconds), completion_time: sum((result) => result.completionSeconds) };
 }
 
 /** Largest number of tokens a prompt may have so that at least one token can be generated. */
@@ -98,6 +115,8 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
     return onText?.(text);
   };
 
+  const startedAt = performance.now();
+  let firstTokenAt: number | undefined;
   let generated = 0;
   let matchedStop: string | undefined;
   // Why the loop ended; 'eog' covers evaluate() finishing on its own (an end-of-generation token).
@@ -122,6 +141,7 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
           break;
         }
         generated++;
+        firstTokenAt ??= performance.now();
         logprobs?.accept(token);
         history.push(token);
         if (history.length > 2 * PENALTY_WINDOW) history.splice(0, history.length - PENALTY_WINDOW);
@@ -168,7 +188,10 @@ export async function generate(request: GenerationRequest): Promise<GenerationRe
     }
   }
 
+  const endedAt = performance.now();
   return {
+    promptSeconds: ((firstTokenAt ?? endedAt) - startedAt) / 1000,
+    completionSeconds: (endedAt - (firstTokenAt ?? endedAt)) / 1000,
     text: pieces.join(''),
     finishReason: ending === 'length' ? 'length' : 'stop',
     promptTokens: promptTokens.length,

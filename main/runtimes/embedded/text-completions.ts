@@ -9,7 +9,7 @@
  */
 import type { Token } from 'node-llama-cpp';
 import { toApiError } from './api-errors.js';
-import { generate, type GenerationResult } from './generate.js';
+import { generate, usageTimings, type GenerationResult } from './generate.js';
 import {
   assertKnownTokens,
   abandon,
@@ -78,7 +78,7 @@ export async function handleTextCompletion(context: RouteContext): Promise<void>
         logprobs: null,
         finish_reason: result.finishReason,
       })),
-      usage: usageOf(totals),
+      usage: { ...usageOf(totals), ...usageTimings(results) },
     });
     return;
   }
