@@ -49,4 +49,30 @@ describe('semantic index', () => {
     expect(unitVector([Number.NaN, 1])).toBeUndefined();
     expect(Array.from(unitVector([3, 4])!)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
   });
+
+  it('the early exits never drop a match: same results as a plain full dot product', () => {
+    let state = 12345;
+    const next = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    for (const dims of [30, 64, 384]) {
+      const index = new SemanticIndex();
+      const rows: Float32Array[] = [];
+      const query = unitVector(Array.from({ length: dims }, next))!;
+      for (let id = 0; id < 400; id++) {
+        // A quarter of the rows lie near the query at different distances, the rest anywhere.
+        const spread = id % 4 === 0 ? (id / 400) * 0.8 : 5;
+        const row = unitVector(Array.from(query, (q) => q + next() * spread))!;
+        rows.push(row);
+        index.add('ctx', id, row);
+      }
+      for (const threshold of [-1, 0, 0.3, 0.6, 0.9, 0.95, 0.99]) {
+        const expected = rows
+          .map((row, id) => ({ id, similarity: row.reduce((sum, v, i) => sum + v * query[i]!, 0) }))
+          .filter((m) => m.similarity >= threshold)
+          .map((m) => m.id)
+          .sort((a, b) => a - b);
+        const found = index.search('ctx', query, threshold).map((m) => m.id).sort((a, b) => a - b);
+        expect(found, `dims ${dims}, threshold ${threshold}`).toEqual(expected);
+      }
+    }
+  });
 });
