@@ -7,6 +7,7 @@ import { createHostOriginGuard } from './guards.js';
 import { createInferenceHandler } from './routes/inference.js';
 import type { InferenceHandler } from './routes/inference.js';
 import { createFastLane } from './fast-lane.js';
+import { chainGuards, createAppKeyGuard } from './app-key-guard.js';
 import type { FastLane } from './fast-lane.js';
 import { createModelsRouter } from './routes/models.js';
 import { createErrorHandler, methodNotAllowed, notFound } from './fallback.js';
@@ -46,7 +47,8 @@ export function createGateway(options: GatewayOptions): GatewayApp {
   app.disable('etag');
 
   const agent = createUpstreamAgent();
-  const guard = createHostOriginGuard({ port: options.port });
+  const hostGuard = createHostOriginGuard({ port: options.port, ...(options.extraHosts ? { extraHosts: options.extraHosts } : {}) });
+  const guard = options.appKeys !== undefined ? chainGuards(hostGuard, createAppKeyGuard({ keys: options.appKeys })) : hostGuard;
   const errorHandler = createErrorHandler({ logError: options.logError });
   const hotRoutes = new Map<string, InferenceHandler>();
   app.use(guard);
@@ -61,11 +63,14 @@ export function createGateway(options: GatewayOptions): GatewayApp {
       bodyLimitBytes: options.bodyLimitBytes,
       readyDeadlineMs: options.readyDeadlineMs,
       agent,
+      ...(options.router ? { router: options.router } : {}),
+      ...(options.requests ? { requests: options.requests } : {}),
     });
     hotRoutes.set(endpoint.path, handler);
     app.post(endpoint.path, handler);
     app.all(endpoint.path, methodNotAllowed('POST'));
   }
+  if (options.surfaces !== undefined) app.use(options.surfaces);
   app.use(createModelsRouter(options.models));
   if (options.controlRoutes !== undefined) {
     if (!options.controlToken) throw new Error('The control API needs a control token (GatewayOptions.controlToken).');

@@ -1,5 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import type { MetricsSink } from '../metrics/types.js';
+import type { AppKeyStore } from '../keys/key-store.js';
 
 // The model directory's shapes live with the runtimes (below the gateway); re-exported for the gateway's files.
 export type { ModelDirectory, ModelEntry } from '../runtimes/model-directory.js';
@@ -18,8 +19,18 @@ export interface GatewayOptions {
   readonly controlRoutes?: Router;
   /** The control token every /homeport request must carry (required with controlRoutes; see control/control-token.ts). */
   readonly controlToken?: string;
+  /** More `host:port` names the Host check accepts (LAN exposure: lan-hosts.ts). */
+  readonly extraHosts?: readonly string[];
+  /** App keys: once one exists, /v1 and /metrics require a key (gateway/app-key-guard.ts). */
+  readonly appKeys?: AppKeyStore;
+  /** The Responses and Anthropic Messages surfaces (gateway/surfaces/), mounted beside the chat endpoints. */
+  readonly surfaces?: Router;
   /** The panel's pages (control/panel-static.ts), served at / behind the same guards; after every API route. */
   readonly panel?: RequestHandler;
+  /** Puts the router between the gateway and the runtimes for model names that have a route (routing/router.ts). */
+  readonly router?: import('../routing/router.js').Router;
+  /** Where every request's record goes (requests/request-log.ts). */
+  readonly requests?: import('../requests/request-log.js').RequestLog;
   /** Where unexpected errors are reported (default: stderr). Never receives request bodies or secrets. */
   readonly logError?: (message: string, err: unknown) => void;
 }
