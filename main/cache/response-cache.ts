@@ -88,6 +88,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let { entries: entryCount, bytes: totalBytes } = entries.totals();
   let lastSweep = -Infinity;
   let closed = false;
+  let lastEmbedError = { message: '', at: -Infinity };
   const touched = new Map<number, number>();
   let touchTimer: NodeJS.Timeout | undefined;
 
@@ -166,7 +167,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       const [vector] = await embed([text]);
       return vector === undefined ? undefined : unitVector(vector);
     } catch (error) {
-      log?.(`cache: embedding failed: ${(error as Error).message}`);
+      // Once per distinct reason a minute: without an embedding model every semantic store would say the same.
+      const message = `embedding failed: ${(error as Error).message}`;
+      const time = now();
+      if (message !== lastEmbedError.message || time - lastEmbedError.at >= 60_000) {
+        lastEmbedError = { message, at: time };
+        log?.(message);
+      }
       return undefined;
     }
   }
@@ -235,7 +242,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     if (closed) return;
     const why = incompleteReason(completion);
     if (why !== undefined) {
-      log?.(`cache: not storing an answer with ${why}`);
+      log?.(`not storing an answer with ${why}`);
       return;
     }
     const key = exactKey(request);
@@ -255,7 +262,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     const embedding = vector === undefined ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
     const bytes = Buffer.byteLength(text) + (embedding?.byteLength ?? 0);
     if (bytes > maxBytes) {
-      log?.(`cache: an answer of ${bytes} bytes is larger than the cache (${maxBytes} bytes); not stored`);
+      log?.(`an answer of ${bytes} bytes is larger than the cache (${maxBytes} bytes); not stored`);
       return;
     }
     const time = now();
