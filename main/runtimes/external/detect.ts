@@ -8,7 +8,9 @@
  *   llama-server  GET /health {"status":"ok"} (or 503 "Loading model") and
  *                 GET /v1/models owned_by "llamacpp"
  *   Ollama        GET / "Ollama is running" (+ /api/version)
- *   LM Studio     GET /lmstudio-greeting {"lmstudio":true}
+ *   LM Studio     GET /lmstudio-greeting {"lmstudio":true}; when nothing answers
+ *                 on the probed port (and no URL is configured), `lms server
+ *                 status --json` says where its one server runs
  *   vLLM          GET /v1/models owned_by "vllm", or (when /v1 needs a key)
  *                 GET /version {"version"} + GET /health 200 with an empty body
  *
@@ -22,7 +24,7 @@ import { resolveCommand } from '../process/spawn.js';
 import type { ExternalRuntimeKind, ExternalRuntimeAdapter, VersionCommand } from './adapters/common.js';
 import { firstLine } from './adapters/common.js';
 import { llamaServerAdapter } from './adapters/llama-server.js';
-import { lmStudioAdapter } from './adapters/lmstudio.js';
+import { buildLmStudioStatusCommand, lmStudioAdapter, parseLmStudioStatus } from './adapters/lmstudio.js';
 import { ollamaAdapter } from './adapters/ollama.js';
 import { vllmAdapter } from './adapters/vllm.js';
 
@@ -249,13 +251,21 @@ async function detectOne(spec: RuntimeSpec, options: DetectRuntimesOptions): Pro
           timeoutMs: options.timeoutMs,
           run: options.runCommand ?? runCommandWithTimeout,
         });
-  const [versionResult, fingerprint] = await Promise.all([versionTask, spec.identify(url, get)]);
+  const [versionResult, found0] = await Promise.all([versionTask, spec.identify(url, get)]);
+  let fingerprint = found0;
+  let servedUrl = url;
+  // LM Studio has one server, on whatever port it last used: ask `lms` where it runs before calling it absent.
+  if (adapter.kind === 'lmstudio' && !fingerprint.running && spec.configuredUrl === undefined && found.path !== null) {
+    const elsewhere = await findLmStudioServer(found.path, fingerprint, options);
+    fingerprint = elsewhere.fingerprint;
+    servedUrl = elsewhere.url ?? url;
+  }
   let { version, reason: versionReason } = versionResult;
   if (version === null && fingerprint.serverVersion !== undefined) {
     version = fingerprint.serverVersion;
     versionReason = `reported by the running server at ${url} (${versionReason})`;
   }
-  const { available, reason } = availability(spec, found, fingerprint, url, options.gpu);
+  const { available, reason } = availability(spec, found, fingerprint, servedUrl, options.gpu);
   return {
     kind: adapter.kind,
     installed: found.path !== null,
@@ -264,11 +274,30 @@ async function detectOne(spec: RuntimeSpec, options: DetectRuntimesOptions): Pro
     version,
     versionReason,
     running: fingerprint.running,
-    url,
+    url: servedUrl,
     runningReason: fingerprint.reason,
     available,
     reason,
   };
+}
+
+/**
+ * `lms server status --json` ({"running":bool,"port":N}): a running LM Studio
+ * server on another port than the probed one, confirmed by its greeting.
+ * Bounded like every other probe; on any doubt the first fingerprint stands.
+ */
+async function findLmStudioServer(lmsPath: string, first: Fingerprint, options: DetectRuntimesOptions): Promise<{ fingerprint: Fingerprint; url: string | null }> {
+  const status = buildLmStudioStatusCommand(lmsPath);
+  const run = options.runCommand ?? runCommandWithTimeout;
+  const output = await run(status.command, status.args, { env: options.env, timeoutMs: options.timeoutMs });
+  if (output.timedOut || output.code !== 0) return { fingerprint: first, url: null };
+  const parsed = parseLmStudioStatus(output.stdout);
+  if (!parsed.ok || !parsed.value.running || parsed.value.port === null) return { fingerprint: first, url: null };
+  const url = `http://127.0.0.1:${parsed.value.port}`;
+  const fetchImpl = options.fetch ?? fetch;
+  const found = await identifyLmStudio(url, (path) => probe(fetchImpl, `${url}${path}`, options.timeoutMs));
+  if (!found.running) return { fingerprint: first, url: null };
+  return { fingerprint: { ...found, reason: `LM Studio's server answers at ${url} (port from \`lms server status\`)` }, url };
 }
 
 function hostPortOf(url: string | undefined): Record<string, string> {

@@ -45,6 +45,10 @@ export function decideDaemonOwner(input: { readonly kind: DaemonKind; readonly m
     case 'attach':
       return running ? attach() : { action: 'none', reason: `${name} is set to attach only, but nothing answers at ${detection.url} (${detection.runningReason}); start it, or let Homeport start it` };
     case 'spawn':
+      // LM Studio has one server: `lms server start --port P` would move the user's, and stopping it would stop theirs.
+      if (kind === 'lmstudio' && running) {
+        return { action: 'none', reason: `LM Studio's server is already running at ${detection.url}, started outside Homeport; Homeport will not move or stop it. Set LM Studio's mode to auto or attach to use it` };
+      }
       return binary !== null ? spawn(binary) : { action: 'none', reason: `${name} is set to be started by Homeport, but it is not installed (${detection.installedReason}); install it or set its path` };
     case 'auto':
       if (running) return attach();
