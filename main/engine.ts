@@ -43,7 +43,7 @@ import { ModelSettingsStore } from './control/model-settings.js';
 import { createModelControl } from './control/model-control.js';
 import { createModelRouter } from './control/model-routes.js';
 import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
-import type { SettingsView } from '../preload/contract.js';
+import { encryptedSecretStore, type SecretCipher } from './secrets/safe-storage.js';
 
 export interface EngineOptions {
   readonly config: HomeportConfig;
@@ -64,8 +64,8 @@ export interface EngineOptions {
   readonly configFile?: string;
   /** Settings the desktop shell applies live (start on login, close to tray). */
   readonly settingsAppliers?: Partial<Record<SettingKey, SettingApplier>>;
-  /** How secrets are kept, as the settings view reports it (default: the headless 0600 file). */
-  readonly secretStorage?: SettingsView['secretStorage'];
+  /** Encrypts secrets before they are written (the desktop app's safeStorage); without it they sit in a 0600 file. */
+  readonly secretCipher?: SecretCipher;
   /** A model served when nothing else is configured or found (the bundled demo model); without it that is a NoModelsError. */
   readonly fallbackModelPath?: string;
 }
@@ -104,7 +104,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     overrides: options.tuning ?? {},
     cores: availableParallelism(),
   });
-  const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu(), secretsDir: paths.state });
+  const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu() });
   for (const u of external.fleet.unavailable) log(`${u.runtime}${u.model ? ` (${u.model})` : ''} unavailable: ${u.reason}`);
   const useFallback = configured.length === 0 && external.fleet.entries.length === 0 && options.fallbackModelPath !== undefined;
   const models = useFallback
@@ -192,7 +192,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const library = new LibraryService({
     dataDir: options.dataDir,
     scan: () => catalog.scan(),
-    secrets: createSecretStore({ dir: paths.state }),
+    secrets: options.secretCipher ? encryptedSecretStore(createSecretStore({ dir: paths.state }), options.secretCipher) : createSecretStore({ dir: paths.state }),
     defaults: { contextSize: config.defaults.ctx, slots: config.defaults.parallel },
     log,
   });
@@ -243,7 +243,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       unavailable: options.settingsAppliers?.startOnLogin
         ? {}
         : { startOnLogin: 'Only the desktop app can start on login.', closeToTray: 'Only the desktop app has a tray.' },
-      secretStorage: options.secretStorage ?? fileSecretStorage(join(paths.state, 'secrets.json')),
+      secretStorage: options.secretCipher
+        ? { protection: options.secretCipher.protection, detail: options.secretCipher.detail }
+        : fileSecretStorage(join(paths.state, 'secrets.json')),
     }),
     createControlRouter({
       status,

@@ -26,19 +26,29 @@ export interface PanelOptions {
   readonly port: number;
 }
 
-/** Strict CSP for the panel's pages. Mantine writes its theme into <style> elements, hence style-src 'unsafe-inline' (styles only). */
-export const PANEL_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Strict CSP for the panel's pages: scripts only from the page's own origin
+ * (no inline script, no eval), network only to `connectSrc` (the engine).
+ * Mantine writes its theme into <style> elements, hence style-src
+ * 'unsafe-inline' (styles only). The desktop window uses the same policy
+ * with the engine's origin as connectSrc.
+ */
+export function panelCsp(connectSrc: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src ${connectSrc}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const PANEL_CSP = panelCsp("'self'");
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -234,6 +234,13 @@ describe('the trusted page policy', () => {
     expect(dev('http://localhost:5173/')).toBe(false);
     expect(() => createTrustedPagePolicy({ rendererIndexUrl: APP_PAGE, devServerUrl: 'https://example.com' })).toThrow();
     expect(isTrustedUrl('not a url')).toBe(false);
+    const app = createTrustedPagePolicy({ appOrigin: 'homeport://app' });
+    expect(app('homeport://app/')).toBe(true);
+    expect(app('homeport://app/index.html#/models')).toBe(true);
+    expect(app('homeport://other/')).toBe(false);
+    expect(app('homeport://app.evil/')).toBe(false);
+    expect(app('https://app/')).toBe(false);
+    expect(app(APP_PAGE)).toBe(false);
   });
 });
 
