@@ -89,7 +89,22 @@ describe('GET /library/:id/fit', () => {
     expect(small.status).toBe(200);
     const view = small.body as FitView;
     expect(view.fit).toMatchObject({ verdict: 'full-gpu', gpuLayers: 6, totalLayers: 6, contextSize: 256, slots: 1, kvCacheType: 'f16' });
-    expect(Object.keys(view.fit.memory).sort()).toEqual(['computeBytes', 'kvCacheBytes', 'overheadBytes', 'ramBytes', 'totalBytes', 'vramBytes', 'weightsBytes']);
+    expect(Object.keys(view.fit.memory).sort()).toEqual([
+      'computeBytes',
+      'flashAttention',
+      'kvCacheBytes',
+      'overheadBytes',
+      'ramBytes',
+      'reclaimableBytes',
+      'repackedWeightsBytes',
+      'runtimeBytes',
+      'totalBytes',
+      'vocabularyBytes',
+      'vramBytes',
+      'weightsBytes',
+    ]);
+    const memory = view.fit.memory;
+    expect(memory.weightsBytes + memory.kvCacheBytes + memory.computeBytes + memory.overheadBytes).toBe(memory.totalBytes);
     expect(view.fit.maxContext.fullGpu.contextSize).toBe(2048); // capped at the trained context
     expect(view.fit.maxContext.cpuOnly.contextSize).toBe(2048);
     expect(view.fit.reason.length).toBeGreaterThan(20);
@@ -126,8 +141,10 @@ describe('GET /library/:id/prediction', () => {
     expect(before.gpuLayersFrom).toBe('fit');
     expect(before.measured).toBeNull();
     expect(before.show.memory.source).toBe('predicted');
-    expect(before.predicted.memoryBytes).toBeGreaterThan(256 * 1024 * 1024); // includes the runtime overhead
+    expect(before.predicted.memoryBytes).toBeGreaterThan(106 * 1024 * 1024); // includes the runtime process (106 MiB)
     expect(before.predicted.vramBytes).toBeGreaterThan(0);
+    const parts = before.predicted.parts!;
+    expect(parts.weightsBytes + parts.kvCacheBytes + parts.computeBytes + parts.overheadBytes).toBe(before.predicted.memoryBytes + before.predicted.vramBytes!);
 
     // What the engine does once the embedded runtime (CPU only) has served requests: this process stands in for it.
     const prediction = await h.service.predictionFor('linked-stories', { gpuLayers: 0 });
