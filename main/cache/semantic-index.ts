@@ -1,8 +1,9 @@
 /**
  * In-memory vectors for the semantic cache, grouped by context key: a lookup
  * scans only the entries whose everything-but-the-last-user-message is
- * identical to the request's, so the scan is a dot product over one packed
- * Float32Array. Vectors are stored unit length, so the dot product is the
+ * identical to the request's, so the scan is a dot product over packed
+ * Float32Arrays (the first quarter of every row stored apart, so the first
+ * pass reads a quarter of the memory). Vectors are stored unit length, so the dot product is the
  * cosine similarity; rows that cannot reach the threshold are left early
  * (see search). The scan is bounded: a group keeps at most
  * `maxPerContext` vectors (the oldest go first).
@@ -18,7 +19,10 @@ interface Group {
   /** Where the scan checks whether a row can still reach the threshold (multiples of 4; 0 = no check). */
   cuts: readonly [number, number];
   ids: number[];
-  vectors: Float32Array;
+  /** The first cuts[0] components of every row, back to back: the first pass streams through only these. */
+  heads: Float32Array;
+  /** The remaining components of every row. */
+  rests: Float32Array;
   /** Per row: the norm of the vector from cuts[0] on, and from cuts[1] on. */
   tails: Float32Array;
 }
@@ -37,22 +41,30 @@ function tailNorm(vector: Float32Array, from: number, to: number, offset = 0): n
   return Math.sqrt(sum);
 }
 
-/** The dot product of row `offset` with `query` over [from, to), with four running sums the CPU can overlap. */
-function partialDot(vectors: Float32Array, offset: number, query: Float32Array, from: number, to: number): number {
+/** The dot product of `length` components of `vectors` from `offset` with `query` from `from`, four running sums the CPU can overlap. */
+function partialDot(vectors: Float32Array, offset: number, query: Float32Array, from: number, length: number): number {
   let a = 0;
   let b = 0;
   let c = 0;
   let d = 0;
-  let i = from;
-  const whole = from + ((to - from) & ~3);
-  for (; i < whole; i += 4) {
-    a += vectors[offset + i]! * query[i]!;
-    b += vectors[offset + i + 1]! * query[i + 1]!;
-    c += vectors[offset + i + 2]! * query[i + 2]!;
-    d += vectors[offset + i + 3]! * query[i + 3]!;
+  let k = 0;
+  const whole = length & ~3;
+  for (; k < whole; k += 4) {
+    a += vectors[offset + k]! * query[from + k]!;
+    b += vectors[offset + k + 1]! * query[from + k + 1]!;
+    c += vectors[offset + k + 2]! * query[from + k + 2]!;
+    d += vectors[offset + k + 3]! * query[from + k + 3]!;
   }
-  for (; i < to; i++) a += vectors[offset + i]! * query[i]!;
+  for (; k < length; k++) a += vectors[offset + k]! * query[from + k]!;
   return a + b + c + d;
+}
+
+/** `array`, or a copy at least twice as large when it cannot hold `needed` values. */
+function room(array: Float32Array, needed: number): Float32Array {
+  if (needed <= array.length) return array;
+  const grown = new Float32Array(Math.max(array.length * 2, needed));
+  grown.set(array);
+  return grown;
 }
 
 export interface SemanticIndexOptions {
@@ -100,7 +112,8 @@ export class SemanticIndex {
       group = undefined;
     }
     if (group === undefined) {
-      group = { dims: vector.length, cuts: cutsFor(vector.length), ids: [], vectors: new Float32Array(vector.length * 4), tails: new Float32Array(8) };
+      const cuts = cutsFor(vector.length);
+      group = { dims: vector.length, cuts, ids: [], heads: new Float32Array(cuts[0] * 4), rests: new Float32Array((vector.length - cuts[0]) * 4), tails: new Float32Array(8) };
       this.groups.set(contextKey, group);
     }
     const dropped: number[] = [];
@@ -110,17 +123,13 @@ export class SemanticIndex {
       dropped.push(oldest);
     }
     const slot = group.ids.length;
-    if ((slot + 1) * group.dims > group.vectors.length) {
-      const grown = new Float32Array(Math.max(group.vectors.length * 2, (slot + 1) * group.dims));
-      grown.set(group.vectors);
-      group.vectors = grown;
-    }
-    if ((slot + 1) * 2 > group.tails.length) {
-      const grown = new Float32Array(group.tails.length * 2);
-      grown.set(group.tails);
-      group.tails = grown;
-    }
-    group.vectors.set(vector, slot * group.dims);
+    const head = group.cuts[0];
+    const rest = group.dims - head;
+    group.heads = room(group.heads, (slot + 1) * head);
+    group.rests = room(group.rests, (slot + 1) * rest);
+    group.tails = room(group.tails, (slot + 1) * 2);
+    group.heads.set(vector.subarray(0, head), slot * head);
+    group.rests.set(vector.subarray(head), slot * rest);
     group.tails[slot * 2] = tailNorm(vector, group.cuts[0], group.dims);
     group.tails[slot * 2 + 1] = tailNorm(vector, group.cuts[1], group.dims);
     group.ids.push(id);
@@ -136,7 +145,10 @@ export class SemanticIndex {
     const slot = group.ids.indexOf(id);
     const last = group.ids.length - 1;
     // Keep insertion order (oldest first) so the bound drops the oldest: shift the tail down one slot.
-    group.vectors.copyWithin(slot * group.dims, (slot + 1) * group.dims, (last + 1) * group.dims);
+    const head = group.cuts[0];
+    const rest = group.dims - head;
+    group.heads.copyWithin(slot * head, (slot + 1) * head, (last + 1) * head);
+    group.rests.copyWithin(slot * rest, (slot + 1) * rest, (last + 1) * rest);
     group.tails.copyWithin(slot * 2, (slot + 1) * 2, (last + 1) * 2);
     group.ids.splice(slot, 1);
     if (group.ids.length === 0) this.groups.delete(contextKey);
@@ -157,18 +169,20 @@ export class SemanticIndex {
   search(contextKey: string, vector: Float32Array, threshold: number): SemanticMatch[] {
     const group = this.groups.get(contextKey);
     if (group === undefined || group.dims !== vector.length) return [];
-    const { dims, ids, vectors, tails } = group;
+    const { dims, ids, heads, rests, tails } = group;
     const [cut1, cut2] = group.cuts;
+    const rest = dims - cut1;
+    const middle = cut2 - cut1;
     const queryTail1 = tailNorm(vector, cut1, dims);
     const queryTail2 = tailNorm(vector, cut2, dims);
     const floor = threshold - BOUND_SLACK;
     const matches: SemanticMatch[] = [];
-    for (let row = 0, offset = 0; row < ids.length; row++, offset += dims) {
-      let dot = partialDot(vectors, offset, vector, 0, cut1);
+    for (let row = 0; row < ids.length; row++) {
+      let dot = partialDot(heads, row * cut1, vector, 0, cut1);
       if (cut1 > 0 && dot + tails[row * 2]! * queryTail1 < floor) continue;
-      dot += partialDot(vectors, offset, vector, cut1, cut2);
+      dot += partialDot(rests, row * rest, vector, cut1, middle);
       if (cut2 > 0 && dot + tails[row * 2 + 1]! * queryTail2 < floor) continue;
-      dot += partialDot(vectors, offset, vector, cut2, dims);
+      dot += partialDot(rests, row * rest + middle, vector, cut2, dims - cut2);
       if (dot >= threshold) matches.push({ id: ids[row]!, similarity: Math.min(1, dot) });
     }
     return matches.sort((a, b) => b.similarity - a.similarity);
