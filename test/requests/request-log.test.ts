@@ -1,0 +1,62 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RequestLog, type RequestEvent } from '../../main/requests/request-log.js';
+import { RequestStore, dayOf } from '../../main/requests/request-store.js';
+
+async function tempFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'homeport-requests-')), 'requests.sqlite');
+}
+
+describe('request log', () => {
+  it('records phases, attempts and tokens, and emits started/phase/finished', async () => {
+    const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
+    const events: RequestEvent[] = [];
+    log.subscribe((e) => events.push(e));
+    const trace = log.begin({ client: 'test-agent', route: 'chat', model: 'chat', endpoint: 'chat.completions', stream: true });
+    trace.attempt({ target: 'local:a', tier: 'local', outcome: 'skipped', reason: 'local:a busy: 4/4 slots, predicted wait 6.1 s > 2.0 s' });
+    trace.serving('cloud:b', 'cloud');
+    trace.setPhase('prefill');
+    trace.firstToken();
+    trace.tokens(3);
+    expect(log.inFlight().map((r) => r.id)).toEqual([trace.id]);
+    const record = trace.finish({ status: 200, usage: { prompt_tokens: 5, completion_tokens: 3 }, costUsd: 0.01 });
+    expect(record).toMatchObject({ route: 'chat', finalTier: 'cloud', finalTarget: 'cloud:b', phase: 'done', promptTokens: 5, completionTokens: 3, costUsd: 0.01, status: 200 });
+    // prefill, generating, then tokens so far (throttled to a few a second)
+    expect(events.map((e) => e.type)).toEqual(['started', 'phase', 'phase', 'phase', 'finished']);
+    expect(log.inFlight()).toEqual([]);
+    expect(log.get(trace.id)?.attempts[0]?.reason).toContain('busy');
+    log.close();
+  });
+
+  it('keeps only the newest records, filters them, and keeps daily totals beyond the bound', async () => {
+    const store = new RequestStore({ file: await tempFile(), maxRecords: 5 });
+    const log = new RequestLog({ store });
+    for (let i = 0; i < 8; i++) {
+      const trace = log.begin({ client: 'c', route: null, model: i % 2 ? 'a' : 'b', endpoint: 'chat.completions', stream: false });
+      trace.serving(i % 2 ? 'local:a' : 'cloud:b', i % 2 ? 'local' : 'cloud');
+      trace.finish({ status: 200, usage: { prompt_tokens: 1, completion_tokens: 2 }, costUsd: i % 2 ? 0 : 0.5, savedUsd: i % 2 ? 0.25 : 0 });
+    }
+    expect(store.count()).toBe(5);
+    expect(log.query({ tier: 'local' }).every((r) => r.finalTier === 'local')).toBe(true);
+    expect(log.query({ model: 'b', limit: 2 })).toHaveLength(2);
+    const [today] = log.totals(1);
+    expect(today).toMatchObject({ day: dayOf(Date.now()), requests: 8, cloudSpendUsd: 2, savedUsd: 1 });
+    expect(today?.byTier.local).toEqual({ requests: 4, promptTokens: 4, completionTokens: 8 });
+    expect(store.providerSpend().get('cloud')).toBe(2);
+    log.close();
+  });
+
+  it('survives a restart: records written before close are read by a new store', async () => {
+    const file = await tempFile();
+    const first = new RequestLog({ store: new RequestStore({ file }) });
+    const trace = first.begin({ client: 'c', route: 'r', model: 'm', endpoint: 'embeddings', stream: false });
+    trace.finish({ status: 503, error: 'No target of route "r" can answer now' });
+    first.close();
+    const second = new RequestStore({ file });
+    expect(second.get(trace.id)).toMatchObject({ status: 503, finalTier: null });
+    expect(second.totals(1)[0]?.errors).toBe(1);
+    second.close();
+  });
+});
