@@ -117,8 +117,8 @@ describe('Ollama models on an attached server', () => {
     expect(llama.loadedByHomeport).toBe(false);
 
     await fetch(`${url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2', keep_alive: 0 }) });
-    await fleet.refresh();
-    await waitFor(() => llama.snapshot().state === 'stopped', 5_000, 'the unload to be seen');
+    // Ollama frees the memory a moment after answering: refresh until the model has left its list.
+    await waitFor(async () => (await fleet.refresh(), llama.snapshot().state === 'stopped'), 5_000, 'the unload to be seen');
     expect(llama.snapshot().lastError).toBeNull();
   });
 });
