@@ -17,6 +17,12 @@ import type { RequestRecord } from '../../main/requests/types.js';
 const KEY = 'sk-homeport-router-test-0123456789abcdef';
 const ENV = 'HP_ROUTER_TEST_CLOUD_KEY';
 
+/** The parts of an answer or error the tests read. */
+interface ChatJson {
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly choices?: readonly { readonly message: { readonly content: string } }[];
+}
+
 let t: TestEngine;
 let cloud: CloudDouble;
 let model: string;
@@ -30,13 +36,13 @@ async function control(path: string, init: RequestInit = {}): Promise<{ status: 
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
 
-async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string; json: ChatJson }> {
   const res = await fetch(`${t.engine.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   seen.push(text, JSON.stringify([...res.headers]));
-  let json: unknown = null;
+  let json: ChatJson = {};
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as ChatJson;
   } catch {
     // a stream
   }
@@ -162,8 +168,8 @@ describe('burst to the cloud', () => {
     try {
       const res = await chat({ model: 'cloud-only', messages: [{ role: 'user', content: 'Hi' }] });
       expect(res.status).toBe(503);
-      expect(res.json.error.code).toBe('no_target_available');
-      expect(res.json.error.message).toContain('cloud:gpt-test privacy mode: cloud is a cloud provider');
+      expect(res.json.error?.code).toBe('no_target_available');
+      expect(res.json.error?.message).toContain('cloud:gpt-test privacy mode: cloud is a cloud provider');
     } finally {
       await applyRouting();
     }
@@ -175,7 +181,7 @@ describe('burst to the cloud', () => {
     expect(first.status).toBe(200);
     const second = await chat({ model: 'budget', messages: [{ role: 'user', content: 'Hi' }] });
     expect(second.status).toBe(503);
-    expect(second.json.error.message).toMatch(/budgeted:gpt-pricey daily budget reached: \$[\d.]+ spent of \$0\.00/);
+    expect(second.json.error?.message).toMatch(/budgeted:gpt-pricey daily budget reached: \$[\d.]+ spent of \$0\.00/);
     const { body } = await control('/homeport/v1/providers');
     const budgeted = (body as { data: { name: string; budgetLeftUsd: number; spentTodayUsd: number }[] }).data.find((p) => p.name === 'budgeted');
     expect(budgeted?.budgetLeftUsd).toBe(0);
@@ -197,7 +203,7 @@ describe('failures', () => {
     cloud.script({ kind: 'status', status: 400, message: 'Bad parameter.', echoKey: true });
     const res = await chat({ model: 'cloud-only', messages: [{ role: 'user', content: 'Hi' }] });
     expect(res.status).toBe(400);
-    expect(res.json.error.message).toContain('Bad parameter.');
+    expect(res.json.error?.message).toContain('Bad parameter.');
     expect(res.text).not.toContain(KEY);
     expect(cloud.received.length - before).toBe(1);
   });
@@ -207,12 +213,12 @@ describe('failures', () => {
     for (let i = 0; i < 3; i++) {
       const res = await chat({ model: 'flaky', messages: [{ role: 'user', content: 'Hi' }] });
       expect(res.status).toBe(503);
-      expect(res.json.error.message).toMatch(/flaky:gpt-flaky (answered 50[03]|timed out)/);
+      expect(res.json.error?.message).toMatch(/flaky:gpt-flaky (answered 50[03]|timed out)/);
     }
     const before = cloud.received.length;
     const skipped = await chat({ model: 'flaky', messages: [{ role: 'user', content: 'Hi' }] });
     expect(skipped.status).toBe(503);
-    expect(skipped.json.error.message).toMatch(/circuit open after 3 failures/);
+    expect(skipped.json.error?.message).toMatch(/circuit open after 3 failures/);
     expect(cloud.received.length).toBe(before);
     await new Promise((r) => setTimeout(r, 350));
     const probe = await chat({ model: 'flaky', messages: [{ role: 'user', content: 'Hi' }] });
@@ -247,8 +253,8 @@ describe('failures', () => {
     expect(r.attempts[0]?.reason).toMatch(/context too small/);
     const localOnly = await chat({ model: 'local-only', messages: [{ role: 'user', content: long }], max_tokens: 4 });
     expect(localOnly.status).toBe(400);
-    expect(localOnly.json.error.code).toBe('context_length_exceeded');
-    expect(localOnly.json.error.message).toMatch(/largest context is 512 tokens/);
+    expect(localOnly.json.error?.code).toBe('context_length_exceeded');
+    expect(localOnly.json.error?.message).toMatch(/largest context is 512 tokens/);
   });
 });
 
@@ -259,7 +265,7 @@ describe('cache through the router', () => {
     expect(miss.headers.get('x-homeport-cache')).toBe('miss');
     const hit = await chat(body);
     expect(hit.headers.get('x-homeport-cache')).toBe('hit');
-    expect(hit.json.choices[0].message.content).toBe(miss.json.choices[0].message.content);
+    expect(hit.json.choices?.[0]?.message.content).toBe(miss.json.choices?.[0]?.message.content);
     const r = await record(hit.headers.get('x-homeport-request-id'));
     expect(r).toMatchObject({ finalTier: 'cache', cache: { result: 'hit' } });
     const stream = await fetch(`${t.engine.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: true }) });
@@ -312,6 +318,18 @@ describe('control API', () => {
     await chat({ model: 'chat', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
     await done;
     expect(types).toContain('finished');
+  });
+
+  it('secrets are write-only through the engine API', async () => {
+    const value = 'sk-written-through-the-api-0123456789';
+    expect((await control('/homeport/v1/secrets/groq', { method: 'PUT', body: JSON.stringify({ value }) })).status).toBe(204);
+    const { body } = await control('/homeport/v1/secrets');
+    const list = (body as { data: { name: string; set: boolean; source?: string }[] }).data;
+    expect(list.find((s) => s.name === 'groq')).toMatchObject({ set: true, source: 'store' });
+    expect(list.find((s) => s.name === 'cloud-key')).toMatchObject({ set: true, source: 'env' });
+    expect((await control('/homeport/v1/secrets/groq', { method: 'DELETE' })).status).toBe(204);
+    expect((await control('/homeport/v1/secrets/groq', { method: 'DELETE' })).status).toBe(404);
+    expect(seen.join('\n')).not.toContain(value);
   });
 
   it('the key never appears in any output', async () => {
