@@ -101,7 +101,7 @@ export function createRequestsStore(options: RequestsStoreOptions = {}) {
         limit: pageSize,
       });
       if (mine !== generation) return; // a newer filter won
-      if (result.ok) set({ records: listOf(result.data), loading: false, error: null });
+      if (result.ok) set({ records: recordsOf(result.data).filter((r) => matchesFilters(r, f)), loading: false, error: null });
       else set({ loading: false, error: result.error });
     },
 
@@ -189,8 +189,16 @@ export function createRequestsStore(options: RequestsStoreOptions = {}) {
   return { useRequests, requestsFeed: feed, applyEvents: (events: readonly LiveEvent[]) => events.forEach((e) => batch.push(e)) };
 }
 
-function listOf<T>(value: ListOf<T> | readonly T[]): readonly T[] {
-  return Array.isArray(value) ? (value as readonly T[]) : ((value as ListOf<T>).data ?? []);
+/**
+ * GET /requests answers `{records, inFlight}` (finished newest first, and the
+ * requests in flight); a plain list is read too. In flight go on top.
+ */
+export function recordsOf(value: ListOf<RequestRecord> | { readonly records?: readonly RequestRecord[]; readonly inFlight?: readonly RequestRecord[] } | readonly RequestRecord[]): RequestRecord[] {
+  if (Array.isArray(value)) return [...(value as readonly RequestRecord[])];
+  const v = value as { records?: readonly RequestRecord[]; inFlight?: readonly RequestRecord[]; data?: readonly RequestRecord[] };
+  const finished = v.records ?? v.data ?? [];
+  const live = (v.inFlight ?? []).filter((r) => !finished.some((f) => f.id === r.id));
+  return [...[...live].sort((a, b) => b.time - a.time), ...finished];
 }
 
 const store = createRequestsStore();

@@ -73,14 +73,17 @@ export function configFromDraft(draft: RoutingDraft, base: RoutingConfig | null,
 }
 
 /**
- * Which field an engine error is about. The path comes from the error's
- * `param` when the transport carries it, else from a leading `path: ` in the
- * message (how config errors name their field); null when neither.
+ * Which fields an engine error is about. The path comes from the error's
+ * `param` when the transport carries it; otherwise from the `path: problem`
+ * parts of the message (how config errors name their fields, e.g.
+ * "The routing config is invalid: routes.chat.targets.1: no provider …").
  */
-export function fieldOf(error: ContractError & { readonly param?: string | null }): { path: string; message: string } | null {
-  if (typeof error.param === 'string' && error.param) return { path: normalisePath(error.param), message: error.message };
-  const match = /^((?:routes|providers|privacy|breaker)(?:[.[][^\s:]*)?):\s*(.+)$/s.exec(error.message);
-  return match ? { path: normalisePath(match[1]!), message: match[2]! } : null;
+export function fieldsOf(error: ContractError & { readonly param?: string | null }): Record<string, string> {
+  const found: Record<string, string> = {};
+  const pattern = /((?:routes|providers|privacy|breaker)(?:\.[^\s:;]+)*): ([^;]+)/g;
+  for (const match of error.message.matchAll(pattern)) found[normalisePath(match[1]!)] = match[2]!.trim();
+  if (Object.keys(found).length === 0 && typeof error.param === 'string' && error.param) found[normalisePath(error.param)] = error.message;
+  return found;
 }
 
 function normalisePath(path: string): string {
@@ -98,9 +101,7 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
         set({ config, draft: draftFrom(config), dirty: false, fieldErrors: {}, saveError: null, saved: 'Saved and applied — no restart needed.' });
         return true;
       }
-      const field = fieldOf(result.error);
-      if (field) set({ fieldErrors: { [field.path]: field.message }, saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
-      else set({ fieldErrors: {}, saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
+      set({ fieldErrors: fieldsOf(result.error), saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
       return false;
     }
 

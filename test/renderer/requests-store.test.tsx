@@ -32,17 +32,24 @@ function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
 const flushPromises = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('request log store', () => {
-  it('asks the engine with the filters and keeps the answer newest first', async () => {
+  it('asks the engine with the filters and lists requests in flight first, then the finished newest first', async () => {
     const fake = fakeTransport();
-    fake.on('requests', () => ok({ object: 'list', data: [record('b', { time: 2 }), record('a', { time: 1 })] }));
+    fake.on('requests', () =>
+      ok({
+        records: [record('b', { time: 2 }), record('a', { time: 1 })],
+        inFlight: [record('live', { time: 3, phase: 'generating', finalTier: 'local' }), record('queued-elsewhere', { time: 4, phase: 'queued', finalTier: null })],
+      }),
+    );
     const { useRequests } = createRequestsStore({ transport: () => fake.transport, scheduler: manualFrames() });
-    useRequests.getState().setFilters({ tier: 'cache', model: 'stories', since: 500 });
+    useRequests.getState().setFilters({ tier: 'local', model: 'stories', since: 0 });
     await flushPromises();
-    expect(fake.calls.at(-1)).toEqual({ name: 'requests', params: { tier: 'cache', model: 'stories', since: 500, limit: 500 } });
-    expect(useRequests.getState().records.map((r) => r.id)).toEqual(['b', 'a']);
+    expect(fake.calls.at(-1)).toEqual({ name: 'requests', params: { tier: 'local', model: 'stories', since: 0, limit: 500 } });
+    // In flight records are not filtered by the engine: the store applies the same filters to them.
+    expect(useRequests.getState().records.map((r) => r.id)).toEqual(['live', 'b', 'a']);
     useRequests.getState().clearFilters();
     await flushPromises();
     expect(fake.calls.at(-1)).toEqual({ name: 'requests', params: { limit: 500 } });
+    expect(useRequests.getState().records.map((r) => r.id)).toEqual(['queued-elsewhere', 'live', 'b', 'a']);
   });
 
   it('applies live events once a frame: new requests on top, phases in place, finished records replace them', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromDraft, createRoutingStore, draftFrom, fieldOf, type RoutingConfig } from '../../renderer/stores/routing.js';
+import { configFromDraft, createRoutingStore, draftFrom, fieldsOf, type RoutingConfig } from '../../renderer/stores/routing.js';
 import { fail, fakeTransport, ok } from './playground-fakes.js';
 
 const CONFIG = {
@@ -61,7 +61,7 @@ describe('routing store', () => {
     fake.on('routing', () => ok(CONFIG));
     fake.on('providers', () => ok({ object: 'list', data: [] }));
     fake.on('cache', () => ok({}));
-    fake.on('updateRouting', () => fail('invalid_value', 'routes.chat.targets.1: no provider "nope" (add it under providers, or write local:nope for a local model)'));
+    fake.on('updateRouting', () => fail('invalid_value', 'The routing config is invalid: routes.chat.targets.1: no provider "nope" (add it under providers, or write local:nope for a local model)'));
     const useRouting = createRoutingStore({ transport: () => fake.transport });
     await useRouting.getState().load();
     useRouting.getState().editRoute(0, { targets: ['local:stories', 'nope:x'] });
@@ -74,10 +74,14 @@ describe('routing store', () => {
     expect(useRouting.getState().draft).toEqual(draftFrom(CONFIG));
   });
 
-  it('reads the field from `param` when the error carries one', () => {
-    expect(fieldOf({ code: 'invalid_value', message: 'must be a URL', param: 'providers.openai.baseUrl' } as never)).toEqual({ path: 'providers.openai.baseUrl', message: 'must be a URL' });
-    expect(fieldOf({ code: 'invalid_value', message: 'x', param: 'routes["my.route"].targets[0]' } as never)?.path).toBe('routes.my.route.targets.0');
-    expect(fieldOf({ code: 'x', message: 'Something else broke' })).toBeNull();
+  it('reads every field a message names, else the `param` the error carries', () => {
+    expect(fieldsOf({ code: 'invalid_value', message: 'The routing config is invalid: routes.a.targets.0: no provider "x"; providers.p.baseUrl: an http:// or https:// URL' })).toEqual({
+      'routes.a.targets.0': 'no provider "x"',
+      'providers.p.baseUrl': 'an http:// or https:// URL',
+    });
+    expect(fieldsOf({ code: 'invalid_value', message: 'must be a URL', param: 'providers.openai.baseUrl' } as never)).toEqual({ 'providers.openai.baseUrl': 'must be a URL' });
+    expect(Object.keys(fieldsOf({ code: 'x', message: 'y', param: 'routes["my.route"].targets[0]' } as never))).toEqual(['routes.my.route.targets.0']);
+    expect(fieldsOf({ code: 'x', message: 'Something else broke' })).toEqual({});
   });
 
   it('switches privacy mode at once, with the saved config rather than the draft', async () => {

@@ -1,10 +1,11 @@
 /** Saved conversations: search, open, export (JSON or Markdown), delete. */
+import { memo } from 'react';
 import { Button, Card, Group, Menu, ScrollArea, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
 import { formatRelativeTime } from '../../lib/format.js';
 import { usePlayground } from '../../stores/playground.js';
 
-export function ConversationList() {
+export const ConversationList = memo(function ConversationList() {
   const conversations = usePlayground((s) => s.conversations);
   const search = usePlayground((s) => s.search);
   const currentId = usePlayground((s) => s.conversationId);
@@ -64,4 +65,4 @@ export function ConversationList() {
       </Stack>
     </Card>
   );
-}
+});

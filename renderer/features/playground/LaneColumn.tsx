@@ -1,28 +1,31 @@
 /** One lane: its model or route, its messages, and its raw exchange. Side by side, several sit in a row. */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { ActionIcon, Button, Card, Code, Group, Modal, ScrollArea, Select, Stack, Text, Tooltip } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
-import { usePlayground, type LaneState } from '../../stores/playground.js';
+import { usePlayground } from '../../stores/playground.js';
 import { MessageView } from './MessageView.js';
 
 export interface LaneColumnProps {
-  readonly lane: LaneState;
+  readonly laneKey: string;
   readonly index: number;
   readonly laneCount: number;
 }
 
-export function LaneColumn({ lane, index, laneCount }: LaneColumnProps) {
+export const LaneColumn = memo(function LaneColumn({ laneKey, index, laneCount }: LaneColumnProps) {
+  const lane = usePlayground((s) => s.lanes.find((l) => l.key === laneKey));
   const targets = usePlayground((s) => s.targets);
   const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
   const { setTarget, removeLane, regenerate, editAndResend } = usePlayground.getState();
   const [rawOpen, setRawOpen] = useState(false);
-  const bottom = useRef<HTMLDivElement>(null);
-  const last = lane.messages[lane.messages.length - 1];
+  const viewport = useRef<HTMLDivElement>(null);
+  const last = lane?.messages[lane.messages.length - 1];
   const lastAssistant = last?.role === 'assistant' ? last.id : null;
-  // Keep the newest text in view while it streams (once a frame at most: content changes once a frame).
+  // Keep the newest text in view while it streams (content changes at most once a frame).
   useEffect(() => {
-    bottom.current?.scrollIntoView({ block: 'nearest' });
-  }, [last?.content.length, lane.messages.length]);
+    const element = viewport.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [last?.content.length, lane?.messages.length]);
+  if (!lane) return null;
 
   const value = lane.target.id ? `${lane.target.kind}:${lane.target.id}` : null;
   const label = laneCount > 1 ? `Model or route for lane ${index + 1}` : 'Model or route';
@@ -63,7 +66,7 @@ export function LaneColumn({ lane, index, laneCount }: LaneColumnProps) {
           </Tooltip>
         )}
       </Group>
-      <ScrollArea.Autosize mah="calc(100vh - 380px)" mih={200} type="auto" offsetScrollbars>
+      <ScrollArea.Autosize mah="calc(100vh - 380px)" mih={200} type="auto" offsetScrollbars viewportRef={viewport}>
         <Stack gap="xs" pr={4}>
           {lane.messages.length === 0 ? (
             <EmptyState title="No messages yet">Write a prompt below and press Send. Add a lane to send the same prompt to another model side by side.</EmptyState>
@@ -78,7 +81,6 @@ export function LaneColumn({ lane, index, laneCount }: LaneColumnProps) {
               />
             ))
           )}
-          <div ref={bottom} />
         </Stack>
       </ScrollArea.Autosize>
       <Modal opened={rawOpen} onClose={() => setRawOpen(false)} title={`Raw exchange — ${lane.target.id}`} size="xl">
@@ -112,4 +114,4 @@ export function LaneColumn({ lane, index, laneCount }: LaneColumnProps) {
       </Modal>
     </Card>
   );
-}
+});

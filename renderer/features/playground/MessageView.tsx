@@ -72,9 +72,7 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
           </Group>
         </Box>
       ) : message.streaming || isUser ? (
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} aria-live={message.streaming ? 'off' : undefined}>
-          {message.content || (message.streaming ? '…' : '')}
-        </Text>
+        <PlainText text={message.content || (message.streaming ? '…' : '')} />
       ) : (
         <Suspense fallback={<Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{message.content}</Text>}>
           <Markdown text={message.content} />
@@ -83,6 +81,25 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
       {!isUser && <MessageStats message={message} />}
     </Paper>
   );
+});
+
+/**
+ * Plain text as one block per line: while an answer grows, only its last
+ * block changes, so the browser lays out a line, not the whole answer, each frame.
+ */
+function PlainText({ text }: { readonly text: string }) {
+  const lines = text.split('\n');
+  return (
+    <Box fz="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', lineHeight: 1.55 }}>
+      {lines.map((line, i) => (
+        <Line key={i} text={line} />
+      ))}
+    </Box>
+  );
+}
+
+const Line = memo(function Line({ text }: { readonly text: string }) {
+  return <div>{text || '\u00a0'}</div>;
 });
 
 function MessageStats({ message }: { readonly message: PlaygroundMessage }) {

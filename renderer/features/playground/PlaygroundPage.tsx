@@ -3,7 +3,8 @@
  * several side by side, with the figures of every answer; save, search and
  * export conversations; presets; copy the request as code.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { Alert, Badge, Button, Group, Modal, SimpleGrid, Stack, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { CodeSnippet } from '../../components/CodeSnippet.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -17,7 +18,8 @@ import { LaneColumn } from './LaneColumn.js';
 import { SettingsPanel } from './SettingsPanel.js';
 
 export function PlaygroundPage() {
-  const lanes = usePlayground((s) => s.lanes);
+  // Only the lane keys: a streaming lane re-renders itself, not the page around it.
+  const laneKeys = usePlayground(useShallow((s) => s.lanes.map((lane) => lane.key)));
   const targetsError = usePlayground((s) => s.targetsError);
   const targetCount = usePlayground((s) => s.targets.length);
   const error = usePlayground((s) => s.error);
@@ -40,9 +42,9 @@ export function PlaygroundPage() {
       {error && <ErrorNotice title="Something went wrong" message={error.message} onDismiss={dismissError} />}
       <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 300px', gap: 'var(--mantine-spacing-md)', alignItems: 'start' }}>
         <Stack gap="md" style={{ minWidth: 0 }}>
-          <SimpleGrid cols={{ base: 1, md: Math.min(lanes.length, 3) }} spacing="sm">
-            {lanes.map((lane, i) => (
-              <LaneColumn key={lane.key} lane={lane} index={i} laneCount={lanes.length} />
+          <SimpleGrid cols={{ base: 1, md: Math.min(laneKeys.length, 3) }} spacing="sm">
+            {laneKeys.map((key, i) => (
+              <LaneColumn key={key} laneKey={key} index={i} laneCount={laneKeys.length} />
             ))}
           </SimpleGrid>
           <Composer />
@@ -56,7 +58,7 @@ export function PlaygroundPage() {
   );
 }
 
-function Toolbar() {
+const Toolbar = memo(function Toolbar() {
   const title = usePlayground((s) => s.title);
   const dirty = usePlayground((s) => s.dirty);
   const notice = usePlayground((s) => s.notice);
@@ -93,13 +95,15 @@ function Toolbar() {
           Save
         </Button>
       </Group>
-      <CodeModal opened={codeOpen} onClose={() => setCodeOpen(false)} />
+      <Modal opened={codeOpen} onClose={() => setCodeOpen(false)} title="Copy as code" size="xl">
+        {codeOpen && <CodeTabs />}
+      </Modal>
     </Group>
   );
-}
+});
 
-/** The next request (or, with nothing typed, the last one) as curl, Python and JavaScript. */
-function CodeModal({ opened, onClose }: { readonly opened: boolean; readonly onClose: () => void }) {
+/** The first lane's last request (or, before any, the next one) as curl, Python and JavaScript. Mounted only while shown. */
+function CodeTabs() {
   const lanes = usePlayground((s) => s.lanes);
   const systemPrompt = usePlayground((s) => s.systemPrompt);
   const parameters = usePlayground((s) => s.parameters);
@@ -117,7 +121,7 @@ function CodeModal({ opened, onClose }: { readonly opened: boolean; readonly onC
     { value: 'javascript', label: 'JavaScript' },
   ];
   return (
-    <Modal opened={opened} onClose={onClose} title="Copy as code" size="xl">
+    <>
       {body && (
         <Tabs defaultValue="curl">
           <Tabs.List>
@@ -134,11 +138,11 @@ function CodeModal({ opened, onClose }: { readonly opened: boolean; readonly onC
           ))}
         </Tabs>
       )}
-    </Modal>
+    </>
   );
 }
 
-function Composer() {
+const Composer = memo(function Composer() {
   const [text, setText] = useState('');
   const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
   const canSend = usePlayground((s) => s.lanes.some((l) => l.target.id));
@@ -177,4 +181,4 @@ function Composer() {
       )}
     </Group>
   );
-}
+});

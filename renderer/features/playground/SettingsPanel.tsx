@@ -1,11 +1,11 @@
 /** System prompt and sampling parameters, shared by every lane; presets save and apply them. */
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { usePlayground } from '../../stores/playground.js';
 
 const numberOrUndefined = (v: string | number): number | undefined => (v === '' || v === null ? undefined : Number(v));
 
-export function SettingsPanel() {
+export const SettingsPanel = memo(function SettingsPanel() {
   const systemPrompt = usePlayground((s) => s.systemPrompt);
   const p = usePlayground((s) => s.parameters);
   const presets = usePlayground((s) => s.presets);
@@ -68,4 +68,4 @@ export function SettingsPanel() {
       </Stack>
     </Card>
   );
-}
+});
