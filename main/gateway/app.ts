@@ -71,6 +71,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
     app.all(endpoint.path, methodNotAllowed('POST'));
   }
   if (options.surfaces !== undefined) app.use(options.surfaces);
+  if (options.metricsRoute !== undefined) app.use(options.metricsRoute);
   app.use(createModelsRouter(options.models));
   if (options.controlRoutes !== undefined) {
     if (!options.controlToken) throw new Error('The control API needs a control token (GatewayOptions.controlToken).');

@@ -25,6 +25,8 @@ export interface GatewayOptions {
   readonly appKeys?: AppKeyStore;
   /** The Responses and Anthropic Messages surfaces (gateway/surfaces/), mounted beside the chat endpoints. */
   readonly surfaces?: Router;
+  /** GET /metrics (metrics/prometheus.ts), behind the same guards as /v1 (a key once keys exist). */
+  readonly metricsRoute?: Router;
   /** The panel's pages (control/panel-static.ts), served at / behind the same guards; after every API route. */
   readonly panel?: RequestHandler;
   /** Puts the router between the gateway and the runtimes for model names that have a route (routing/router.ts). */
