@@ -28,15 +28,21 @@ export interface LiveChartProps {
   readonly formatValue: (value: number | null) => string;
   /** Fixed y range (e.g. 0–100 for percentages); otherwise from 0 to the data's maximum. */
   readonly yRange?: readonly [number, number];
+  /** Axis tick labels (short, without the unit the title gives); default `formatValue`. */
+  readonly formatAxis?: (value: number) => string;
+  /** Seconds of history the x axis always spans, so the first points do not fill the width. */
+  readonly windowSec?: number;
 }
 
-export function LiveChart({ title, data, version, series, height = 180, formatValue, yRange }: LiveChartProps) {
+export function LiveChart({ title, data, version, series, height = 180, formatValue, yRange, formatAxis, windowSec }: LiveChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const scheme = useComputedColorScheme('light');
   const theme = useMantineTheme();
   const format = useRef(formatValue);
   format.current = formatValue;
+  const axisFormat = useRef(formatAxis);
+  axisFormat.current = formatAxis;
   const seriesKey = series.map((s) => `${s.label}:${s.color}`).join('|');
 
   useEffect(() => {
@@ -50,8 +56,8 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       height,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: { x: { time: true }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-      axes: [axis, { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => format.current(t)) }],
+      scales: { x: { time: true, ...(windowSec ? { range: (_u: uPlot, _min: number, max: number) => [max - windowSec, max] as uPlot.Range.MinMax } : {}) }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [axis, { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => (axisFormat.current ?? format.current)(t)) }],
       series: [
         {},
         ...series.map((s) => ({
@@ -75,7 +81,7 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       chart.current = null;
     };
     // `data` is one ring per store; the series are captured by seriesKey.
-  }, [scheme, seriesKey, height, data, yRange?.[0], yRange?.[1]]);
+  }, [scheme, seriesKey, height, data, yRange?.[0], yRange?.[1], windowSec]);
 
   useEffect(() => {
     chart.current?.setData(columns(data, series.length));

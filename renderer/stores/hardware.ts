@@ -85,7 +85,9 @@ export function createHardwareStore(options: { readonly transport?: () => Transp
     async setFitSetup(setup) {
       const seq = ++fitSeq;
       set({ fitSetup: setup, fitLoading: true });
-      const result = await transport().call('library', { ctx: setup.ctx, slots: setup.slots });
+      let result = await transport().call('library', { ctx: setup.ctx, slots: setup.slots });
+      // The engine scans on request: a library never scanned is scanned now.
+      if (result.ok && result.data.scannedAt === null) result = await transport().call('rescanLibrary', { ctx: setup.ctx, slots: setup.slots });
       if (seq !== fitSeq) return;
       set(result.ok ? { fitTable: result.data, fitError: null, fitLoading: false } : { fitError: result.error, fitLoading: false });
       if (result.ok) await get().loadDetails();

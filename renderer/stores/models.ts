@@ -14,7 +14,6 @@ import type {
   HubFilesView,
   HubSearchView,
   LibraryView,
-  ListOf,
   ModelSettings,
   ModelSettingsView,
   ModelView,
@@ -24,6 +23,7 @@ import type {
   Transport,
 } from '../../preload/contract.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 /** What the user is trying on a model before loading it. */
@@ -122,12 +122,14 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
 
       async refreshServed() {
         const result = await transport().call('models');
-        if (result.ok) acceptServed(list(result.data));
+        if (result.ok) acceptServed(listData(result.data));
         else set({ servedError: result.error });
       },
 
       async loadLibrary() {
         const result = await transport().call('library', {});
+        // The engine scans on request: a library never scanned is scanned now.
+        if (result.ok && result.data.scannedAt === null) return get().rescan();
         set(result.ok ? { library: result.data, libraryError: null } : { libraryError: result.error });
       },
 
@@ -239,11 +241,11 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
     void transport()
       .call('decisions', { limit: 50 })
       .then((result) => {
-        if (result.ok) useModels.setState({ decisions: [...list(result.data)].sort((a, b) => b.at - a.at) });
+        if (result.ok) useModels.setState({ decisions: [...listData(result.data)].sort((a, b) => b.at - a.at) });
       });
     return transport().subscribe('models', (event) => {
       if (event.type === 'models') {
-        const served = list(event.data);
+        const served = listData(event.data);
         useModels.setState({ served, servedError: null, actions: settleActions(useModels.getState().actions, served) });
       } else if (event.type === 'decision') {
         useModels.setState({ decisions: [event.data, ...useModels.getState().decisions].slice(0, KEEP_DECISIONS) });
@@ -266,9 +268,6 @@ export function settleActions(actions: ModelsState['actions'], served: readonly 
   return next;
 }
 
-function list<T>(value: ListOf<T> | readonly T[]): readonly T[] {
-  return Array.isArray(value) ? (value as readonly T[]) : ((value as ListOf<T>).data ?? []);
-}
 
 const modelsStore = createModelsStore();
 export const useModels = modelsStore.useModels;

@@ -4,7 +4,8 @@
  * never values) and the configured providers.
  */
 import { create } from 'zustand';
-import type { ContractError, ListOf, ProviderView, Result, SecretView, SettingsPatch, SettingsView, Transport } from '../../preload/contract.js';
+import type { ContractError, ProviderView, Result, SecretView, SettingsPatch, SettingsView, Transport } from '../../preload/contract.js';
+import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 export interface SettingsState {
@@ -65,9 +66,9 @@ export function createSettingsStore(options: { readonly transport?: () => Transp
           set({
             view: settings.ok ? settings.data : get().view,
             loadError: settings.ok ? null : settings.error,
-            secrets: secrets.ok ? list(secrets.data) : get().secrets,
+            secrets: secrets.ok ? listData(secrets.data) : get().secrets,
             secretsError: secrets.ok ? null : secrets.error,
-            providers: providers.ok ? list(providers.data) : get().providers,
+            providers: providers.ok ? listData(providers.data) : get().providers,
             providersError: providers.ok ? null : providers.error,
           });
         })().finally(() => {
@@ -105,8 +106,5 @@ export function createSettingsStore(options: { readonly transport?: () => Transp
   });
 }
 
-function list<T>(value: ListOf<T> | readonly T[]): readonly T[] {
-  return Array.isArray(value) ? (value as readonly T[]) : ((value as ListOf<T>).data ?? []);
-}
 
 export const useSettings = createSettingsStore();

@@ -7,10 +7,11 @@
  * the whole app (header), `liveFeed` and `tierFeed` for the Overview.
  */
 import { create } from 'zustand';
-import type { CacheStatsView, ConnectionState, ContractError, EngineStatus, ListOf, ProviderView, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
+import type { CacheStatsView, ConnectionState, ContractError, EngineStatus, ProviderView, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
 import { RingSeries } from '../components/ring-buffer.js';
 import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 export type LiveEvent =
@@ -220,9 +221,6 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
   return { useStatus, statusFeed, liveFeed: live, tierFeed, applyLiveEvent: (event: LiveEvent) => batch.push(event) };
 }
 
-function listData<T>(value: ListOf<T> | readonly T[]): readonly T[] {
-  return Array.isArray(value) ? (value as readonly T[]) : ((value as ListOf<T>).data ?? []);
-}
 
 function rowFromRecord(record: RequestRecord): LiveRequestRow {
   return {

@@ -11,6 +11,7 @@ import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
 import { FitTable } from './FitTable.js';
 
 const formatPct = (v: number | null) => formatPercent(v);
+const formatAxisPct = (v: number) => `${Math.round(v)}`;
 
 export function HardwarePage() {
   const hardware = useHardware((s) => s.hardware);
@@ -60,7 +61,11 @@ function Inventory({ hardware }: { readonly hardware: HardwareView }) {
       <StatCard
         label="Memory bandwidth"
         value={bandwidth ? `${bandwidth.cpuGBps.toFixed(0)} GB/s` : '—'}
-        hint={bandwidth ? `${bandwidth.cpuSource.detail}${bandwidth.gpuGBps ? ` · GPU ${bandwidth.gpuGBps.toFixed(0)} GB/s` : ''}` : (hardware.bandwidthError ?? 'Not measured yet')}
+        hint={
+          bandwidth
+            ? `${bandwidth.cpuSource.detail}${bandwidth.gpuGBps ? ` · GPU ${bandwidth.gpuGBps.toFixed(0)} GB/s` : ''}`
+            : 'Not measured yet: press “Probe again” to measure it (a few seconds). Speed predictions need it.'
+        }
       >
         <Group gap={4} mt={6}>
           <Badge size="xs" variant="outline" color="gray" tt="none">
@@ -101,7 +106,7 @@ function LiveUse({ gpuNames }: { readonly gpuNames: readonly string[] }) {
           ))}
         </Group>
       </Group>
-      <LiveChart title="Utilisation (%), last 10 minutes" data={live} version={version} series={series} formatValue={formatPct} yRange={[0, 100]} height={200} />
+      <LiveChart title="Utilisation (%), last 10 minutes" data={live} version={version} series={series} formatValue={formatPct} formatAxis={formatAxisPct} yRange={[0, 100]} windowSec={600} height={200} />
       {!latest && (
         <Text size="sm" c="dimmed" mt="xs">
           Waiting for the first sample (the engine samples every 2 seconds while this page is open).

@@ -34,7 +34,7 @@ export function fitRows(library: LibraryView | null, details: Readonly<Record<st
     const detail = details[m.id];
     return {
       id: m.id,
-      name: m.displayName,
+      name: m.displayName.replace(/\.gguf$/i, ''),
       quant: m.metadata.fileType,
       sizeBytes: m.sizeBytes,
       fit: m.fit,

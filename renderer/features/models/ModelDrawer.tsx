@@ -37,7 +37,7 @@ function ModelDetails({ row }: { readonly row: ModelRow }) {
       <Group gap={6}>
         <Code>{row.id}</Code>
         {row.served && (
-          <Badge variant="light" size="sm">
+          <Badge variant="light" size="sm" tt="none">
             {row.served.runtime}
           </Badge>
         )}

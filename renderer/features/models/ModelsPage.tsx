@@ -144,7 +144,7 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
       {
         key: 'name',
         header: 'Model',
-        width: 'minmax(200px, 2.2fr)',
+        width: 'minmax(180px, 2.2fr)',
         render: (r: ModelRow) => (
           <div style={{ minWidth: 0 }}>
             <Text size="sm" fw={500} truncate title={r.name}>
@@ -156,19 +156,19 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
           </div>
         ),
       },
-      { key: 'quant', header: 'Quant', width: '84px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
-      { key: 'size', header: 'Size', width: '86px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
-      { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
-      { key: 'runtime', header: 'Runtime', width: '120px', render: (r: ModelRow) => <Text size="sm" truncate title={r.runtime ?? undefined}>{r.served ? r.served.ownedBy.replace(/^homeport-/, '') : NO_VALUE}</Text> },
-      { key: 'state', header: 'State', width: '130px', render: (r: ModelRow) => <StateCell row={r} /> },
+      { key: 'quant', header: 'Quant', width: '80px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
+      { key: 'size', header: 'Size', width: '84px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
+      { key: 'ctx', header: 'Context', width: '84px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
+      { key: 'runtime', header: 'Runtime', width: '96px', render: (r: ModelRow) => <Text size="sm" truncate title={r.runtime ?? undefined}>{r.served ? r.served.ownedBy.replace(/^homeport-/, '') : NO_VALUE}</Text> },
+      { key: 'state', header: 'State', width: '120px', render: (r: ModelRow) => <StateCell row={r} /> },
       {
         key: 'fit',
         header: 'Fit',
-        width: '150px',
+        width: '130px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: '170px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
-      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '170px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
+      { key: 'speed', header: 'Speed', width: '150px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '160px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
     ],
     [onOpen],
   );

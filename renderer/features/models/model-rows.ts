@@ -19,6 +19,11 @@ export interface ModelRow {
   readonly runtime: string | null;
 }
 
+/** A file name reads as a model name without its extension. */
+export function displayName(name: string): string {
+  return name.replace(/\.gguf$/i, '');
+}
+
 export function modelRows(served: readonly ModelView[] | null, library: LibraryView | null): ModelRow[] {
   const byId = new Map((library?.models ?? []).map((m) => [m.id, m]));
   const rows: ModelRow[] = (served ?? []).map((model) => {
@@ -26,7 +31,7 @@ export function modelRows(served: readonly ModelView[] | null, library: LibraryV
     byId.delete(model.id);
     return {
       id: model.id,
-      name: lib?.displayName ?? model.id,
+      name: lib ? displayName(lib.displayName) : model.id,
       served: model,
       library: lib,
       sizeBytes: model.sizeBytes ?? lib?.sizeBytes ?? null,
@@ -36,7 +41,7 @@ export function modelRows(served: readonly ModelView[] | null, library: LibraryV
     };
   });
   for (const lib of byId.values()) {
-    rows.push({ id: lib.id, name: lib.displayName, served: null, library: lib, sizeBytes: lib.sizeBytes, quant: lib.metadata.fileType, contextLength: lib.metadata.trainedContext, runtime: null });
+    rows.push({ id: lib.id, name: displayName(lib.displayName), served: null, library: lib, sizeBytes: lib.sizeBytes, quant: lib.metadata.fileType, contextLength: lib.metadata.trainedContext, runtime: null });
   }
   return rows;
 }

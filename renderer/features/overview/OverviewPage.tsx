@@ -4,7 +4,7 @@ import { Card, Center, Loader, SimpleGrid, Stack, Title } from '@mantine/core';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { LiveChart } from '../../components/LiveChart.js';
 import { StatCard } from '../../components/StatCard.js';
-import { formatTokPerSec } from '../../lib/format.js';
+import { formatCompact, formatTokPerSec } from '../../lib/format.js';
 import { useSettings } from '../../stores/settings.js';
 import { liveFeed, tierFeed, useStatus } from '../../stores/status.js';
 import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
@@ -76,7 +76,16 @@ function TokensChart() {
   const version = useStatus((s) => s.tokensVersion);
   return (
     <Card>
-      <LiveChart title="Tokens per second (all requests, last minute)" data={tokens} version={version} series={TOKEN_SERIES} formatValue={formatTps} height={170} />
+      <LiveChart
+        title="Tokens per second (all requests, last minute)"
+        data={tokens}
+        version={version}
+        series={TOKEN_SERIES}
+        formatValue={formatTps}
+        formatAxis={formatCompact}
+        windowSec={60}
+        height={170}
+      />
     </Card>
   );
 }

@@ -65,7 +65,7 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
     ['Port', runtime.port === null ? NO_VALUE : String(runtime.port)],
     ['PID', runtime.pid === null ? NO_VALUE : String(runtime.pid)],
     ['Restarts', formatCount(runtime.restarts)],
-    ['Up since', runtime.readySince ? formatRelativeTime(runtime.readySince) : NO_VALUE],
+    ['Ready since', runtime.readySince ? formatRelativeTime(runtime.readySince) : NO_VALUE],
     ['Slots busy', runtime.load?.slots ? `${runtime.load.slots.busy} of ${runtime.load.slots.total}` : NO_VALUE],
   ];
   return (
@@ -82,7 +82,7 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
         {KIND_LABEL[runtime.kind]}
         {runtime.models.length ? ` · serves ${runtime.models.join(', ')}` : ''}
       </Text>
-      <SimpleGrid cols={5} spacing={4} mb="sm">
+      <SimpleGrid cols={3} spacing={6} verticalSpacing={6} mb="sm">
         {facts.map(([label, value]) => (
           <div key={label}>
             <Text size="xs" c="dimmed">
@@ -184,7 +184,7 @@ function DetectedRow({ detection }: { readonly detection: Record<string, unknown
   const text = (key: string) => (typeof detection[key] === 'string' ? (detection[key] as string) : '');
   const flag = (key: string, reasonKey: string, yes = 'yes', no = 'no') => (
     <Tooltip label={text(reasonKey) || (detection[key] ? yes : no)} multiline maw={360}>
-      <Badge size="sm" variant="light" color={detection[key] ? ROLE_COLORS.ok : ROLE_COLORS.idle}>
+      <Badge size="sm" variant={detection[key] ? 'light' : 'outline'} color={detection[key] ? ROLE_COLORS.ok : ROLE_COLORS.idle} tt="none">
         {detection[key] ? yes : no}
       </Badge>
     </Tooltip>

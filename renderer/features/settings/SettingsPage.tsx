@@ -5,6 +5,7 @@ import type { AppSettings, SettingsPatch, ThemePreference } from '../../../prelo
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatUsd } from '../../lib/format.js';
 import { useSettings } from '../../stores/settings.js';
+import { useStatus } from '../../stores/status.js';
 import { providerFacts } from '../overview/tier-summary.js';
 import { SecretsSection } from './SecretsSection.js';
 
@@ -87,8 +88,17 @@ function SavedNumber(props: {
   );
 }
 
+/** What the port field says: where the endpoint is now, and when a change applies. */
+export function portHint(saved: number, running: number | null, restartRequired: boolean): string {
+  if (restartRequired) return `Saved: Homeport uses port ${saved} after a restart.`;
+  if (running !== null && running !== saved) return `Running on ${running} now (set with --port); this port applies when Homeport starts without --port.`;
+  return 'The endpoint listens on 127.0.0.1 at this port. A change applies after a restart.';
+}
+
 function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
   const update = useSettings((s) => s.update);
+  const baseUrl = useStatus((s) => s.status?.baseUrl ?? null);
+  const runningPort = baseUrl ? Number(new URL(baseUrl).port) || null : null;
   const save = (patch: SettingsPatch) => void update(patch);
 
   return (
@@ -99,7 +109,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
         </Title>
         <SavedNumber
           label="Port"
-          description={`The endpoint listens on 127.0.0.1 at this port.${restartRequired.includes('port') ? ' Restart Homeport to use the new port.' : ''}`}
+          description={portHint(settings.port, runningPort, restartRequired.includes('port'))}
           value={settings.port}
           min={1024}
           max={65535}
