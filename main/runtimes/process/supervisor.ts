@@ -34,6 +34,7 @@ import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LineSplitter, LogBuffer } fr
 import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
 import type { BackoffPolicy, CrashLimit } from './restart-policy.js';
 import { runAtAbruptExit, spawnRuntimeProcess } from './spawn.js';
+import { showCommandLine } from './redact-args.js';
 import type { ExitCommand } from './group-reaper.js';
 import type { ProcessExit, RuntimeProcess, SpawnRuntime } from './spawn.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../types.js';
@@ -542,8 +543,8 @@ export class Supervisor implements RuntimeHandle {
     };
     this.launch = launch;
     for (const note of child.notes) this.note(note);
-    // Command only: arguments may carry secrets (e.g. an API key).
-    this.note(`launch ${attempt}: ${plan.command} (pid ${child.pid}) serving ${endpoint.baseUrl}`);
+    // Secret flag values are redacted; the environment (where keys usually go) is never shown.
+    this.note(`launch ${attempt}: ${showCommandLine(plan.command, plan.args)} (pid ${child.pid}) serving ${endpoint.baseUrl}`);
     this.captureOutput(child.stdout, 'stdout');
     this.captureOutput(child.stderr, 'stderr');
     void child.exited.then((exit) => this.onChildExited(launch, exit));

@@ -23,10 +23,7 @@ import { z } from 'zod';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  INFERENCE_PATHS,
-  isForwardablePath,
   newApiKey,
-  redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type ModelSummary,
@@ -57,7 +54,6 @@ export interface LlamaServerLaunchOptions {
   readonly randomBytes?: (size: number) => Buffer;
 }
 
-const SECRET_FLAGS = ['--api-key'];
 /** An origin no web page can have (.invalid is reserved, RFC 2606): CORS then admits no page. */
 export const NO_BROWSER_ORIGIN = 'http://homeport.invalid';
 
@@ -145,11 +141,6 @@ export const llamaServerAdapter: ExternalRuntimeAdapter<LlamaServerLaunchOptions
   startDeadlineMs: 10 * 60_000,
   launcherExits: false,
   models: { path: '/v1/models', parse: parseLlamaServerModels },
-  inferencePaths: INFERENCE_PATHS,
-  isForwardablePath,
   buildLaunchPlan: buildLlamaServerLaunchPlan,
-  redactArgs: (args) => redactSecretArgs(args, SECRET_FLAGS),
 };
 
-/** Environment variables of a llama-server launch that hold secrets. */
-export const LLAMA_SERVER_SECRET_ENV = ['LLAMA_API_KEY'] as const;

@@ -20,10 +20,7 @@ import { z } from 'zod';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  INFERENCE_PATHS,
-  isForwardablePath,
   loopbackBaseUrl,
-  redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type ModelSummary,
@@ -167,8 +164,5 @@ export const lmStudioAdapter: ExternalRuntimeAdapter<LmStudioLaunchOptions> = {
   startDeadlineMs: 60_000,
   launcherExits: true,
   models: { path: '/api/v0/models', parse: parseLmStudioModels },
-  inferencePaths: INFERENCE_PATHS,
-  isForwardablePath,
   buildLaunchPlan: buildLmStudioLaunchPlan,
-  redactArgs: (args) => redactSecretArgs(args, []),
 };

@@ -20,10 +20,7 @@ import { z } from 'zod';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  INFERENCE_PATHS,
-  isForwardablePath,
   loopbackBaseUrl,
-  redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type HttpRequestSpec,
@@ -211,11 +208,8 @@ export const ollamaAdapter: ExternalRuntimeAdapter<OllamaLaunchOptions> = {
   startDeadlineMs: 60_000,
   launcherExits: false,
   models: { path: '/api/tags', parse: parseOllamaTags },
-  inferencePaths: INFERENCE_PATHS,
-  isForwardablePath,
   buildLaunchPlan: buildOllamaLaunchPlan,
   // Ollama has no secret flags; kept for a uniform interface.
-  redactArgs: (args) => redactSecretArgs(args, []),
 };
 
 /** Where Ollama lists the models loaded right now. */

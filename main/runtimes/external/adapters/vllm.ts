@@ -24,10 +24,7 @@ import { VLLM_GUARD_ENTRY, VLLM_GUARD_PORT_ENV } from './vllm-guard.js';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  INFERENCE_PATHS,
-  isForwardablePath,
   newApiKey,
-  redactSecretArgs,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
   type ModelSummary,
@@ -55,7 +52,6 @@ export interface VllmLaunchOptions {
   readonly randomBytes?: (size: number) => Buffer;
 }
 
-const SECRET_FLAGS = ['--api-key'];
 
 /** `vllm --version` prints the bare version, e.g. `0.11.0`. */
 export function parseVllmVersion(output: { stdout: string; stderr: string }): ParseResult<string> {
@@ -133,11 +129,6 @@ export const vllmAdapter: ExternalRuntimeAdapter<VllmLaunchOptions> = {
   startDeadlineMs: 15 * 60_000,
   launcherExits: false,
   models: { path: '/v1/models', parse: parseVllmModels },
-  inferencePaths: INFERENCE_PATHS,
-  isForwardablePath,
   buildLaunchPlan: buildVllmLaunchPlan,
-  redactArgs: (args) => redactSecretArgs(args, SECRET_FLAGS),
 };
 
-/** Environment variables of a vLLM launch that hold secrets. */
-export const VLLM_SECRET_ENV = ['VLLM_API_KEY'] as const;

@@ -6,6 +6,7 @@ import {
   parseLlamaServerModels,
   parseLlamaServerVersion,
 } from '../../../../main/runtimes/external/adapters/llama-server.js';
+import { redactSecretArgs } from '../../../../main/runtimes/process/redact-args.js';
 import { freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
 import { testModel } from '../../../support/models.js';
 
@@ -43,7 +44,7 @@ describe('llama-server launch plan', () => {
     const a = buildLlamaServerLaunchPlan({ modelPath: 'x', port: 9003, contextSize: 512, parallel: 1 });
     const b = buildLlamaServerLaunchPlan({ modelPath: 'x', port: 9003, contextSize: 512, parallel: 1 });
     expect(a.headers?.Authorization).not.toBe(b.headers?.Authorization);
-    const shown = llamaServerAdapter.redactArgs(a.args);
+    const shown = redactSecretArgs(a.args);
     expect(shown.join(' ')).not.toContain(a.headers!.Authorization!.slice('Bearer '.length));
     expect(shown.slice(-2)).toEqual(['--api-key', '***']);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildVllmLaunchPlan, judgeVllmHealth, parseVllmModels, parseVllmVersion, vllmAdapter } from '../../../../main/runtimes/external/adapters/vllm.js';
+import { redactSecretArgs } from '../../../../main/runtimes/process/redact-args.js';
 import { freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
 
 const fixedKey = () => Buffer.alloc(32, 2);
@@ -24,7 +25,7 @@ describe('vllm launch plan', () => {
 
   it('redacts the key and allows a long start', () => {
     const plan = buildVllmLaunchPlan({ model: 'm', port: 9303 });
-    expect(vllmAdapter.redactArgs(plan.args).slice(-2)).toEqual(['--api-key', '***']);
+    expect(redactSecretArgs(plan.args).slice(-2)).toEqual(['--api-key', '***']);
     expect(vllmAdapter.startDeadlineMs).toBeGreaterThanOrEqual(15 * 60_000);
   });
 
