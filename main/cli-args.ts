@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { KEYS_USAGE, KeysUsageError, parseKeysArgs, type KeysArgs } from './keys/keys-cli.js';
+import { SECRETS_USAGE, SecretsUsageError, parseSecretsArgs, type SecretsArgs } from './secrets/secrets-cli.js';
 
 export interface ServeArgs {
   readonly command: 'serve';
@@ -11,6 +13,8 @@ export interface ServeArgs {
   readonly parallel?: number;
   readonly ctx?: number;
   readonly threads?: number;
+  /** `--host 0.0.0.0` exposes /v1 to the network (needs an app key); `127.0.0.1` keeps it on this machine. */
+  readonly host?: '127.0.0.1' | '0.0.0.0';
 }
 export interface PullArgs {
   readonly command: 'pull';
@@ -29,7 +33,7 @@ export interface PanelUrlArgs {
 export interface HelpArgs {
   readonly command: 'help';
 }
-export type CliArgs = ServeArgs | PullArgs | PanelUrlArgs | HelpArgs;
+export type CliArgs = ServeArgs | PullArgs | PanelUrlArgs | HelpArgs | KeysArgs | SecretsArgs;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -48,6 +52,8 @@ export const USAGE = `Usage:
   --parallel N     parallel request slots per model (default 4)
   --ctx N          context tokens per slot (default 2048)
   --threads N      CPU threads per model (default: half the cores, never more than the cores)
+  --host ADDR      127.0.0.1 (default) or 0.0.0.0 to serve /v1 to the local network; needs an app key
+                   (homeport keys create NAME); the control API and panel stay on this machine
 
   homeport pull REPO[:FILE] [--data-dir DIR] [--revision REV]
 
@@ -58,7 +64,17 @@ export const USAGE = `Usage:
 
   Prints the control panel's address with this data dir's control token (http://127.0.0.1:PORT/?token=…);
   open it in a browser while homeport serve runs. Scripts send the token as Authorization: Bearer.
+
+${KEYS_USAGE}
+
+${SECRETS_USAGE}
 `;
+
+function listenHost(value: string): '127.0.0.1' | '0.0.0.0' {
+  if (value === '127.0.0.1' || value === 'localhost') return '127.0.0.1';
+  if (value === '0.0.0.0') return '0.0.0.0';
+  throw new UsageError(`--host must be 127.0.0.1 (this machine only) or 0.0.0.0 (the local network too), not "${value}"`);
+}
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -69,6 +85,22 @@ function positiveInt(name: string, value: string | undefined): number | undefine
 
 /** Strict parse of the command line: unknown flags and bad values are usage errors. */
 export function parseCli(argv: readonly string[]): CliArgs {
+  if (argv[0] === 'secrets') {
+    try {
+      return parseSecretsArgs(argv.slice(1));
+    } catch (error) {
+      if (error instanceof SecretsUsageError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (argv[0] === 'keys') {
+    try {
+      return parseKeysArgs(argv.slice(1));
+    } catch (error) {
+      if (error instanceof KeysUsageError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -84,6 +116,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         parallel: { type: 'string' },
         ctx: { type: 'string' },
         threads: { type: 'string', short: 't' },
+        host: { type: 'string' },
         revision: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -112,6 +145,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     parallel: positiveInt('parallel', values.parallel),
     ctx: positiveInt('ctx', values.ctx),
     threads: positiveInt('threads', values.threads),
+    ...(values.host !== undefined ? { host: listenHost(values.host) } : {}),
   };
 }
 

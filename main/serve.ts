@@ -10,11 +10,14 @@ import { createHardwareProbe } from './hardware/probe.js';
 import { loadConfig } from './config/store.js';
 import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
-import { startEngine, NoModelsError, type Engine } from './engine.js';
+import { startEngine, LanWithoutKeysError, NoModelsError, type Engine } from './engine.js';
 import { clientSnippet } from './client-snippet.js';
 import { demoModelPath, DemoModelMissingError } from './models/demo/demo-model.js';
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { HOMEPORT_VERSION } from './version.js';
+import { runKeysCommand } from './keys/keys-cli.js';
+import { runSecretsCommand } from './secrets/secrets-cli.js';
+import { SecretResolver } from './secrets/resolver.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -37,13 +40,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (args.command === 'pull') return pull(args);
   if (args.command === 'panel-url') return printPanelUrl(args);
+  if (args.command === 'secrets') return runSecretsCommand(args, dataPaths(resolve(args.dataDir ?? defaultDataDir())).state, { stdin: process.stdin, out, err, promptTo: process.stderr });
+  if (args.command === 'keys') return runKeysCommand(args, dataPaths(resolve(args.dataDir ?? defaultDataDir())).state, out, err);
   return serve(args);
 }
 
 /** `homeport pull REPO[:FILE]`: download a model into the data dir's models folder. */
 async function pull(args: PullArgs): Promise<number> {
   const paths = dataPaths(resolve(args.dataDir ?? defaultDataDir()));
-  const token = await createSecretStore({ dir: paths.state }).get(HF_TOKEN_SECRET).catch(() => undefined);
+  // The store first, then HF_TOKEN / HUGGING_FACE_HUB_TOKEN.
+  const token = await new SecretResolver({ store: createSecretStore({ dir: paths.state }) }).get(HF_TOKEN_SECRET).catch(() => undefined);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const result = await pullFromCli({ spec: args.spec, destDir: paths.models, revision: args.revision, token: token ?? undefined, signal: controller.signal, out: process.stdout });
@@ -92,9 +98,10 @@ async function serve(args: ServeArgs): Promise<number> {
       portOverride: port,
       tuning: { parallel: args.parallel, ctx: args.ctx, threads: args.threads },
       log: (line) => err(`[homeport] ${line}`),
+      ...(args.host !== undefined ? { exposeToLan: args.host === '0.0.0.0' } : {}),
     });
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof LanWithoutKeysError) {
       err(`homeport: ${e.message}`);
       return 2;
     }

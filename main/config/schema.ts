@@ -4,6 +4,7 @@ import { lifecycleSectionSchema, modelLifecycleShape } from './lifecycle-schema.
 import { runtimesSectionSchema } from './runtimes-schema.js';
 import { cacheSectionSchema } from './cache-schema.js';
 import { desktopSectionSchema } from './desktop-schema.js';
+import { lanSectionSchema } from './lan-schema.js';
 import { checkRouteTargets, routingShape } from './routing-schema.js';
 import { DEFAULT_LIVENESS } from '../runtimes/process/liveness.js';
 
@@ -88,6 +89,8 @@ export const configSchema = z
     ...routingShape,
     /** The desktop app: start on login, close to tray, theme (desktop-schema.ts). */
     desktop: desktopSectionSchema,
+    /** Serve /v1 to other machines on the network (needs an app key; lan-schema.ts). */
+    lan: lanSectionSchema,
     supervisor: z
       .object({
         startDeadlineMs: z.number().int().min(100).default(120_000),

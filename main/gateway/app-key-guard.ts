@@ -40,8 +40,12 @@ export function createAppKeyGuard(options: { readonly keys: AppKeyStore }): Guar
   const { keys } = options;
   return function appKeyGuard(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     delete req.headers[APP_NAME_HEADER];
-    if (!isPublicApi(req.url)) return next();
     const fromLan = !isLoopback(req.socket.remoteAddress);
+    if (!isPublicApi(req.url)) {
+      // The control API and the panel never answer another machine, whatever token it has.
+      if (fromLan) return refuseRemote(res);
+      return next();
+    }
     if (!keys.hasKeys()) {
       if (!fromLan) return next();
       return refuse(req, res, 'Homeport answers other machines only with an app key. Create one on the Homeport machine with `homeport keys create NAME` and send it as a Bearer token.');
@@ -68,6 +72,14 @@ export function modelAllowed(req: IncomingMessage, model: string, aliasesOf: (mo
   const allowed = recordOf.get(req)?.models;
   if (allowed === undefined) return true;
   return allowed.includes(model) || aliasesOf(model).some((name) => allowed.includes(name));
+}
+
+function refuseRemote(res: ServerResponse): void {
+  const payload = JSON.stringify({ error: { message: 'The control API and the panel answer only on the machine Homeport runs on.', type: 'invalid_request_error', param: null, code: 'loopback_only' } });
+  res.statusCode = 403;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(payload));
+  res.end(payload);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, message: string): void {

@@ -7,6 +7,8 @@ export type Guard = (req: IncomingMessage, res: ServerResponse, next: () => void
 export interface HostOriginGuardOptions {
   /** The port the gateway listens on. */
   readonly port: number;
+  /** More `host:port` names to accept (this machine's network names when the API is exposed to the LAN). */
+  readonly extraHosts?: readonly string[];
 }
 
 /** The loopback names a browser or SDK may use to reach the gateway. */
@@ -27,7 +29,7 @@ function loopbackHosts(port: number): string[] {
  *   preflights (OPTIONS) are answered here.
  */
 export function createHostOriginGuard(options: HostOriginGuardOptions): Guard {
-  const allowedHosts = new Set(loopbackHosts(options.port));
+  const allowedHosts = new Set([...loopbackHosts(options.port), ...(options.extraHosts ?? []).map((host) => host.toLowerCase())]);
   const allowedOrigins = new Set(loopbackHosts(options.port).map((host) => `http://${host}`));
 
   return function hostOriginGuard(req: IncomingMessage, res: ServerResponse, next: () => void): void {

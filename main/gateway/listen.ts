@@ -3,8 +3,8 @@ import type { GatewayApp } from './app.js';
 
 export interface ListenGatewayOptions {
   readonly port: number;
-  /** Loopback only. */
-  readonly host: '127.0.0.1';
+  /** Loopback, or every interface when the API is exposed to the LAN (which needs app keys). */
+  readonly host: '127.0.0.1' | '0.0.0.0';
 }
 
 export interface ListeningGateway {

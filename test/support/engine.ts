@@ -26,7 +26,7 @@ export interface TestEngine {
 
 /** A real engine on a free port serving stories260K with threads 1, plus an official OpenAI SDK client for it. */
 export async function startTestEngine(
-  options: { config?: ConfigInput; modelPaths?: string[]; tuning?: EngineOptions['tuning']; cuda?: EngineOptions['cuda'] } = {},
+  options: { config?: ConfigInput; modelPaths?: string[]; tuning?: EngineOptions['tuning']; cuda?: EngineOptions['cuda']; log?: EngineOptions['log'] } = {},
 ): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'homeport-engine-'));
   const port = await allocatePort({ host: '127.0.0.1' });
@@ -38,6 +38,7 @@ export async function startTestEngine(
     tuning: { threads: 1, parallel: 4, ctx: 512, ...options.tuning },
     // vLLM is only offered with a CUDA GPU; tests say so explicitly instead of probing this machine.
     ...(options.cuda !== undefined ? { cuda: options.cuda } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
   });
   await engine.whenReady(60_000);
   const client = new OpenAI({ baseURL: engine.baseUrl, apiKey: 'homeport-test', maxRetries: 0, timeout: 30_000 });
