@@ -17,6 +17,7 @@ import { fmt } from './stats.js';
 import { measureColdStart } from './cold-start.js';
 import { benchReadyPath } from '../lifecycle/ready-path-bench.js';
 import { cacheLookupRows, measureCacheLookup } from './cache-lookup.js';
+import { measureRouting } from './routing.js';
 
 const TOKENS = 128;
 const rows: string[][] = [];
@@ -100,6 +101,9 @@ async function main() {
 
   console.error('benchmarking the response cache (10,000 entries)…');
   for (const [metric, value, target, verdict] of cacheLookupRows(await measureCacheLookup())) row(metric, value, target, verdict);
+
+  console.error('benchmarking the router (hot path, cache hit, decision, burst)…');
+  for (const [metric, value, target, verdict] of await measureRouting({ model: testModel('stories260K.gguf') })) row(metric, value, target, verdict);
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Machine: ${cpu}, ${availableParallelism()} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB RAM, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; threads 1, ${TOKENS} tokens, greedy.\n`);

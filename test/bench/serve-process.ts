@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,11 @@ export interface RunningEngine {
 const SERVE_JS = fileURLToPath(new URL('../../main/serve.js', import.meta.url));
 
 /** The built engine (`dist/main/serve.js`) as its own process, as users run it. */
-export async function startEngineProcess(options: { model: string; port: number; ctx: number; parallel: number; threads: number }): Promise<RunningEngine> {
+export async function startEngineProcess(options: { model: string; port: number; ctx: number; parallel: number; threads: number; config?: Record<string, unknown>; env?: Record<string, string> }): Promise<RunningEngine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'homeport-bench-'));
+  if (options.config) writeFileSync(join(dataDir, 'config.json'), JSON.stringify(options.config));
   const args = ['serve', '--model', options.model, '--port', String(options.port), '--ctx', String(options.ctx), '--parallel', String(options.parallel), '--threads', String(options.threads), '--data-dir', dataDir];
-  const child = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', () => undefined);
