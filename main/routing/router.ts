@@ -480,6 +480,7 @@ export class Router {
       };
       if (result.headers['retry-after'] !== undefined) headers['Retry-After'] = result.headers['retry-after'];
       trace.firstToken();
+      meter?.firstToken();
       res.writeHead(result.status, headers);
       res.end(payload);
       const usage = result.status < 300 ? readUsage(result.body) : undefined;

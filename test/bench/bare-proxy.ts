@@ -10,6 +10,8 @@ import http from 'node:http';
 const [upstreamOrigin, portArg] = process.argv.slice(2);
 if (!upstreamOrigin || !portArg) throw new Error('usage: bare-proxy UPSTREAM_ORIGIN PORT');
 const upstream = new URL(upstreamOrigin);
+// The embedded worker's per-launch key, passed by environment (never argv).
+const auth = process.env.HOMEPORT_WORKER_KEY ? { authorization: `Bearer ${process.env.HOMEPORT_WORKER_KEY}` } : {};
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
 
 http
@@ -19,7 +21,7 @@ http
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const forward = http.request(
-        { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...auth, 'content-type': 'application/json', 'content-length': body.length } },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);

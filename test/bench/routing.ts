@@ -35,10 +35,11 @@ export type BenchRow = [string, string, string, boolean | null];
 const KEY = 'sk-bench-cloud-double-0123456789abcdef';
 const PATH = '/v1/chat/completions';
 
-async function startBareProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
+async function startBareProxy(upstream: string, headers: Readonly<Record<string, string>> = {}): Promise<{ origin: string; stop: () => void }> {
   const port = await allocatePort({ host: '127.0.0.1' });
   const script = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
-  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const key = headers.authorization?.replace(/^Bearer /, '');
+  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(key ? { HOMEPORT_WORKER_KEY: key } : {}) } });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`bare proxy exited with ${code}`)));
@@ -82,7 +83,7 @@ export function measureDecision(): number {
 
 async function post(client: BenchClient, body: string): Promise<{ ms: number; headers: Record<string, string | string[] | undefined> }> {
   const started = performance.now();
-  const res = await client.pool.request({ method: 'POST', path: PATH, body, headers: { 'content-type': 'application/json' } });
+  const res = await client.pool.request({ method: 'POST', path: PATH, body, headers: client.headers });
   await res.body.arrayBuffer();
   if (res.statusCode !== 200) throw new Error(`${PATH} answered ${res.statusCode}`);
   return { ms: performance.now() - started, headers: res.headers };
@@ -116,8 +117,8 @@ export async function measureRouting(options: { model: string; samples?: number 
   };
   const engine = await startEngineProcess({ model: options.model, port: await allocatePort({ host: '127.0.0.1' }), ctx: 2048, parallel: 4, threads: 1, config, env: { BENCH_CLOUD_KEY: KEY } });
   const gateway = createClient(engine.origin);
-  const direct = createClient(engine.runtime.origin);
-  const proxy = await startBareProxy(engine.runtime.origin);
+  const direct = createClient(engine.runtime.origin, 32, engine.runtime.headers);
+  const proxy = await startBareProxy(engine.runtime.origin, engine.runtime.headers);
   const viaProxy = createClient(proxy.origin);
   try {
     const small = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, temperature: 0, ...extra });

@@ -24,10 +24,11 @@ const rows: string[][] = [];
 const row = (metric: string, value: string, target: string, verdict: boolean | null) => rows.push([metric, value, target, verdict === null ? '' : verdict ? 'met' : '**missed**']);
 
 /** The bare pass-through proxy (bare-proxy.ts) in front of `upstream`, as its own process. */
-async function startBareProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
+async function startBareProxy(upstream: string, headers: Readonly<Record<string, string>> = {}): Promise<{ origin: string; stop: () => void }> {
   const port = await allocatePort({ host: '127.0.0.1' });
   const script = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
-  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const key = headers.authorization?.replace(/^Bearer /, '');
+  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(key ? { HOMEPORT_WORKER_KEY: key } : {}) } });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`bare proxy exited with ${code}`)));
@@ -39,7 +40,7 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
   const model = testModel(name);
   const engine = await startEngineProcess({ model, port: await allocatePort({ host: '127.0.0.1' }), ctx: 2048, parallel: 4, threads: 1 });
   const gateway = createClient(engine.origin);
-  const direct = createClient(engine.runtime.origin);
+  const direct = createClient(engine.runtime.origin, 32, engine.runtime.headers);
   const id = name.replace(/\.gguf$/, '').toLowerCase();
   try {
     if (withOverhead) {
@@ -49,7 +50,7 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
       row('Embedded runtime process RSS (stories260K, ctx 2048 × 4)', `${fmt(await rssMiB(engine.runtime.pid), 1)} MiB`, '', null);
       // A bare pass-through proxy in front of the same runtime, measured in the same interleaved rounds:
       // the floor any separate gateway process pays for the extra hop on this machine.
-      const proxy = await startBareProxy(engine.runtime.origin);
+      const proxy = await startBareProxy(engine.runtime.origin, engine.runtime.headers);
       const proxyClient = createClient(proxy.origin);
       let o;
       try {

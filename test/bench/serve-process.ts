@@ -11,7 +11,7 @@ export interface RunningEngine {
   readonly controlToken: string;
   readonly pid: number;
   /** The embedded runtime's own origin (for direct calls) and pid. */
-  readonly runtime: { readonly origin: string; readonly pid: number };
+  readonly runtime: { readonly origin: string; readonly pid: number; readonly headers: Readonly<Record<string, string>> };
   stop(): Promise<void>;
 }
 
@@ -45,13 +45,23 @@ export async function startEngineProcess(options: { model: string; port: number;
     origin,
     controlToken,
     pid: child.pid!,
-    runtime: { origin: runtime.baseUrl, pid: runtime.pid },
+    runtime: { origin: runtime.baseUrl, pid: runtime.pid, headers: workerAuth(runtime.pid) },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       await exited;
     },
   };
+}
+
+/**
+ * The embedded worker answers only its gateway: a per-launch key it gets by
+ * environment. For direct calls the bench reads it from /proc (same user, Linux).
+ */
+function workerAuth(pid: number): Record<string, string> {
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  const key = environ.find((v) => v.startsWith('HOMEPORT_WORKER_KEY='))?.slice('HOMEPORT_WORKER_KEY='.length);
+  return key ? { authorization: `Bearer ${key}` } : {};
 }
 
 /** Resident memory of a process in MiB, from /proc (Linux). */

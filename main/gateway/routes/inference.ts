@@ -118,7 +118,14 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
       res.on('close', () => {
         if (!res.writableFinished) routeGone.abort();
       });
-      await options.router.handle({ req, res, raw, json, stream: routed.stream, endpointName: options.endpointName, path: options.path, route, trace, clientGone: routeGone.signal });
+      try {
+        await options.router.handle({ req, res, raw, json, stream: routed.stream, endpointName: options.endpointName, path: options.path, route, trace, clientGone: routeGone.signal });
+      } catch (err) {
+        // A runtime that failed between the decision and the call, or a bug: answered by the error middleware.
+        const unavailable = runtimeUnavailable(err);
+        trace.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
+        throw unavailable ?? err;
+      }
       return;
     }
     const entry = models.resolve(routed.model);
