@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import { Box, Text, useComputedColorScheme, useMantineTheme } from '@mantine/core';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatClock } from '../lib/format.js';
 import type { RingSeries } from './ring-buffer.js';
 
 export interface LiveChartSeries {
@@ -57,7 +58,7 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: { x: { time: true, ...(windowSec ? { range: (_u: uPlot, _min: number, max: number) => [max - windowSec, max] as uPlot.Range.MinMax } : {}) }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-      axes: [axis, { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => (axisFormat.current ?? format.current)(t)) }],
+      axes: [{ ...axis, space: 90, values: (_u, ticks) => ticks.map((t) => formatClock(t * 1000)) }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => (axisFormat.current ?? format.current)(t)) }],
       series: [
         {},
         ...series.map((s) => ({

@@ -25,8 +25,8 @@ export interface SettingsState {
   readonly providersError: ContractError | null;
   load(): Promise<void>;
   update(patch: SettingsPatch): Promise<Result<SettingsView>>;
-  setSecret(name: string, value: string): Promise<Result<SecretView>>;
-  deleteSecret(name: string): Promise<Result<SecretView>>;
+  setSecret(name: string, value: string): Promise<Result<null>>;
+  deleteSecret(name: string): Promise<Result<null>>;
 }
 
 export function createSettingsStore(options: { readonly transport?: () => Transport } = {}) {
@@ -34,17 +34,15 @@ export function createSettingsStore(options: { readonly transport?: () => Transp
   let loading: Promise<void> | null = null;
 
   return create<SettingsState>()((set, get) => {
-    /** A secret write ended: update its row from the answer, or keep the error beside it. */
-    const finishSecret = (name: string, result: Result<SecretView>) => {
+    /** A secret write ended: list the secrets again (the answer says nothing more), or keep the error beside it. */
+    const finishSecret = async (name: string, result: Result<null>) => {
+      if (result.ok) {
+        const secrets = await transport().call('secrets');
+        if (secrets.ok) set({ secrets: listData(secrets.data) });
+      }
       const busy = { ...get().secretBusy };
       delete busy[name];
-      if (result.ok) {
-        const secrets = get().secrets ?? [];
-        const next = secrets.some((s) => s.name === name) ? secrets.map((s) => (s.name === name ? result.data : s)) : [...secrets, result.data];
-        set({ secretBusy: busy, secrets: next });
-      } else {
-        set({ secretBusy: busy, secretErrors: { ...get().secretErrors, [name]: result.error } });
-      }
+      set({ secretBusy: busy, ...(result.ok ? {} : { secretErrors: { ...get().secretErrors, [name]: result.error } }) });
     };
     return {
       view: null,
@@ -92,14 +90,14 @@ export function createSettingsStore(options: { readonly transport?: () => Transp
       async setSecret(name, value) {
         set({ secretBusy: { ...get().secretBusy, [name]: true }, secretErrors: { ...get().secretErrors, [name]: undefined } });
         const result = await transport().call('setSecret', { name, value });
-        finishSecret(name, result);
+        await finishSecret(name, result);
         return result;
       },
 
       async deleteSecret(name) {
         set({ secretBusy: { ...get().secretBusy, [name]: true }, secretErrors: { ...get().secretErrors, [name]: undefined } });
         const result = await transport().call('deleteSecret', { name });
-        finishSecret(name, result);
+        await finishSecret(name, result);
         return result;
       },
     };

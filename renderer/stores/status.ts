@@ -161,7 +161,8 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
       }
       inFlight.clear();
       finished = [];
-      for (const record of [...listData(recent.data)].reverse()) applyLiveEvent(record.phase === 'done' ? { type: 'finished', data: record } : { type: 'started', data: record });
+      const records = [...(recent.data.inFlight ?? []), ...listData<RequestRecord>(recent.data.records ?? recent.data)];
+      for (const record of records.reverse()) applyLiveEvent(record.phase === 'done' ? { type: 'finished', data: record } : { type: 'started', data: record });
       publishRows();
       useStatus.setState({ requestLog: { state: 'available' } });
       unsubscribe = transport().subscribe('requests', (event) => {

@@ -147,8 +147,8 @@ describe('EndpointCard', () => {
 
 describe('tier summaries', () => {
   it('computes the cache hit rate from hits and misses', () => {
-    expect(summariseCache({ hits: 3, misses: 1, entries: 2, bytes: 2048 })).toMatchObject({ value: '75%' });
-    expect(summariseCache({ hits: 0, misses: 0 }).hint).toContain('No lookups yet');
+    expect(summariseCache({ enabled: true, hits: 3, misses: 1, entries: 2, bytes: 2048, byRoute: {} })).toMatchObject({ value: '75%' });
+    expect(summariseCache({ enabled: true, hits: 0, misses: 0, entries: 0, bytes: 0, byRoute: {} }).hint).toContain('No lookups yet');
   });
 
   it('counts runtimes up and says when there are none', () => {
@@ -159,10 +159,10 @@ describe('tier summaries', () => {
 
   it('reports budget left and missing keys, and privacy mode first', () => {
     const providers = [
-      { name: 'openai', kind: 'cloud', keySet: true, dailyBudgetUsd: 5, spentTodayUsd: 1.25 },
-      { name: 'groq', kind: 'cloud', keySet: false },
-      { name: 'den-pc', kind: 'self-hosted' },
-    ];
+      { name: 'openai', tier: 'cloud', apiKey: { secret: 'openai', set: true }, dailyBudgetUsd: 5, spentTodayUsd: 1.25 },
+      { name: 'groq', tier: 'cloud', apiKey: { secret: 'groq', set: false }, dailyBudgetUsd: null, spentTodayUsd: 0 },
+      { name: 'den-pc', tier: 'network', apiKey: { secret: 'den-pc', set: false }, dailyBudgetUsd: null, spentTodayUsd: 0 },
+    ] as never[];
     const summary = summariseCloud(providers, false);
     expect(summary.value).toBe('2 of 3');
     expect(summary.hint).toContain('$3.75 budget left today');

@@ -52,14 +52,14 @@ export interface ProviderFacts {
 
 /** One provider's facts, whichever of the usual field names the engine uses. */
 export function providerFacts(view: ProviderView): ProviderFacts {
-  const kind = str(view.kind);
-  const key = view.keySet ?? view.apiKeySet ?? view.hasKey ?? (typeof view.key === 'object' && view.key !== null ? (view.key as Record<string, unknown>).set : undefined);
+  const tier = str(view.tier);
+  const apiKey = typeof view.apiKey === 'object' && view.apiKey !== null ? (view.apiKey as { set?: unknown }) : null;
   return {
     name: str(view.name) ?? str(view.id) ?? 'provider',
-    cloud: kind === null ? true : kind === 'cloud',
-    keySet: typeof key === 'boolean' ? key : null,
-    budgetUsd: num(view.dailyBudgetUsd) ?? num(view.budgetUsd),
-    spentUsd: num(view.spentTodayUsd) ?? num(view.todaySpendUsd) ?? num(view.spentUsd) ?? num((view.spend as Record<string, unknown> | undefined)?.todayUsd),
+    cloud: tier !== null ? tier === 'cloud' : str(view.kind) !== 'self-hosted',
+    keySet: typeof apiKey?.set === 'boolean' ? apiKey.set : null,
+    budgetUsd: num(view.dailyBudgetUsd),
+    spentUsd: num(view.spentTodayUsd),
   };
 }
 

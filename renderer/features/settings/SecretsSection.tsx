@@ -1,7 +1,7 @@
 /** Cloud provider keys and the Hugging Face token: write-only (the panel only ever learns set / not set). */
 import { useState } from 'react';
 import { Alert, Badge, Button, Card, Group, PasswordInput, Stack, Text, Title } from '@mantine/core';
-import type { SecretView } from '../../../preload/contract.js';
+import type { SecretProtection, SecretView } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { providerFacts } from '../overview/tier-summary.js';
 import { useSettings } from '../../stores/settings.js';
@@ -9,7 +9,7 @@ import { ROLE_COLORS } from '../../theme.js';
 
 export const HF_TOKEN_SECRET = 'huggingface-token';
 
-const PROTECTION_WORDS: Record<SecretView['protection'], string> = {
+const PROTECTION_WORDS: Record<SecretProtection, string> = {
   os: 'kept in the system keychain',
   file: 'kept in a file only your user can read',
   weak: 'only obfuscated: this system has no keychain Homeport can use',
@@ -18,7 +18,7 @@ const PROTECTION_WORDS: Record<SecretView['protection'], string> = {
 /** Secrets to show: the engine's list, with the Hugging Face token always present. */
 export function secretRows(secrets: readonly SecretView[] | null): SecretView[] {
   const rows = [...(secrets ?? [])];
-  if (!rows.some((s) => s.name === HF_TOKEN_SECRET)) rows.push({ name: HF_TOKEN_SECRET, set: false, protection: rows[0]?.protection ?? 'file' });
+  if (!rows.some((s) => s.name === HF_TOKEN_SECRET)) rows.push({ name: HF_TOKEN_SECRET, set: false, env: ['HF_TOKEN'] });
   return rows.sort((a, b) => (a.name === HF_TOKEN_SECRET ? 1 : b.name === HF_TOKEN_SECRET ? -1 : a.name.localeCompare(b.name)));
 }
 
@@ -29,10 +29,10 @@ export function SecretsSection() {
   const load = useSettings((s) => s.load);
   const storage = useSettings((s) => s.view?.secretStorage ?? null);
   const rows = secretRows(secrets);
-  const weak = storage?.protection === 'weak' || rows.some((s) => s.protection === 'weak');
+  const weak = storage?.protection === 'weak';
   const usedBy = new Map<string, string[]>();
   for (const provider of providers ?? []) {
-    const secret = typeof provider.apiKeySecret === 'string' ? provider.apiKeySecret : null;
+    const secret = typeof provider.apiKey?.secret === 'string' ? provider.apiKey.secret : null;
     if (secret) usedBy.set(secret, [...(usedBy.get(secret) ?? []), providerFacts(provider).name]);
   }
 
@@ -82,9 +82,7 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
           description={
             secret.name === HF_TOKEN_SECRET
               ? 'For gated and private repositories (huggingface.co → Settings → Access Tokens, read access).'
-              : usedBy.length
-                ? `Used by ${usedBy.join(', ')}`
-                : undefined
+              : [usedBy.length ? `Used by ${usedBy.join(', ')}.` : '', secret.env.length ? `Or set ${secret.env.join(' / ')} in the environment.` : ''].filter(Boolean).join(' ') || undefined
           }
           placeholder={secret.set ? 'Set — type to replace it' : 'Not set'}
           value={value}
@@ -103,8 +101,8 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
             Remove
           </Button>
         )}
-        <Badge variant="light" color={secret.set ? ROLE_COLORS.ok : ROLE_COLORS.idle} mb={8} title={secret.set ? PROTECTION_WORDS[secret.protection] : undefined}>
-          {secret.set ? 'set' : 'not set'}
+        <Badge variant={secret.set ? 'light' : 'outline'} color={secret.set ? ROLE_COLORS.ok : ROLE_COLORS.idle} mb={8} tt="none">
+          {secret.set ? (secret.source === 'env' ? 'set by the environment' : 'set') : 'not set'}
         </Badge>
       </Group>
       {error && (
