@@ -62,7 +62,8 @@ export interface LogLine {
   readonly line: string;
 }
 
-export type SupervisorEvent =
+/** What every runtime handle emits: its state changes, and (for processes) each exit. */
+export type RuntimeEvent =
   | {
       readonly type: 'state';
       readonly runtimeId: string;
@@ -80,6 +81,9 @@ export type SupervisorEvent =
       readonly expected: boolean;
       readonly at: number;
     };
+
+/** The older name of RuntimeEvent, kept for the many places that use it. */
+export type SupervisorEvent = RuntimeEvent;
 
 export interface RuntimeSnapshot {
   readonly id: string;

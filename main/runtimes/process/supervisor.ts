@@ -38,6 +38,7 @@ import { showCommandLine } from './redact-args.js';
 import type { ExitCommand } from './group-reaper.js';
 import type { ProcessExit, RuntimeProcess, SpawnRuntime } from './spawn.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../types.js';
+import { LifecycleCore, PROCESS_TRANSITIONS } from '../lifecycle-core.js';
 import type {
   EnsureReadyOptions,
   LaunchPlan,
@@ -89,15 +90,6 @@ const MAX_SAID_CHARS = 300;
 const FAILURE_LOG_LINES = 20;
 const STOP_COMMAND_TIMEOUT_MS = 30_000;
 
-const ALLOWED_TRANSITIONS: Readonly<Record<RuntimeState, readonly RuntimeState[]>> = {
-  stopped: ['starting'],
-  // starting → starting: a crash while starting schedules another attempt.
-  starting: ['starting', 'ready', 'stopping', 'failed'],
-  ready: ['starting', 'stopping', 'failed'],
-  stopping: ['stopped'],
-  failed: ['starting'],
-};
-
 /** One spawned child and what we know about it. */
 interface Launch {
   readonly attempt: number;
@@ -120,11 +112,6 @@ interface Launch {
   livenessTimer: TimerHandle | null;
   /** Detached launcher, server up: takes back the stop command the watchdog would run if the engine died. */
   cancelAbruptExitStop: (() => void) | null;
-}
-
-interface Waiter {
-  resolve(endpoint: RuntimeEndpoint): void;
-  reject(error: Error): void;
 }
 
 /** Queue operations return this instead of a bare promise, so the queue does not wait on it. */
@@ -178,11 +165,8 @@ export class Supervisor implements RuntimeHandle {
   private readonly crashLimit: CrashLimit;
   private readonly maxLogLineChars: number;
   private readonly buffer: LogBuffer;
-  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
-  private readonly waiters = new Set<Waiter>();
-
-  private queueTail: Promise<unknown> = Promise.resolve();
-  private state: RuntimeState = 'stopped';
+  /** State, queue, events and waiters (lifecycle-core.ts). */
+  private readonly core: LifecycleCore;
   /** The current child (while starting with a process, or ready). */
   private launch: Launch | null = null;
   /** Bumped whenever in-flight async work (plan, health, restart timer) becomes obsolete. */
@@ -192,9 +176,6 @@ export class Supervisor implements RuntimeHandle {
   private restarts = 0;
   private lastError: string | null = null;
   private failure: { reason: string; lastLogLines: readonly string[] } | null = null;
-  private readySince: number | null = null;
-  /** Resolved promise of the endpoint; non-null exactly while ready (the ensureReady hot path). */
-  private readyPromise: Promise<RuntimeEndpoint> | null = null;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -212,6 +193,11 @@ export class Supervisor implements RuntimeHandle {
       maxLineChars: this.maxLogLineChars,
       now: () => this.clock.now(),
     });
+    this.core = new LifecycleCore({ id: this.id, transitions: PROCESS_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
+  }
+
+  private get state(): RuntimeState {
+    return this.core.state;
   }
 
   // ---------------------------------------------------------------- public API
@@ -227,14 +213,13 @@ export class Supervisor implements RuntimeHandle {
       baseUrl: launch?.endpoint.baseUrl ?? null,
       restarts: this.restarts,
       lastError: this.lastError,
-      readySince: this.readySince,
+      readySince: this.core.readySince,
     };
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     // Hot path: one field read, no I/O, no timers, no allocation.
-    if (this.readyPromise !== null) return this.readyPromise;
-    return this.waitUntilReady(options);
+    return this.core.ready ?? this.waitUntilReady(options);
   }
 
   readyEndpoint(): RuntimeEndpoint | null {
@@ -270,80 +255,45 @@ export class Supervisor implements RuntimeHandle {
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.core.subscribe(listener);
   }
 
   // ------------------------------------------------------------------ queue
 
   /** Run `operation` after every operation queued before it. */
   private run<T>(operation: () => T | Promise<T>): Promise<T> {
-    const result = this.queueTail.then(operation);
-    this.queueTail = result.catch(() => undefined);
-    return result;
+    return this.core.run(operation);
   }
 
   /** Fire-and-forget variant of run(); a failure becomes a supervisor note. */
   private post(operation: () => void | Promise<void>): void {
-    this.run(operation).catch((error: unknown) => {
-      this.note(`internal error: ${errorMessage(error)}`);
-    });
+    this.core.post(operation);
   }
 
   // ------------------------------------------------------- waiting for ready
 
   private waitUntilReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     if (this.state === 'failed') return Promise.reject(this.failedError());
-    const { deadlineMs, signal } = options;
-    if (signal?.aborted) return Promise.reject(this.notReadyError('aborted', deadlineMs));
-
-    return new Promise<RuntimeEndpoint>((resolve, reject) => {
-      const finish = (): void => {
-        this.waiters.delete(waiter);
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        resolve: (endpoint) => {
-          finish();
-          resolve(endpoint);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => waiter.reject(this.notReadyError('aborted', deadlineMs));
-      const timer = this.clock.setTimer(deadlineMs, () => waiter.reject(this.notReadyError('deadline', deadlineMs)));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-
-      // Stopped (or about to be): start on demand. Concurrent callers each post
-      // this, but only the first finds the runtime stopped, so one spawn.
-      if (this.state === 'stopped' || this.state === 'stopping') {
-        this.post(() => {
-          if (this.state === 'stopped') this.beginFreshStart('started on demand by a request');
-        });
-      }
+    const { deadlineMs } = options;
+    return this.core.waitForReady({
+      deadlineMs,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      notReady: (cause) => this.notReadyError(cause, deadlineMs),
+      onWaiting: () => {
+        // Stopped (or about to be): start on demand. Concurrent callers each post
+        // this, but only the first finds the runtime stopped, so one spawn.
+        if (this.state === 'stopped' || this.state === 'stopping') {
+          this.post(() => {
+            if (this.state === 'stopped') this.beginFreshStart('started on demand by a request');
+          });
+        }
+      },
     });
   }
 
   /** Inside the queue: a promise for reaching ready (or failing / being stopped). */
   private outcome(): Pending<void> {
-    if (this.state === 'ready') return { settled: Promise.resolve() };
-    if (this.state === 'failed') return { settled: Promise.reject(this.failedError()) };
-    const settled = new Promise<void>((resolve, reject) => {
-      this.waiters.add({ resolve: () => resolve(), reject });
-    });
-    return { settled };
-  }
-
-  private settleWaiters(settle: (waiter: Waiter) => void): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const waiter of waiters) settle(waiter);
+    return this.core.outcome(() => this.failedError());
   }
 
   private failedError(): RuntimeFailedError {
@@ -386,17 +336,7 @@ export class Supervisor implements RuntimeHandle {
   // ------------------------------------------------ transitions (queue only)
 
   private transition(to: RuntimeState, reason: string): void {
-    const from = this.state;
-    if (!ALLOWED_TRANSITIONS[from].includes(to)) {
-      throw new Error(`supervisor bug: transition ${from} → ${to} is not allowed (${reason})`);
-    }
-    this.state = to;
-    if (from === 'ready' && to !== 'ready') {
-      this.readyPromise = null;
-      this.readySince = null;
-    }
-    this.note(`${from} → ${to}: ${reason}`);
-    this.emit({ type: 'state', runtimeId: this.id, from, to, reason, at: this.clock.now() });
+    this.core.transition(to, reason);
   }
 
   private beginFreshStart(reason: string): void {
@@ -442,8 +382,7 @@ export class Supervisor implements RuntimeHandle {
       .map((line) => line.line);
     this.failure = { reason, lastLogLines };
     this.transition('failed', reason);
-    const error = this.failedError();
-    this.settleWaiters((waiter) => waiter.reject(error));
+    this.core.rejectWaiters(this.failedError());
   }
 
   private async stopNow(reason: string, options: { rejectWaiters: boolean }): Promise<void> {
@@ -452,14 +391,8 @@ export class Supervisor implements RuntimeHandle {
     const launch = this.launch;
     this.transition('stopping', reason);
     if (options.rejectWaiters) {
-      this.settleWaiters((waiter) =>
-        waiter.reject(
-          new RuntimeNotReadyError(
-            this.id,
-            'stopping',
-            `Runtime "${this.id}" was stopped (${reason}) while the request waited; start it again and retry.`,
-          ),
-        ),
+      this.core.rejectWaiters(
+        new RuntimeNotReadyError(this.id, 'stopping', `Runtime "${this.id}" was stopped (${reason}) while the request waited; start it again and retry.`),
       );
     }
     let how = 'no process was running';
@@ -572,10 +505,7 @@ export class Supervisor implements RuntimeHandle {
   private onHealthOutcome(launch: Launch, outcome: HealthOutcome): void {
     if (this.launch !== launch || this.state !== 'starting' || isGone(launch) || launch.stopRequested) return;
     if (outcome.healthy) {
-      this.readySince = this.clock.now();
-      this.readyPromise = Promise.resolve(launch.endpoint);
-      this.transition('ready', `health check passed after ${formatDuration(outcome.elapsedMs)}`);
-      this.settleWaiters((waiter) => waiter.resolve(launch.endpoint));
+      this.core.becomeReady(launch.endpoint, `health check passed after ${formatDuration(outcome.elapsedMs)}`);
       this.watchLiveness(launch);
       const detached = launch.plan.detached;
       if (detached !== undefined) {
@@ -814,13 +744,7 @@ export class Supervisor implements RuntimeHandle {
   // ------------------------------------------------------ events and logs
 
   private emit(event: SupervisorEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.buffer.push('supervisor', `event listener threw: ${errorMessage(error)}`);
-      }
-    }
+    this.core.emit(event);
   }
 
   private note(line: string): void {
