@@ -38,6 +38,10 @@ import type {
   PredictionView,
 } from '../main/models/library/view-types.js';
 import type { DailyTotals, RequestEvents, RequestQuery, RequestRecord, Tier } from '../main/requests/types.js';
+import type { RoutingConfig, RoutingConfigInput } from '../main/config/routing-schema.js';
+import type { CacheStats } from '../main/cache/types.js';
+import type { SecretListing } from '../main/secrets/resolver.js';
+import type { AppKeyRecord } from '../main/keys/key-store.js';
 import type { Conversation, ConversationInput, ConversationSummary, Preset, PresetInput } from '../main/playground/schema.js';
 
 /** GET /playground/conversations/:id/export?format=json. */
@@ -188,27 +192,52 @@ export interface SettingsView {
   /** Settings this engine cannot apply (startOnLogin outside the desktop app), each with why. */
   readonly unavailable: Readonly<Partial<Record<keyof AppSettings, string>>>;
   /** How secrets (cloud keys, the HF token) are kept here; `weak` and `file` are said plainly in the panel. */
-  readonly secretStorage: { readonly protection: SecretView['protection']; readonly detail: string };
+  readonly secretStorage: { readonly protection: SecretProtection; readonly detail: string };
   /** The config file the settings are saved in. */
   readonly configFile: string;
 }
 
 export type SettingsPatch = { readonly [K in keyof AppSettings]?: AppSettings[K] extends object ? Partial<AppSettings[K]> : AppSettings[K] };
 
-/** A secret as the panel sees it: never its value. */
-export interface SecretView {
-  readonly name: string;
+/** `os`: the OS keychain (safeStorage); `weak`: obfuscated only (Linux basic_text); `file`: a 0600 file (headless). */
+export type SecretProtection = 'os' | 'weak' | 'file';
+
+/** A secret as the panel sees it (GET /secrets): set or not and from where, never its value. */
+export type SecretView = SecretListing;
+
+/** Whether a provider's key is set, in place of the key itself. */
+export interface KeyStatus {
+  readonly secret: string;
   readonly set: boolean;
-  /** `os`: the OS keychain (safeStorage); `weak`: obfuscated only (Linux basic_text); `file`: a 0600 file (headless). */
-  readonly protection: 'os' | 'weak' | 'file';
+  readonly source?: SecretListing['source'];
+  readonly env?: readonly string[];
 }
 
-// ---- Types owned by other rooms, kept loose here until their modules export them (one place to tighten).
+/** GET /routing: the routing section of the config, each provider with its key status (never the key). */
+export type RoutingView = Omit<RoutingConfig, 'providers'> & {
+  readonly providers: Readonly<Record<string, RoutingConfig['providers'][string] & { readonly apiKey: KeyStatus }>>;
+};
 
-/** GET /routing, PUT /routing: routes and targets (main/routing). */
-export type RoutingConfigView = Readonly<Record<string, unknown>>;
-export type ProviderView = Readonly<Record<string, unknown>>;
-export type CacheStatsView = Readonly<Record<string, unknown>>;
+/** GET /providers: each provider's tier, health, breakers and spend today. */
+export interface ProviderView {
+  readonly name: string;
+  readonly kind: string;
+  readonly baseUrl: string;
+  readonly tier: 'network' | 'cloud';
+  readonly onLan: boolean;
+  readonly allowedInPrivacyMode: boolean;
+  readonly apiKey: KeyStatus;
+  readonly health: { readonly ok: boolean; readonly reason: string; readonly checkedAt: number } | null;
+  readonly load: unknown;
+  readonly breakers: Readonly<Record<string, unknown>>;
+  readonly spentTodayUsd: number;
+  readonly dailyBudgetUsd: number | null;
+  readonly budgetLeftUsd: number | null;
+  /** Fields the routing room may add later. */
+  readonly [field: string]: unknown;
+}
+
+export type CacheStatsView = CacheStats & { readonly enabled: boolean };
 /** One chunk of a streamed chat completion (OpenAI `chat.completion.chunk`), plus Homeport's own events. */
 export type ChatChunk = Readonly<Record<string, unknown>>;
 
@@ -273,19 +302,27 @@ export const CALLS = {
   cancelDownload: call<{ id: string }, DownloadView>('DELETE', '/downloads/:id'),
 
   // request log (main/requests)
-  requests: call<RequestQuery, ListOf<RequestRecord>>('GET', '/requests'),
+  /** Newest first; `inFlight` are the requests being answered now. */
+  requests: call<RequestQuery, { records: readonly RequestRecord[]; inFlight: readonly RequestRecord[] }>('GET', '/requests'),
   request: call<{ id: string }, RequestRecord>('GET', '/requests/:id'),
   requestTotals: call<{ days?: number }, { days: readonly DailyTotals[] }>('GET', '/requests/totals'),
 
   // routing, providers, cache, secrets (main/routing, main/cache, main/secrets)
-  routing: call<void, RoutingConfigView>('GET', '/routing'),
-  updateRouting: call<RoutingConfigView, RoutingConfigView>('PUT', '/routing'),
-  providers: call<void, ListOf<ProviderView>>('GET', '/providers'),
+  routing: call<void, RoutingView>('GET', '/routing'),
+  /** Validated, saved to the config file, applied without a restart. */
+  updateRouting: call<RoutingConfigInput, RoutingView>('PUT', '/routing'),
+  providers: call<void, ListOf<ProviderView> & { privacy: boolean }>('GET', '/providers'),
   cache: call<void, CacheStatsView>('GET', '/cache'),
-  clearCache: call<{ route?: string }, { cleared: number }>('DELETE', '/cache'),
+  clearCache: call<{ route?: string }, { removed: number; route?: string }>('DELETE', '/cache'),
   secrets: call<void, ListOf<SecretView>>('GET', '/secrets'),
-  setSecret: call<{ name: string; value: string }, SecretView>('PUT', '/secrets/:name'),
-  deleteSecret: call<{ name: string }, SecretView>('DELETE', '/secrets/:name'),
+  /** 204: data is null. The value goes in; it never comes back out. */
+  setSecret: call<{ name: string; value: string }, null>('PUT', '/secrets/:name'),
+  deleteSecret: call<{ name: string }, null>('DELETE', '/secrets/:name'),
+  /** Per-app API keys for /v1 (none = no key needed). */
+  keys: call<void, { keys: readonly AppKeyRecord[]; required: boolean }>('GET', '/keys'),
+  /** The new key is in this answer only (the engine keeps its hash); show it once. */
+  createKey: call<{ name: string; models?: readonly string[] }, { key: string; record: AppKeyRecord }>('POST', '/keys'),
+  revokeKey: call<{ name: string }, { revoked: string; required: boolean }>('DELETE', '/keys/:name'),
 
   // playground store (conversations and presets, SQLite: main/control/playground-routes.ts)
   conversations: call<{ q?: string; limit?: number }, ListOf<ConversationSummary>>('GET', '/playground/conversations'),
@@ -331,10 +368,11 @@ export type CallName = keyof Calls;
 export type SubscriptionName = keyof Subscriptions;
 export type StreamName = keyof Streams;
 
-export type ParamsOf<S> = S extends CallSpec<infer P, unknown> ? P : S extends SubscriptionSpec<infer P, object> ? P : S extends StreamSpec<infer P, unknown> ? P : never;
-export type DataOf<S> = S extends CallSpec<unknown, infer D> ? D : never;
-export type EventsOf<S> = S extends SubscriptionSpec<unknown, infer E> ? E : never;
-export type ChunkOf<S> = S extends StreamSpec<unknown, infer C> ? C : never;
+// Read through the phantom `types` field, which every kind of spec carries.
+export type ParamsOf<S> = S extends { readonly types?: { readonly params: infer P } } ? P : never;
+export type DataOf<S> = S extends { readonly types?: { readonly data: infer D } } ? D : never;
+export type EventsOf<S> = S extends { readonly types?: { readonly events: infer E extends object } } ? E : never;
+export type ChunkOf<S> = S extends { readonly types?: { readonly chunk: infer C } } ? C : never;
 
 /** Calls without params take none; the others take them as one object. */
 export type CallArgs<N extends CallName> = ParamsOf<Calls[N]> extends void ? [] : [params: ParamsOf<Calls[N]>];

@@ -79,6 +79,8 @@ export const UNAUTHORIZED_HINT = 'Open the link `homeport serve` printed, or run
 export async function toResult<T>(response: Response): Promise<Result<T>> {
   const text = await response.text();
   const json = parseJson(text);
+  // 204 and other empty answers: the call succeeded and has nothing to say.
+  if (response.ok && text.length === 0) return { ok: true, data: null as T };
   if (response.ok) {
     const isJson = (response.headers.get('content-type') ?? '').includes('json');
     return { ok: true, data: (isJson ? json : text) as T };

@@ -12,7 +12,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AppSettings, SecretView, SettingsView } from '../../preload/contract.js';
+import type { AppSettings, SettingsView } from '../../preload/contract.js';
 import type { HomeportConfig } from '../config/schema.js';
 import { parseConfig, saveConfig } from '../config/store.js';
 import { ConfigError } from '../config/errors.js';
@@ -180,5 +180,5 @@ export function createSettingsRouter(options: SettingsRoutesOptions): Router {
 
 /** How the headless engine keeps secrets, for the settings view. */
 export function fileSecretStorage(path: string): SettingsView['secretStorage'] {
-  return { protection: 'file' as SecretView['protection'], detail: `A file readable only by you (${path}); not encrypted.` };
+  return { protection: 'file', detail: `A file readable only by you (${path}); not encrypted.` };
 }

@@ -193,6 +193,27 @@ describe('app settings', () => {
 });
 
 describe('the contract', () => {
+  it('is served whole by the engine: no call or subscription answers "unknown URL"', async () => {
+    const fill = (path: string) => path.replace(/:([A-Za-z]+)/g, 'contract-probe');
+    const missing: string[] = [];
+    for (const route of contractRoutes()) {
+      const controller = new AbortController();
+      const res = await t.controlFetch(`/homeport/v1${fill(route.path)}`, {
+        method: route.method,
+        signal: controller.signal,
+        ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { headers: { 'content-type': 'application/json' }, body: '{"contract-probe":true}' } : {}),
+      });
+      const text = res.headers.get('content-type')?.includes('event-stream') ? '' : await res.text();
+      controller.abort();
+      if (res.status === 404 && text.includes('unknown_url')) missing.push(`${route.name}: ${route.method} ${route.path}`);
+    }
+    expect(missing).toEqual([]);
+    // The probe can see a missing route:
+    const unknown = await t.controlFetch('/homeport/v1/contract-probe-not-a-route');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('unknown_url');
+  });
+
   it('names each route once', () => {
     const routes = contractRoutes().map((r) => `${r.method} ${r.path}`);
     expect(new Set(routes).size).toBe(routes.length);
