@@ -1,6 +1,7 @@
 import type { ModelEntry } from '../gateway/types.js';
 import type { PoolModelSnapshot } from '../lifecycle/model-pool.js';
 import type { RuntimeState } from '../runtimes/types.js';
+import type { ModelFeatures } from '../probe/types.js';
 
 /** What the engine knows about a model beyond routing. */
 export interface ModelFacts {
@@ -27,6 +28,8 @@ export interface ModelView {
   /** When the idle TTL will unload it, if it stays idle. */
   readonly idleUnloadAt: string | null;
   readonly lastError: string | null;
+  /** What the feature probe found on the runtime version serving it now (probe/); null when not probed. */
+  readonly features?: ModelFeatures | null;
 }
 
 const LOAD_STATE: Readonly<Record<RuntimeState, ModelLoadState>> = {
@@ -44,6 +47,8 @@ export function describeModels(input: {
   readonly entries: readonly ModelEntry[];
   readonly pool: readonly PoolModelSnapshot[];
   readonly facts: ReadonlyMap<string, ModelFacts>;
+  /** The probe's verdicts per model (probe/probe-service.ts); without it the field is left out. */
+  readonly features?: (id: string) => ModelFeatures | null;
 }): ModelView[] {
   const pool = new Map(input.pool.map((p) => [p.id, p]));
   return input.entries.map((entry) => {
@@ -64,6 +69,7 @@ export function describeModels(input: {
       lastUsedAt: iso(managed?.lastUsedAt),
       idleUnloadAt: iso(managed?.idleUnloadAt),
       lastError: runtime.lastError,
+      ...(input.features ? { features: input.features(entry.id) } : {}),
     };
   });
 }
