@@ -132,7 +132,7 @@ export async function openPanel(browser: Browser, target: PanelEngine, options: 
   const context = await browser.newContext({ colorScheme: options.scheme ?? 'light', viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   await context.addInitScript(LONG_TASK_PROBE);
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(45_000);
   const url = options.signedIn === false ? `${target.origin}/` : target.panelUrl;
   await page.goto(url);
   if (options.hash) await page.goto(`${target.origin}/#${options.hash}`);

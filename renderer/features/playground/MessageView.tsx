@@ -36,7 +36,7 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
     >
       <Group justify="space-between" gap="xs" mb={4} wrap="nowrap">
         <Text size="xs" fw={600} c="dimmed" tt="uppercase">
-          {isUser ? 'You' : (message.stats?.model ?? 'Assistant')}
+          {isUser ? 'You' : answeredBy(message)}
         </Text>
         <Group gap={4} wrap="nowrap">
           {isUser && canEdit && onEdit && editing === null && (
@@ -82,6 +82,13 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
     </Paper>
   );
 });
+
+/** "stories-a", or for a route the target that answered: "chat → local:stories-a". */
+function answeredBy(message: PlaygroundMessage): string {
+  const asked = message.stats?.model ?? 'Assistant';
+  const target = message.stats?.route;
+  return target && /^[\w.-]+:[^;\s]+$/.test(target) && target !== `local:${asked}` ? `${asked} → ${target}` : asked;
+}
 
 /**
  * Plain text as one block per line: while an answer grows, only its last

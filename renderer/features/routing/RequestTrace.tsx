@@ -56,13 +56,13 @@ export function RequestTrace({ record }: { readonly record: RequestRecord }) {
           {record.error}
         </Text>
       )}
-      <SimpleGrid cols={2} spacing="xs" verticalSpacing={4}>
+      <SimpleGrid cols={2} spacing="xs" verticalSpacing={4} style={{ minWidth: 0 }}>
         {figures.map(([label, value]) => (
-          <div key={label}>
+          <div key={label} style={{ minWidth: 0 }}>
             <Text size="xs" c="dimmed">
               {label}
             </Text>
-            <Text size="sm" className="hp-figure">
+            <Text size="sm" className="hp-figure" truncate="end" title={value}>
               {value}
             </Text>
           </div>
@@ -88,14 +88,14 @@ export function RequestTrace({ record }: { readonly record: RequestRecord }) {
             {record.attempts.map((attempt, i) => (
               <Table.Tr key={`${attempt.target}-${i}`}>
                 <Table.Td className="hp-figure">{i + 1}</Table.Td>
-                <Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   <Code>{attempt.target}</Code>
                   <Text span size="xs" c="dimmed" ml={6}>
                     {attempt.tier}
                   </Text>
                 </Table.Td>
-                <Table.Td>
-                  <Badge size="sm" variant="light" color={OUTCOME_COLORS[attempt.outcome] ?? ROLE_COLORS.idle}>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <Badge size="sm" variant="light" color={OUTCOME_COLORS[attempt.outcome] ?? ROLE_COLORS.idle} style={{ overflow: 'visible' }} miw="fit-content">
                     {attempt.outcome}
                     {attempt.status ? ` ${attempt.status}` : ''}
                   </Badge>
