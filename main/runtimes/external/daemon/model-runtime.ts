@@ -27,6 +27,7 @@ import type { Clock, TimerHandle } from '../../process/health.js';
 import { LogBuffer } from '../../process/log-buffer.js';
 import { formatDuration } from '../../process/restart-policy.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../types.js';
+import { DAEMON_MODEL_TRANSITIONS, LifecycleCore } from '../../lifecycle-core.js';
 import type {
   EnsureReadyOptions,
   LogLine,
@@ -89,11 +90,6 @@ export interface DaemonModelRuntimeOptions {
   readonly clock?: Clock;
 }
 
-interface Waiter {
-  resolve(endpoint: RuntimeEndpoint): void;
-  reject(error: Error): void;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -108,21 +104,17 @@ export class DaemonModelRuntime implements RuntimeHandle {
   private readonly protocol: DaemonProtocol;
   private readonly timing: DaemonTiming;
   private readonly clock: Clock;
-  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
-  private readonly waiters = new Set<Waiter>();
   private readonly buffer: LogBuffer;
+  /** State, queue, events and waiters (lifecycle-core.ts). */
+  private readonly core: LifecycleCore;
   private readonly unsubscribeDaemon: () => void;
 
-  private queueTail: Promise<unknown> = Promise.resolve();
-  private state: RuntimeState = 'stopped';
   /** Bumped when a load in flight becomes obsolete (stop, daemon gone). */
   private generation = 0;
   private loadController: AbortController | null = null;
   /** Sequence of our last own state change: older list answers are ignored. */
   private changedAt = nextSequence();
   private endpoint: RuntimeEndpoint | null = null;
-  private readyPromise: Promise<RuntimeEndpoint> | null = null;
-  private readySince: number | null = null;
   private lastError: string | null = null;
   /** The failure came from the daemon (not ready, went away): the next request tries again. */
   private failedByDaemon = false;
@@ -139,6 +131,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
     this.timing = { ...DEFAULT_DAEMON_TIMING, ...options.timing };
     this.clock = options.clock ?? systemClock;
     this.buffer = new LogBuffer({ capacity: 200, now: () => this.clock.now() });
+    this.core = new LifecycleCore({ id: this.id, transitions: DAEMON_MODEL_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
     this.unsubscribeDaemon = this.daemon.subscribe((event) => {
       if (event.type === 'state') this.post(() => this.onDaemonState(event.from, event.to, event.reason));
     });
@@ -157,7 +150,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
       baseUrl: endpoint?.baseUrl ?? null,
       restarts: 0,
       lastError: this.lastError,
-      readySince: this.readySince,
+      readySince: this.core.readySince,
     };
   }
 
@@ -177,17 +170,24 @@ export class DaemonModelRuntime implements RuntimeHandle {
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
-    if (this.readyPromise !== null) return this.readyPromise;
-    return this.waitUntilReady(options);
+    return this.core.ready ?? this.waitUntilReady(options);
+  }
+
+  readyEndpoint(): RuntimeEndpoint | null {
+    return this.core.endpoint;
+  }
+
+  private get state(): RuntimeState {
+    return this.core.state;
   }
 
   /** Load the model (from stopped or failed); resolves once loaded. */
   async start(): Promise<void> {
-    const settled = await this.run(() => {
+    const pending = await this.run(() => {
       this.beginLoad('start requested');
       return this.outcome();
     });
-    await settled.promise;
+    await pending.settled;
   }
 
   /** Unload the model; the daemon keeps running. Idempotent. */
@@ -196,12 +196,12 @@ export class DaemonModelRuntime implements RuntimeHandle {
   }
 
   async restart(): Promise<void> {
-    const settled = await this.run(async () => {
+    const pending = await this.run(async () => {
       await this.unloadNow('restart requested');
       this.beginLoad('restart requested');
       return this.outcome();
     });
-    await settled.promise;
+    await pending.settled;
   }
 
   logs(): readonly LogLine[] {
@@ -209,10 +209,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.core.subscribe(listener);
   }
 
   /** Stop following the daemon's events (the model left the fleet). */
@@ -228,63 +225,34 @@ export class DaemonModelRuntime implements RuntimeHandle {
   // ------------------------------------------------------------------ queue
 
   private run<T>(operation: () => T | Promise<T>): Promise<T> {
-    const result = this.queueTail.then(operation);
-    this.queueTail = result.catch(() => undefined);
-    return result;
+    return this.core.run(operation);
   }
 
   private post(operation: () => void | Promise<void>): void {
-    this.run(operation).catch((error: unknown) => this.note(`internal error: ${errorMessage(error)}`));
+    this.core.post(operation);
   }
 
   // ------------------------------------------------------- waiting for ready
 
   private waitUntilReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     if (this.state === 'failed' && !this.failedByDaemon) return Promise.reject(this.failedError());
-    const { deadlineMs, signal } = options;
-    if (signal?.aborted) return Promise.reject(this.notReadyError('was not loaded when the request was cancelled'));
-    return new Promise<RuntimeEndpoint>((resolve, reject) => {
-      const finish = (): void => {
-        this.waiters.delete(waiter);
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        resolve: (endpoint) => {
-          finish();
-          resolve(endpoint);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => waiter.reject(this.notReadyError('was not loaded when the request was cancelled'));
-      const timer = this.clock.setTimer(deadlineMs, () => waiter.reject(this.notReadyError(`is not loaded after ${formatDuration(deadlineMs)}`)));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
+    const { deadlineMs } = options;
+    return this.core.waitForReady({
+      deadlineMs,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      notReady: (cause) =>
+        this.notReadyError(cause === 'aborted' ? 'was not loaded when the request was cancelled' : `is not loaded after ${formatDuration(deadlineMs)}`),
       // Only the first of many concurrent callers finds it not loading: one load.
-      this.post(() => {
-        if (this.state === 'stopped' || (this.state === 'failed' && this.failedByDaemon)) this.beginLoad('loaded on demand by a request');
-      });
+      onWaiting: () =>
+        this.post(() => {
+          if (this.state === 'stopped' || (this.state === 'failed' && this.failedByDaemon)) this.beginLoad('loaded on demand by a request');
+        }),
     });
   }
 
   /** Inside the queue: a promise for the load in progress (or the current state). */
-  private outcome(): { promise: Promise<void> } {
-    if (this.state === 'ready') return { promise: Promise.resolve() };
-    if (this.state === 'failed') return { promise: Promise.reject(this.failedError()) };
-    return {
-      promise: new Promise<void>((resolve, reject) => {
-        this.waiters.add({ resolve: () => resolve(), reject });
-      }),
-    };
-  }
-
-  private settleWaiters(settle: (waiter: Waiter) => void): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const waiter of waiters) settle(waiter);
+  private outcome(): { readonly settled: Promise<void> } {
+    return this.core.outcome(() => this.failedError());
   }
 
   // ------------------------------------------------------ loading (queue)
@@ -352,10 +320,8 @@ export class DaemonModelRuntime implements RuntimeHandle {
   private becomeReady(reason: string): void {
     const endpoint = this.endpoint;
     if (endpoint === null) return;
-    this.readySince = this.clock.now();
-    this.readyPromise = Promise.resolve(endpoint);
-    this.transition('ready', reason);
-    this.settleWaiters((waiter) => waiter.resolve(endpoint));
+    this.changedAt = nextSequence();
+    this.core.becomeReady(endpoint, reason);
   }
 
   private fail(reason: string, byDaemon: boolean): void {
@@ -367,8 +333,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
     // A daemon that comes back may still hold what Homeport loaded: keep knowing it is ours.
     if (!byDaemon) this.loadedByUs = false;
     this.transition('failed', reason);
-    const error = this.failedError();
-    this.settleWaiters((waiter) => waiter.reject(error));
+    this.core.rejectWaiters(this.failedError());
   }
 
   // ---------------------------------------------------- unloading (queue)
@@ -379,9 +344,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
     this.loadController?.abort();
     this.loadController = null;
     this.transition('stopping', reason);
-    this.settleWaiters((waiter) =>
-      waiter.reject(new RuntimeNotReadyError(this.id, 'stopping', `Model "${this.model}" was unloaded (${reason}) while the request waited; retry to load it again.`)),
-    );
+    this.core.rejectWaiters(new RuntimeNotReadyError(this.id, 'stopping', `Model "${this.model}" was unloaded (${reason}) while the request waited; retry to load it again.`));
     const how = await this.unloadFromDaemon();
     this.loadedByUs = false;
     this.loadedInfo = null;
@@ -476,9 +439,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
       const wasStarting = this.state === 'starting';
       this.transition('stopped', this.lastError);
       if (wasStarting) {
-        this.settleWaiters((waiter) =>
-          waiter.reject(new RuntimeNotReadyError(this.id, 'stopped', `Model "${this.model}" could not load: ${this.lastError ?? 'its daemon stopped'}; retry.`)),
-        );
+        this.core.rejectWaiters(new RuntimeNotReadyError(this.id, 'stopped', `Model "${this.model}" could not load: ${this.lastError ?? 'its daemon stopped'}; retry.`));
       }
     }
   }
@@ -486,22 +447,8 @@ export class DaemonModelRuntime implements RuntimeHandle {
   // ------------------------------------------------------------ state, errors
 
   private transition(to: RuntimeState, reason: string): void {
-    const from = this.state;
-    this.state = to;
     this.changedAt = nextSequence();
-    if (to !== 'ready') {
-      this.readyPromise = null;
-      this.readySince = null;
-    }
-    this.note(`${from} → ${to}: ${reason}`);
-    const event: SupervisorEvent = { type: 'state', runtimeId: this.id, from, to, reason, at: this.clock.now() };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.note(`event listener threw: ${errorMessage(error)}`);
-      }
-    }
+    this.core.transition(to, reason);
   }
 
   private failedError(): RuntimeFailedError {
