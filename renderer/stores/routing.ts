@@ -205,7 +205,7 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
         set({ clearing: route ?? '*', cacheNotice: null });
         const result = await transport().call('clearCache', route ? { route } : {});
         if (result.ok) {
-          const n = result.data.cleared;
+          const n = result.data.removed;
           set({ cacheNotice: `Cleared ${n} ${n === 1 ? 'entry' : 'entries'}${route ? ` of route ${route}` : ''}.`, cacheError: null });
         } else {
           set({ cacheError: { code: result.error.code, message: `The cache was not cleared: ${result.error.message}` } });

@@ -108,7 +108,7 @@ describe('routing store', () => {
     fake.on('clearCache', (params) => {
       const cleared = (params as { route?: string }).route ? 1 : entries;
       entries -= cleared;
-      return ok({ cleared });
+      return ok({ removed: cleared });
     });
     const useRouting = createRoutingStore({ transport: () => fake.transport });
     await useRouting.getState().clearCache('chat');
