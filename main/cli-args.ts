@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { KEYS_USAGE, KeysUsageError, parseKeysArgs, type KeysArgs } from './keys/keys-cli.js';
+import { PROBE_USAGE, ProbeUsageError, parseProbeArgs, type ProbeArgs } from './probe/probe-cli.js';
 import { SECRETS_USAGE, SecretsUsageError, parseSecretsArgs, type SecretsArgs } from './secrets/secrets-cli.js';
 
 export interface ServeArgs {
@@ -33,7 +34,7 @@ export interface PanelUrlArgs {
 export interface HelpArgs {
   readonly command: 'help';
 }
-export type CliArgs = ServeArgs | PullArgs | PanelUrlArgs | HelpArgs | KeysArgs | SecretsArgs;
+export type CliArgs = ServeArgs | PullArgs | PanelUrlArgs | HelpArgs | KeysArgs | SecretsArgs | ProbeArgs;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -67,6 +68,8 @@ export const USAGE = `Usage:
 
 ${KEYS_USAGE}
 
+${PROBE_USAGE}
+
 ${SECRETS_USAGE}
 `;
 
@@ -90,6 +93,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
       return parseSecretsArgs(argv.slice(1));
     } catch (error) {
       if (error instanceof SecretsUsageError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (argv[0] === 'probe') {
+    try {
+      return parseProbeArgs(argv.slice(1));
+    } catch (error) {
+      if (error instanceof ProbeUsageError) throw new UsageError(error.message);
       throw error;
     }
   }

@@ -16,6 +16,7 @@ import { demoModelPath, DemoModelMissingError } from './models/demo/demo-model.j
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { HOMEPORT_VERSION } from './version.js';
 import { runKeysCommand } from './keys/keys-cli.js';
+import { probeFromCli } from './probe/probe-cli.js';
 import { runSecretsCommand } from './secrets/secrets-cli.js';
 import { SecretResolver } from './secrets/resolver.js';
 
@@ -41,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.command === 'pull') return pull(args);
   if (args.command === 'panel-url') return printPanelUrl(args);
   if (args.command === 'secrets') return runSecretsCommand(args, dataPaths(resolve(args.dataDir ?? defaultDataDir())).state, { stdin: process.stdin, out, err, promptTo: process.stderr });
+  if (args.command === 'probe') return probeFromCli(args, { out, err });
   if (args.command === 'keys') return runKeysCommand(args, dataPaths(resolve(args.dataDir ?? defaultDataDir())).state, out, err);
   return serve(args);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import type { ProbeReport, ProbeFeature, FeatureVerdict } from '../../main/probe/types.js';
+import { runProbeCommand } from '../../main/probe/probe-cli.js';
 
 describe('the feature probe on the real embedded runtime (stories260K), through the gateway', () => {
   let t: TestEngine;
@@ -33,6 +34,17 @@ describe('the feature probe on the real embedded runtime (stories260K), through 
     const stored = (await (await t.controlFetch(`/homeport/v1/models/${t.modelId}/probe`)).json()) as { current: ProbeReport; history: ProbeReport[] };
     expect(stored.current).toEqual(report);
     expect(stored.history).toHaveLength(1);
+  }, 180_000);
+
+  it('homeport probe (the CLI) asks the running engine and prints every feature', async () => {
+    const out: string[] = [];
+    const code = await runProbeCommand({ command: 'probe', models: [], json: false }, { origin: t.origin, controlToken: t.controlToken, out: (l) => out.push(l), err: () => undefined });
+    const text = out.join('\n');
+    if (process.env.HOMEPORT_SHOW_PROBE) process.stderr.write(`${text}\n`);
+    expect(code).toBe(0);
+    expect(text.split('\n')[0]).toMatch(new RegExp(`^${t.modelId} — embedded \\(homeport `));
+    expect(text).toMatch(/\n {2}tools +honoured +get_weather\(/);
+    expect(text).toMatch(/\n {2}n +error +400: /);
   }, 180_000);
 
   it('an unknown model is a 404 in the OpenAI shape', async () => {
