@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The model lifecycle section of the config (merged into the config schema
- * by the lead): idle unloading and how many models may be loaded at once.
+ * The model lifecycle section of the config (part of config/schema.ts):
+ * idle unloading and how many models may be loaded at once.
  *
  * Merge as `lifecycle: lifecycleSectionSchema` (fills every default when the
  * section is missing), and add `ttlMinutes: modelTtlMinutesSchema` to the
