@@ -22,6 +22,7 @@ import type { Clock, TimerHandle } from '../process/health.js';
 import { LogBuffer } from '../process/log-buffer.js';
 import { formatDuration } from '../process/restart-policy.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../types.js';
+import { ATTACHED_TRANSITIONS, LifecycleCore } from '../lifecycle-core.js';
 import type {
   EnsureReadyOptions,
   LogLine,
@@ -111,14 +112,11 @@ export class AttachedRuntime implements RuntimeHandle {
   private readonly cacheMs: number;
   private readonly watchIntervalMs: number;
   private readonly probeTimeoutMs: number;
-  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
   private readonly buffer: LogBuffer;
-
-  private state: RuntimeState = 'stopped';
+  /** State, transitions, events and the ready cache (lifecycle-core.ts). */
+  private readonly core: LifecycleCore;
   private lastOkAt = Number.NEGATIVE_INFINITY;
   private lastError: string | null = null;
-  private readySince: number | null = null;
-  private readyPromise: Promise<RuntimeEndpoint> | null = null;
   /** The health check in flight, shared by every caller. */
   private checking: Promise<HealthResult> | null = null;
   private watchTimer: TimerHandle | null = null;
@@ -136,6 +134,11 @@ export class AttachedRuntime implements RuntimeHandle {
     this.watchIntervalMs = options.watchIntervalMs ?? 5_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
     this.buffer = new LogBuffer({ capacity: 200, now: () => this.clock.now() });
+    this.core = new LifecycleCore({ id: this.id, transitions: ATTACHED_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
+  }
+
+  private get state(): RuntimeState {
+    return this.core.state;
   }
 
   snapshot(): RuntimeSnapshot {
@@ -148,13 +151,18 @@ export class AttachedRuntime implements RuntimeHandle {
       baseUrl: this.endpoint.baseUrl,
       restarts: 0,
       lastError: this.lastError,
-      readySince: this.readySince,
+      readySince: this.core.readySince,
     };
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
-    if (this.readyPromise !== null && this.clock.now() - this.lastOkAt < this.cacheMs) return this.readyPromise;
+    const ready = this.core.ready;
+    if (ready !== null && this.clock.now() - this.lastOkAt < this.cacheMs) return ready;
     return this.checkWithin(options);
+  }
+
+  readyEndpoint(): RuntimeEndpoint | null {
+    return this.core.endpoint;
   }
 
   /** Check health now; resolves when it answers, rejects with RuntimeFailedError when not. */
@@ -184,10 +192,7 @@ export class AttachedRuntime implements RuntimeHandle {
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.core.subscribe(listener);
   }
 
   // ------------------------------------------------------------------ checks
@@ -251,11 +256,7 @@ export class AttachedRuntime implements RuntimeHandle {
   private onHealthy(reason: string): void {
     this.lastOkAt = this.clock.now();
     this.lastError = null;
-    if (this.state !== 'ready') {
-      this.readySince = this.clock.now();
-      this.readyPromise = Promise.resolve(this.endpoint);
-      this.transition('ready', `${reason} (attached: Homeport did not start it and never stops it)`);
-    }
+    if (this.state !== 'ready') this.core.becomeReady(this.endpoint, `${reason} (attached: Homeport did not start it and never stops it)`);
     this.armWatch();
   }
 
@@ -287,21 +288,7 @@ export class AttachedRuntime implements RuntimeHandle {
   // ------------------------------------------------------------ state, errors
 
   private transition(to: RuntimeState, reason: string): void {
-    const from = this.state;
-    this.state = to;
-    if (to !== 'ready') {
-      this.readyPromise = null;
-      this.readySince = null;
-    }
-    this.note(`${from} → ${to}: ${reason}`);
-    const event: SupervisorEvent = { type: 'state', runtimeId: this.id, from, to, reason, at: this.clock.now() };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.note(`event listener threw: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    this.core.transition(to, reason);
   }
 
   private failedError(): RuntimeFailedError {
