@@ -236,6 +236,38 @@ describe('Playground', () => {
   });
 });
 
+describe('Playground conversations', () => {
+  it('saves a conversation, finds it by a word of its prompt, and exports it as Markdown', async () => {
+    const { page, close } = await openPlayground();
+    const marker = `lighthouse-${Date.now().toString(36)}`;
+    try {
+      await pickTarget(page, 'Model or route', target.models[0]);
+      await setField(page, 'Max tokens', '30');
+      await send(page, `A story about a ${marker}`);
+      await settled(page);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      await page.getByRole('textbox', { name: 'Search conversations' }).fill(marker);
+      const item = page.getByRole('button', { name: `Open A story about a ${marker}` });
+      await item.waitFor();
+      await page.getByRole('button', { name: `More for A story about a ${marker}` }).click();
+      const download = page.waitForEvent('download');
+      await page.getByRole('menuitem', { name: 'Export Markdown' }).click();
+      const file = await (await download).path();
+      const { readFile } = await import('node:fs/promises');
+      const markdown = await readFile(file!, 'utf8');
+      expect(markdown).toContain(`# A story about a ${marker}`);
+      expect(markdown).toContain(`## Model: ${target.models[0]}`);
+      expect(markdown).toMatch(/### Assistant/);
+    } catch (error) {
+      await screenshot(page, 'failed-playground-conversations').catch(() => undefined);
+      throw error;
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('Routing', () => {
   it('finds a Playground request in the log with its tier and reason, and a second identical one is a cache hit', async () => {
     const { page, close } = await openPlayground();
