@@ -35,7 +35,7 @@ export function ModelState({ model, since }: { readonly model: ModelView | null;
     return (
       <Stack gap={2} w="100%" aria-label={`${look.label} ${model.id}`}>
         <Text size="xs" className="hp-figure">
-          {look.label}… {since ? formatDuration((now - since) / 1000) : ''}
+          {look.label}… {since ? formatDuration(Math.max(0, now - since) / 1000) : ''}
         </Text>
         <Progress value={100} animated striped size="sm" aria-label={`${look.label} progress`} />
       </Stack>

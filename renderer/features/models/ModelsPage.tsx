@@ -187,12 +187,12 @@ function SpeedCell({ row }: { readonly row: ModelRow }) {
   const libraryMeasured = figures?.source === 'measured' ? figures.value : null;
   const value = measured ?? libraryMeasured;
   return (
-    <Stack gap={0} align="flex-end">
-      <Text size="sm" className="hp-figure" title="Measured decode speed (median)">
-        {value !== null ? formatTokPerSec(value) : NO_VALUE}
+    <Stack gap={0} align="flex-end" aria-label={`Speed: ${value !== null ? `measured ${formatTokPerSec(value)}` : 'not measured'}${predicted ? `, predicted ${predicted}` : ''}`}>
+      <Text size="sm" className="hp-figure" title={value !== null ? 'Measured decode speed (median)' : 'Predicted decode speed on this machine'}>
+        {value !== null ? formatTokPerSec(value) : (predicted ?? NO_VALUE)}
       </Text>
-      <Text size="xs" c="dimmed" className="hp-figure">
-        {predicted ? `predicted ${predicted}` : value !== null ? 'measured' : 'not measured yet'}
+      <Text size="xs" c="dimmed">
+        {value !== null ? 'measured' : predicted ? 'predicted' : 'not measured yet'}
       </Text>
     </Stack>
   );

@@ -15,7 +15,7 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
   {
     key: 'phase',
     header: 'Phase',
-    width: '110px',
+    width: '124px',
     render: (r) =>
       r.phase === 'done' && (r.error || r.status >= 400) ? (
         <Badge size="sm" variant="light" color={ROLE_COLORS.bad} title={r.error ?? undefined}>
