@@ -17,6 +17,8 @@ import { fmt } from './stats.js';
 import { measureColdStart } from './cold-start.js';
 import { benchReadyPath } from '../lifecycle/ready-path-bench.js';
 import { cacheLookupRows, measureCacheLookup } from './cache-lookup.js';
+import { measureSurfacesOverhead } from './surfaces-overhead.js';
+import { measureGrammarDecode } from './grammar-decode.js';
 import { measureRouting } from './routing.js';
 
 const TOKENS = 128;
@@ -70,6 +72,16 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
       row('On-demand path, model already loaded: added cost per request', `${fmt(ready.addedNsPerCall / 1e6, 5)} ms (${fmt(ready.addedNsPerCall, 0)} ns)`, '≤ 0.2 ms', ready.addedNsPerCall / 1e6 <= 0.2);
       const cold = await measureColdStart({ origin: engine.origin, controlToken: engine.controlToken, runtimeId: `embedded:${id}`, model: id, client: gateway, runs: 5 });
       row('Cold start to first token, embedded runtime (request → first token), median of 5', `${fmt(cold.medianMs, 0)} ms`, '< 1000 ms', cold.medianMs < 1000);
+    }
+    if (withOverhead) {
+      // Same request through /v1/chat/completions, /v1/messages and /v1/responses, interleaved.
+      const s = await measureSurfacesOverhead({ client: gateway, model: id, samples: 300 });
+      row('Chat completions, small request (max_tokens 1), p50 — the surfaces’ baseline', `${fmt(s.chatP50, 3)} ms`, '', null);
+      row('/v1/messages (Anthropic) translation: added p50 vs chat (paired)', `${fmt(s.messagesAddedP50, 3)} ms (p50 ${fmt(s.messagesP50, 3)} ms)`, '≤ 0.1 ms', s.messagesAddedP50 <= 0.1);
+      row('/v1/responses (OpenAI, store: false) translation: added p50 vs chat (paired)', `${fmt(s.responsesAddedP50, 3)} ms (p50 ${fmt(s.responsesP50, 3)} ms)`, '≤ 0.1 ms', s.responsesAddedP50 <= 0.1);
+    } else {
+      const g = await measureGrammarDecode({ client: gateway, model: id, tokens: TOKENS, runs: 3 });
+      row(`${name.replace(/\.gguf$/, '')}: decode tok/s, json_schema grammar / free (1 stream, threads 1)`, `${fmt(g.grammarTokPerSec, 0)} / ${fmt(g.freeTokPerSec, 0)} (${fmt((g.grammarTokPerSec / g.freeTokPerSec) * 100, 0)} %; ${fmt(g.grammarTokens, 0)} / ${fmt(g.freeTokens, 0)} tokens)`, '', null);
     }
     const http = await measureHttpDecode(gateway, id, TOKENS);
     return { http, inproc: { singleTokPerSec: 0, parallelTokPerSec: 0 } };

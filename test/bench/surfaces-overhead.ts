@@ -1,0 +1,45 @@
+import type { BenchClient } from './http-client.js';
+import { median } from './stats.js';
+
+export interface SurfacesOverheadResult {
+  readonly samples: number;
+  readonly chatP50: number;
+  readonly messagesP50: number;
+  readonly responsesP50: number;
+  /** Median of the per-round differences to the chat request of the same round (ms). */
+  readonly messagesAddedP50: number;
+  readonly responsesAddedP50: number;
+}
+
+/**
+ * The translation cost of the Anthropic Messages and OpenAI Responses
+ * surfaces: the same one-token request through /v1/chat/completions,
+ * /v1/messages and /v1/responses (store: false, so no state is written),
+ * one at a time, in a rotating order each round, paired by round.
+ */
+export async function measureSurfacesOverhead(options: { client: BenchClient; model: string; samples: number }): Promise<SurfacesOverheadResult> {
+  const { client, model } = options;
+  const prompt = 'Once upon a time';
+  const calls = [
+    () => client.timedPost('/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 1, temperature: 0 })),
+    () => client.timedPost('/v1/messages', JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 1, temperature: 0 })),
+    () => client.timedPost('/v1/responses', JSON.stringify({ model, input: prompt, max_output_tokens: 1, temperature: 0, store: false })),
+  ];
+  for (let i = 0; i < 30; i++) for (const call of calls) await call();
+  const times: number[][] = [[], [], []];
+  for (let round = 0; round < options.samples; round++) {
+    for (let k = 0; k < calls.length; k++) {
+      const at = (round + k) % calls.length;
+      times[at]!.push(await calls[at]!());
+    }
+  }
+  const [chat, messages, responses] = times as [number[], number[], number[]];
+  return {
+    samples: options.samples,
+    chatP50: median(chat),
+    messagesP50: median(messages),
+    responsesP50: median(responses),
+    messagesAddedP50: median(messages.map((t, i) => t - chat[i]!)),
+    responsesAddedP50: median(responses.map((t, i) => t - chat[i]!)),
+  };
+}
