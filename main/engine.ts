@@ -30,6 +30,15 @@ import { startMeasurementRecorder } from './models/library/measurement-recorder.
 import { createModelCatalog } from './models/catalog.js';
 import { defaultModelRoots } from './models/sources.js';
 import { createSecretStore } from './secrets/store.js';
+import { SecretResolver } from './secrets/resolver.js';
+import { RequestStore } from './requests/request-store.js';
+import { RequestLog } from './requests/request-log.js';
+import { Router as RequestRouter } from './routing/router.js';
+import { createRoutingRouter } from './control/routing-routes.js';
+import { createRequestRouter } from './control/request-routes.js';
+import { createSecretRouter } from './control/secret-routes.js';
+import { createResponseCache, cacheLimits } from './cache/index.js';
+import { embedThroughGateway } from './routing/embed.js';
 import { HOMEPORT_VERSION } from './version.js';
 import { ModelPool } from './lifecycle/model-pool.js';
 import { DecisionLog } from './lifecycle/decisions.js';
@@ -189,10 +198,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const catalog = createModelCatalog({
     roots: defaultModelRoots({ dataDir: options.dataDir, extraFolders: [...new Set([...config.modelFolders, ...models.map((m) => dirname(m.path))])] }),
   });
+  // Secrets: the store, then environment variables (OPENAI_API_KEY, HF_TOKEN, …); the hub token comes from here too.
+  const secrets = new SecretResolver({
+    store: options.secretCipher ? encryptedSecretStore(createSecretStore({ dir: paths.state }), options.secretCipher) : createSecretStore({ dir: paths.state }),
+  });
+  // The request log, the response cache and the router between the gateway and the runtimes.
+  const requestStore = new RequestStore({ file: join(paths.state, 'requests.sqlite'), onError: (e) => log(`request log: ${e.message}`) });
+  const requestLog = new RequestLog({ store: requestStore });
+  const embed = embedThroughGateway({ baseUrl, models: () => directory.list() });
+  const cache = createResponseCache({ file: join(paths.state, 'cache.sqlite'), ...cacheLimits(config.cache), embed, log: (m) => log(`cache: ${m}`) });
+  const requestRouter = new RequestRouter({
+    config: { providers: config.providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker },
+    local: { resolve: (name) => directory.resolve(name), facts: (id) => facts.get(id) },
+    secrets,
+    metrics,
+    readyDeadlineMs: config.readyDeadlineMs,
+    cache,
+    cacheEnabled: config.cache.enabled,
+    spentToday: requestStore.providerSpend(),
+  });
   const library = new LibraryService({
     dataDir: options.dataDir,
     scan: () => catalog.scan(),
-    secrets: options.secretCipher ? encryptedSecretStore(createSecretStore({ dir: paths.state }), options.secretCipher) : createSecretStore({ dir: paths.state }),
+    secrets,
     defaults: { contextSize: config.defaults.ctx, slots: config.defaults.parallel },
     log,
   });
@@ -259,6 +287,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createLibraryRouter({ service: library }),
     createDownloadRouter({ service: library }),
     createPlaygroundRouter({ store: playground }),
+    createRoutingRouter({ router: requestRouter, secrets, configFile: options.configFile ?? paths.config, cache }),
+    createRequestRouter({ log: requestLog }),
+    createSecretRouter({ secrets }),
   );
   const app = createGateway({
     port,
@@ -268,6 +299,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     readyDeadlineMs: config.readyDeadlineMs,
     logError: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
     controlRoutes,
+    router: requestRouter,
+    requests: requestLog,
     controlToken,
     panel: createPanelHandler({ dir: options.panelDir === undefined ? defaultPanelDir() : options.panelDir, token: controlToken, port }),
   });
@@ -324,6 +357,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         await external.fleet.stop();
         await Promise.all([decisions.flush(), library.close()]);
         playground.close();
+        requestRouter.close();
+        requestLog.close();
+        cache.close();
       })();
       return stopping;
     },
