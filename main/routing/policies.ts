@@ -78,6 +78,8 @@ export interface RemoteFacts {
   readonly maxQueueWaitMs: number;
 }
 
+const ASSUMED_REMOTE_REQUEST_MS = 1000;
+
 /** Privacy, key, budget, health and load, in that order. */
 export function judgeRemote(facts: RemoteFacts): Verdict {
   if (facts.privacy && facts.kind === 'cloud') return skip(`privacy mode: ${facts.provider} is a cloud provider`);
@@ -90,9 +92,12 @@ export function judgeRemote(facts: RemoteFacts): Verdict {
   if (health && !health.ok) return skip(`offline: ${health.reason}`);
   if (health?.load && health.load.waiting > 0) {
     const slots = facts.parallel ?? Math.max(1, health.load.running);
-    const wait = predictedWaitMs({ inFlight: slots + health.load.waiting, slots, meanRequestMs: facts.meanRequestMs ?? 0 }) ;
+    // Without a request of ours to time yet, a second per request is assumed (and said).
+    const mean = facts.meanRequestMs ?? ASSUMED_REMOTE_REQUEST_MS;
+    const wait = predictedWaitMs({ inFlight: slots + health.load.waiting, slots, meanRequestMs: mean });
     if (wait > facts.maxQueueWaitMs) {
-      return skip(`busy: ${health.load.running} running, ${health.load.waiting} waiting (${health.load.source}), predicted wait ${seconds(wait)} > ${seconds(facts.maxQueueWaitMs)}`);
+      const assumed = facts.meanRequestMs === null ? ', assuming 1 s per request' : '';
+      return skip(`busy: ${health.load.running} running, ${health.load.waiting} waiting (${health.load.source}), predicted wait ${seconds(wait)} > ${seconds(facts.maxQueueWaitMs)}${assumed}`);
     }
   }
   return go(facts.kind === 'cloud' ? 'available' : health ? `healthy${health.load ? `, ${health.load.running} running, ${health.load.waiting} waiting` : ''}` : 'not checked yet');

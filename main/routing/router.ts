@@ -269,7 +269,11 @@ export class Router {
     }
 
     const d0 = performance.now();
-    const decisions = this.decide(route, request.raw.length);
+    let decisions = this.decide(route, request.raw.length);
+    // Busy only means "something else would answer sooner": with nothing else left, wait in the queue.
+    if (!decisions.some((d) => d.verdict.go)) {
+      decisions = decisions.map((d) => (d.verdict.reason.startsWith('busy') ? { target: d.target, verdict: { go: true, reason: `${d.verdict.reason}; queued anyway, no other target can take it` } } : d));
+    }
     const routingMs = performance.now() - d0;
     trace.timing.routingMs = round2(routingMs);
 

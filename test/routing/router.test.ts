@@ -189,6 +189,41 @@ describe('burst to the cloud', () => {
   });
 });
 
+describe('self-hosted providers', () => {
+  it('reads a LAN server\'s load from its /metrics and skips it as busy; privacy mode keeps it', async () => {
+    const lan = await startCloudDouble({ key: KEY });
+    try {
+      const config = routing({ privacy: true });
+      const section = {
+        ...config,
+        providers: { ...config.providers, lan: { baseUrl: lan.baseUrl, kind: 'self-hosted', apiKeySecret: 'cloud-key', apiKeyEnv: ENV, parallel: 1 } },
+        routes: { ...config.routes, 'lan-route': { targets: ['lan:qwen', 'cloud:gpt-test'], maxQueueWaitMs: 0, cache: { enabled: false } } },
+      };
+      lan.setLoad({ running: 1, waiting: 3 });
+      expect((await control('/homeport/v1/routing', { method: 'PUT', body: JSON.stringify(section) })).status).toBe(200);
+      // Applying the config starts a health round; wait for its result.
+      let provider: { health: { ok: boolean } | null; load: { waiting: number } | null } | undefined;
+      for (let i = 0; i < 50 && !provider?.load; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const { body } = await control('/homeport/v1/providers');
+        provider = (body as { data: { name: string; health: { ok: boolean } | null; load: { waiting: number } | null }[] }).data.find((p) => p.name === 'lan');
+      }
+      expect(provider).toMatchObject({ health: { ok: true }, load: { running: 1, waiting: 3, source: 'vllm' } });
+      lan.setLoad({ running: 0, waiting: 0 });
+      const res = await chat({ model: 'lan-route', messages: [{ role: 'user', content: 'Hi' }] });
+      // Busy as last read, and the cloud is forbidden by privacy: with nothing else left it queues at the LAN server.
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-homeport-route')).toBe('route=lan-route; target=lan:qwen; tier=network');
+      const r = await record(res.headers.get('x-homeport-request-id'));
+      expect(r.attempts.map((a) => a.target)).toEqual(['lan:qwen']);
+      expect(r.attempts[0]?.reason).toMatch(/busy: 1 running, 3 waiting \(vllm\), predicted wait 4\.0 s > 0\.0 s, assuming 1 s per request; queued anyway/);
+    } finally {
+      await applyRouting();
+      await lan.close();
+    }
+  });
+});
+
 describe('failures', () => {
   it('retries a 5xx before the first byte, then answers', async () => {
     cloud.script({ kind: 'status', status: 502 });
