@@ -30,7 +30,9 @@
 import { checkHealthOnce, waitForHealthy, systemClock } from './health.js';
 import { DEFAULT_LIVENESS, DETACHED_LIVENESS, watchLiveness, type LivenessPolicy } from './liveness.js';
 import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js';
-import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LineSplitter, LogBuffer } from './log-buffer.js';
+import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LogBuffer } from './log-buffer.js';
+import { captureOutput } from './output-capture.js';
+import { runDetachedStop } from './detached-stop.js';
 import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
 import type { BackoffPolicy, CrashLimit } from './restart-policy.js';
 import { runAtAbruptExit, spawnRuntimeProcess } from './spawn.js';
@@ -485,20 +487,7 @@ export class Supervisor implements RuntimeHandle {
   }
 
   private captureOutput(stream: Readable, name: 'stdout' | 'stderr'): void {
-    const splitter = new LineSplitter({
-      maxLineChars: this.maxLogLineChars,
-      onLine: (line, dropped) => this.buffer.push(name, line, dropped),
-    });
-    let ended = false;
-    const flush = (): void => {
-      if (ended) return;
-      ended = true;
-      splitter.end();
-    };
-    stream.on('data', (chunk: Buffer) => splitter.write(chunk));
-    stream.once('end', flush);
-    stream.once('close', flush);
-    stream.on('error', (error) => this.note(`${name} error: ${error.message}`));
+    captureOutput({ stream, name, buffer: this.buffer, maxLineChars: this.maxLogLineChars, onError: (line) => this.note(line) });
   }
 
   /** Inside the queue. */
@@ -697,48 +686,23 @@ export class Supervisor implements RuntimeHandle {
     launch.exitController.abort(); // ends a start-up health poll at once
     if (launch.exit === null) await this.terminate(launch);
 
-    const shown = `${detached.stop.command} ${detached.stop.args.join(' ')}`;
-    let ran: string;
-    try {
-      const child = await this.spawnProcess({ command: detached.stop.command, args: detached.stop.args, env: launch.plan.env, cwd: launch.plan.cwd });
-      this.note(`running \`${shown}\` (pid ${child.pid})`);
-      this.captureOutput(child.stdout, 'stdout');
-      this.captureOutput(child.stderr, 'stderr');
-      const timeoutMs = detached.stopCommandTimeoutMs ?? STOP_COMMAND_TIMEOUT_MS;
-      const exit = await this.within(child.exited, timeoutMs);
-      if (exit === null) {
-        child.signalGroup('SIGKILL');
-        ran = `\`${shown}\` did not finish within ${formatDuration(timeoutMs)} and was killed`;
-      } else {
-        ran = `\`${shown}\` exited (${describeExit(exit)})`;
-      }
-    } catch (error) {
-      ran = `could not run \`${shown}\`: ${errorMessage(error)}`;
-    }
     launch.cancelAbruptExitStop?.();
-    const down = await this.healthGoesDown(launch, this.stopTimeoutMs);
-    return `${ran}; ${down ? 'the server no longer answers' : `the server still answered health checks ${formatDuration(this.stopTimeoutMs)} later`}`;
-  }
-
-  /** What `promise` resolves to, or null when that takes longer than `ms`. */
-  private within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimer(ms, () => resolve(null));
-      void promise.then((value) => {
-        timer.cancel();
-        resolve(value);
-      });
+    return runDetachedStop({
+      stop: detached.stop,
+      env: launch.plan.env,
+      cwd: launch.plan.cwd,
+      commandTimeoutMs: detached.stopCommandTimeoutMs ?? STOP_COMMAND_TIMEOUT_MS,
+      downWithinMs: this.stopTimeoutMs,
+      pollIntervalMs: this.options.healthIntervalMs,
+      spawn: this.spawnProcess,
+      clock: this.clock,
+      probe: () => this.probeOnce(launch, DETACHED_LIVENESS.timeoutMs),
+      capture: (child) => {
+        this.captureOutput(child.stdout, 'stdout');
+        this.captureOutput(child.stderr, 'stderr');
+      },
+      note: (line) => this.note(line),
     });
-  }
-
-  /** True once health stops answering 200 within `ms`. */
-  private async healthGoesDown(launch: Launch, ms: number): Promise<boolean> {
-    const until = this.clock.now() + ms;
-    for (;;) {
-      if ((await this.probeOnce(launch, DETACHED_LIVENESS.timeoutMs)) !== null) return true;
-      if (this.clock.now() >= until) return false;
-      await new Promise<void>((resolve) => this.clock.setTimer(this.options.healthIntervalMs, resolve));
-    }
   }
 
   // ------------------------------------------------------ events and logs
