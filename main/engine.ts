@@ -38,7 +38,7 @@ import { createRoutingRouter } from './control/routing-routes.js';
 import { createRequestRouter } from './control/request-routes.js';
 import { createSecretRouter } from './control/secret-routes.js';
 import { createResponseCache, cacheLimits } from './cache/index.js';
-import { embedThroughGateway } from './routing/embed.js';
+import { embedWithLocalModel } from './routing/embed.js';
 import { HOMEPORT_VERSION } from './version.js';
 import { ModelPool } from './lifecycle/model-pool.js';
 import { DecisionLog } from './lifecycle/decisions.js';
@@ -205,7 +205,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // The request log, the response cache and the router between the gateway and the runtimes.
   const requestStore = new RequestStore({ file: join(paths.state, 'requests.sqlite'), onError: (e) => log(`request log: ${e.message}`) });
   const requestLog = new RequestLog({ store: requestStore });
-  const embed = embedThroughGateway({ baseUrl, models: () => directory.list() });
+  const embed = embedWithLocalModel({ models: () => directory.list(), readyDeadlineMs: config.readyDeadlineMs });
   const cache = createResponseCache({ file: join(paths.state, 'cache.sqlite'), ...cacheLimits(config.cache), embed, log: (m) => log(`cache: ${m}`) });
   const requestRouter = new RequestRouter({
     config: { providers: config.providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker },
