@@ -266,6 +266,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         maxLoadedModels: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
         // The panel reads the theme from the settings and applies it itself.
         theme: () => true,
+        // The same switch as the Routing page's: the router takes it at once.
+        privacy: (next) => (requestRouter.update({ ...requestRouter.config, privacy: next.privacy }), true),
         ...options.settingsAppliers,
       },
       unavailable: options.settingsAppliers?.startOnLogin
