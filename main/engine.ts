@@ -113,7 +113,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     overrides: options.tuning ?? {},
     cores: availableParallelism(),
   });
-  const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu() });
+  const external = await startExternalRuntimes({ config, cuda: options.cuda ?? hasCudaGpu(), secretsDir: paths.state });
   for (const u of external.fleet.unavailable) log(`${u.runtime}${u.model ? ` (${u.model})` : ''} unavailable: ${u.reason}`);
   const useFallback = configured.length === 0 && external.fleet.entries.length === 0 && options.fallbackModelPath !== undefined;
   const models = useFallback
