@@ -20,7 +20,7 @@ export function StatCard({ label, value, hint, badge, children }: StatCardProps)
           {label}
         </Text>
         {badge && (
-          <Badge size="sm" variant="light" color={badge.color}>
+          <Badge size="sm" variant={badge.color === 'gray' ? 'outline' : 'light'} color={badge.color}>
             {badge.text}
           </Badge>
         )}

@@ -5,9 +5,9 @@ import { formatBytes, formatRelativeTime } from '../../lib/format.js';
 import { ROLE_COLORS } from '../../theme.js';
 
 const SOURCE_WORDS: Record<string, string> = {
-  homeport: 'Homeport models folder',
+  'data-dir': 'Homeport models folder',
   folder: 'Added folder',
-  huggingface: 'Hugging Face cache',
+  'hf-cache': 'Hugging Face cache',
   lmstudio: 'LM Studio',
   ollama: 'Ollama',
 };
@@ -47,7 +47,7 @@ export function LibraryFolders({ library, rescanning, onRescan }: { readonly lib
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge size="sm" variant="light" color={root.status === 'scanned' ? ROLE_COLORS.ok : root.status === 'missing' ? ROLE_COLORS.idle : ROLE_COLORS.bad} title={root.detail}>
+                    <Badge size="sm" variant={root.status === 'missing' ? 'outline' : 'light'} color={root.status === 'scanned' ? ROLE_COLORS.ok : root.status === 'missing' ? ROLE_COLORS.idle : ROLE_COLORS.bad} title={root.detail}>
                       {root.status === 'missing' ? 'not there' : root.status}
                     </Badge>
                   </Table.Td>

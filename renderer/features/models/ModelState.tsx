@@ -42,7 +42,7 @@ export function ModelState({ model, since }: { readonly model: ModelView | null;
     );
   }
   const badge = (
-    <Badge variant="light" color={look.color} size="sm">
+    <Badge variant={look.color === ROLE_COLORS.idle ? 'outline' : 'light'} color={look.color} size="sm">
       {look.label}
     </Badge>
   );

@@ -50,7 +50,7 @@ export function SecretsSection() {
       )}
       {storage && !weak && (
         <Text size="xs" c="dimmed" mb="sm">
-          Keys are {PROTECTION_WORDS[storage.protection]}.
+          Keys are {PROTECTION_WORDS[storage.protection]}: {storage.detail}
         </Text>
       )}
       {secretsError && <ErrorNotice title="Could not list the keys" message={secretsError.message} onRetry={() => void load()} />}

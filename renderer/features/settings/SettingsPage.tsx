@@ -83,7 +83,7 @@ function SavedNumber(props: {
       onKeyDown={(e) => {
         if (e.key === 'Enter') commit();
       }}
-      w={260}
+      w={280}
     />
   );
 }
