@@ -123,3 +123,28 @@ describe('GET /metrics on a real engine', () => {
     expect(sampleValue(after, 'homeport_model_lifecycle_events_total', { model, kind: 'load' })).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
+
+describe('GET /metrics once app keys exist', () => {
+  let t: TestEngine;
+  beforeAll(async () => {
+    t = await startTestEngine();
+  }, 90_000);
+  afterAll(async () => {
+    await t?.engine.stop();
+  });
+
+  it('needs a key like /v1, and answers with one', async () => {
+    expect((await fetch(`${t.origin}/metrics`)).status).toBe(200);
+    const created = await t.controlFetch('/homeport/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'grafana' }) });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const without = await fetch(`${t.origin}/metrics`);
+    expect(without.status).toBe(401);
+    await without.text();
+    const withKey = await fetch(`${t.origin}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+    expect(withKey.status).toBe(200);
+    const text = await withKey.text();
+    expect(text).not.toContain(key);
+    expect(parsePrometheusText(text).has('homeport_requests_total')).toBe(true);
+  }, 30_000);
+});
