@@ -40,6 +40,8 @@ import { createSecretRouter } from './control/secret-routes.js';
 import { createResponseCache, cacheLimits } from './cache/index.js';
 import { embedWithLocalModel } from './routing/embed.js';
 import { HOMEPORT_VERSION } from './version.js';
+import { createPrometheusMetrics } from './metrics/prometheus.js';
+import { createEngineProbes, describeRuntimeVersion } from './probe/index.js';
 import { ModelPool } from './lifecycle/model-pool.js';
 import { DecisionLog } from './lifecycle/decisions.js';
 import { JsonLinesFile } from './lifecycle/json-lines-file.js';
@@ -228,19 +230,27 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const playground = new PlaygroundStore({ path: join(paths.state, 'playground.sqlite') });
   // Every /homeport call needs this data dir's control token (control/control-token.ts).
   const controlToken = await ensureControlToken(options.dataDir);
+  // The feature probe (probe/): a battery through this gateway's /v1, reports per model and runtime version.
+  const probes = createEngineProbes({
+    stateDir: paths.state,
+    baseUrl,
+    resolve: (name) => directory.resolve(name),
+    contextLength: (id) => facts.get(id)?.contextLength ?? null,
+    runtimeVersion: (kind) => describeRuntimeVersion(kind, HOMEPORT_VERSION, (k) => (external.detection as Readonly<Record<string, { version: string | null } | undefined>>)[k]?.version),
+  });
   const controlRoutes = Router();
   controlRoutes.use(
     createContractRouter({
       version: HOMEPORT_VERSION,
       baseUrl,
       status,
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
       runtimes: () => runtimes,
       subscribeDecisions: (listener) => decisions.subscribe(listener),
     }),
     createModelRouter(
       createModelControl({
-        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
         handle: (id) => pool.get(id),
         store: modelSettings,
         base: (id) => {
@@ -280,7 +290,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createControlRouter({
       status,
       runtime: (id) => runtimes.find((r) => r.id === id),
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts }),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
       decisions: (limit) => decisions.list({ limit }),
       runtimesInfo: () => describeRuntimes(external),
       refreshRuntimes,
@@ -292,8 +302,19 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createRoutingRouter({ router: requestRouter, secrets, configFile: options.configFile ?? paths.config, cache }),
     createRequestRouter({ log: requestLog }),
     createSecretRouter({ secrets }),
+    probes.router,
   );
+  // GET /metrics: Prometheus exposition fed by the request log, the decisions log and the runtimes.
+  const prometheus = createPrometheusMetrics({
+    requests: requestLog,
+    subscribeDecisions: (listener) => decisions.subscribe(listener),
+    runtimes: () => runtimes,
+    models: () => metrics.snapshot(),
+    runtimeQueue: async (runtime) => (await probeRuntimeLoad(runtime))?.queued ?? null,
+    cacheStats: () => cache.stats(),
+  });
   const app = createGateway({
+    metricsRoute: prometheus.router,
     port,
     models: directory,
     metrics,
@@ -359,6 +380,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         await external.fleet.stop();
         await Promise.all([decisions.flush(), library.close()]);
         playground.close();
+        prometheus.close();
         requestRouter.close();
         requestLog.close();
         cache.close();
