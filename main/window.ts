@@ -16,9 +16,9 @@ import { panelCsp } from './control/panel-static.js';
 export const APP_SCHEME = 'homeport';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 
-/** Must run before the app is ready. */
+/** Must run before the app is ready. `corsEnabled` lets Vite's `<script type="module" crossorigin>` load from the scheme. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 }
 
 const TYPES: Readonly<Record<string, string>> = {
