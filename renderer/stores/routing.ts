@@ -101,7 +101,7 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
         set({ config, draft: draftFrom(config), dirty: false, fieldErrors: {}, saveError: null, saved: 'Saved and applied — no restart needed.' });
         return true;
       }
-      set({ fieldErrors: fieldsOf(result.error), saveError: { code: result.error.code, message: `Not saved: ${result.error.message}` } });
+      set({ fieldErrors: fieldsOf(result.error), saveError: result.error });
       return false;
     }
 

@@ -67,7 +67,7 @@ describe('routing store', () => {
     useRouting.getState().editRoute(0, { targets: ['local:stories', 'nope:x'] });
     expect(await useRouting.getState().save()).toBe(false);
     expect(useRouting.getState().fieldErrors).toEqual({ 'routes.chat.targets.1': 'no provider "nope" (add it under providers, or write local:nope for a local model)' });
-    expect(useRouting.getState().saveError?.message).toMatch(/^Not saved: /);
+    expect(useRouting.getState().saveError?.message).toMatch(/^The routing config is invalid: /);
     expect(useRouting.getState().dirty).toBe(true); // the draft stays for the user to fix
     useRouting.getState().discard();
     expect(useRouting.getState().fieldErrors).toEqual({});

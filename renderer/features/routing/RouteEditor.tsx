@@ -18,7 +18,12 @@ const POLICIES = [
 function errorAt(errors: Readonly<Record<string, string>>, path: string): string | undefined {
   const messages = Object.entries(errors)
     .filter(([key]) => key === path || key.startsWith(`${path}.`))
-    .map(([key, message]) => (key === path ? message : `${key.slice(path.length + 1)}: ${message}`));
+    .map(([key, message]) => {
+      if (key === path) return message;
+      const rest = key.slice(path.length + 1);
+      // Targets are edited one per line: name the line, not the index.
+      return /^\d+$/.test(rest) ? `Line ${Number(rest) + 1}: ${message}` : `${rest}: ${message}`;
+    });
   return messages.length ? messages.join('; ') : undefined;
 }
 
