@@ -32,7 +32,7 @@ export function createProbeRouter(options: { readonly probes: ProbeService; read
   router.get('/models/:id/probe', function readProbe(req: Request, res: Response) {
     const id = String(req.params.id);
     const current = options.probes.current(id);
-    const history = options.store.history(id);
+    const history = options.store.history(options.probes.idOf(id));
     if (current === undefined && history.length === 0) return fail(res, 404, 'not_probed', `"${id}" has not been probed. POST /homeport/v1/models/${id}/probe runs the probe.`);
     res.json({ current: current ?? null, history });
   });

@@ -57,6 +57,11 @@ export class ProbeService {
     return target && this.options.store.latest(target.id, target.runtimeVersion);
   }
 
+  /** The model's id when `model` names one (id or alias), else `model` as given. */
+  idOf(model: string): string {
+    return this.options.target(model)?.id ?? model;
+  }
+
   /** The model list's `features` field; null when not probed on this runtime version. */
   features(model: string): ModelFeatures | null {
     const report = this.current(model);
