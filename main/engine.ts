@@ -40,8 +40,6 @@ import { createSecretRouter } from './control/secret-routes.js';
 import { createResponseCache, cacheLimits } from './cache/index.js';
 import { embedWithLocalModel } from './routing/embed.js';
 import { HOMEPORT_VERSION } from './version.js';
-import { createPrometheusMetrics } from './metrics/prometheus.js';
-import { createEngineProbes, describeRuntimeVersion } from './probe/index.js';
 import { ModelPool } from './lifecycle/model-pool.js';
 import { DecisionLog } from './lifecycle/decisions.js';
 import { JsonLinesFile } from './lifecycle/json-lines-file.js';
@@ -55,6 +53,12 @@ import { createModelControl } from './control/model-control.js';
 import { createModelRouter } from './control/model-routes.js';
 import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
 import { encryptedSecretStore, type SecretCipher } from './secrets/safe-storage.js';
+import { createApiSurfaces } from './gateway/surfaces/index.js';
+import { AppKeyStore } from './keys/key-store.js';
+import { createKeyRouter } from './control/key-routes.js';
+import { lanHosts } from './gateway/lan-hosts.js';
+import { createPrometheusMetrics } from './metrics/prometheus.js';
+import { createEngineProbes, describeRuntimeVersion } from './probe/index.js';
 
 export interface EngineOptions {
   readonly config: HomeportConfig;
@@ -71,6 +75,8 @@ export interface EngineOptions {
   readonly cuda?: boolean;
   /** The built panel served at / (default: dist/renderer when built; null serves a page saying how to build it). */
   readonly panelDir?: string | null;
+  /** Serve /v1 to the local network (`--host 0.0.0.0`); default: the config's `lan.enabled`. Needs an app key. */
+  readonly exposeToLan?: boolean;
   /** The config file PATCH /settings writes (default: <data dir>/config.json). */
   readonly configFile?: string;
   /** Settings the desktop shell applies live (start on login, close to tray). */
@@ -96,6 +102,11 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
+/** LAN exposure asked for while no app key exists: the API would be open to the whole network. */
+export class LanWithoutKeysError extends Error {
+  override readonly name = 'LanWithoutKeysError';
+}
+
 export class NoModelsError extends Error {
   override readonly name = 'NoModelsError';
 }
@@ -105,6 +116,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config } = options;
   const log = options.log ?? (() => undefined);
   const paths = dataPaths(options.dataDir);
+  // Per-app API keys (keys/); LAN exposure is refused before anything starts unless one exists.
+  const appKeys = AppKeyStore.inStateDir(paths.state);
+  const exposeToLan = options.exposeToLan ?? config.lan.enabled;
+  if (exposeToLan && !appKeys.hasKeys()) {
+    throw new LanWithoutKeysError('Exposing Homeport to the network needs at least one app key, or any machine on the network could use your models. Create one with `homeport keys create NAME`, then start again.');
+  }
   const cliPaths = (options.modelPaths ?? []).map((p) => resolve(p));
   for (const path of cliPaths) await assertModelFile(path);
 
@@ -304,6 +321,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createSecretRouter({ secrets }),
     probes.router,
   );
+  controlRoutes.use(createKeyRouter({ keys: appKeys }));
+  // OpenAI's Responses API and Anthropic's Messages API, translated into chat completions on this gateway.
+  const surfaces = createApiSurfaces({ port, bodyLimitBytes: config.bodyLimitBytes, responsesFile: join(paths.state, 'responses.sqlite') });
   // GET /metrics: Prometheus exposition fed by the request log, the decisions log and the runtimes.
   const prometheus = createPrometheusMetrics({
     requests: requestLog,
@@ -314,7 +334,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     cacheStats: () => cache.stats(),
   });
   const app = createGateway({
+    surfaces: surfaces.router,
     metricsRoute: prometheus.router,
+    appKeys,
+    ...(exposeToLan ? { extraHosts: lanHosts(port) } : {}),
     port,
     models: directory,
     metrics,
@@ -327,7 +350,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     controlToken,
     panel: createPanelHandler({ dir: options.panelDir === undefined ? defaultPanelDir() : options.panelDir, token: controlToken, port }),
   });
-  const gateway = await listenGateway(app, { port, host: '127.0.0.1' });
+  const gateway = await listenGateway(app, { port, host: exposeToLan ? '0.0.0.0' : '127.0.0.1' });
+  if (exposeToLan) log(`the public API (/v1, /metrics) is open to the network on port ${port}, with app keys; the control API and panel stay on this machine`);
   log(`gateway listening on ${baseUrl}`);
 
   for (const runtime of runtimes) {
@@ -380,6 +404,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         await external.fleet.stop();
         await Promise.all([decisions.flush(), library.close()]);
         playground.close();
+        await surfaces.close();
         prometheus.close();
         requestRouter.close();
         requestLog.close();

@@ -294,8 +294,8 @@ export const CALLS = {
   prediction: call<{ id: string; gpuLayers?: number } & SetupParams, PredictionView>('GET', '/library/:id/prediction'),
 
   // Hugging Face and downloads
-  searchHub: call<{ q?: string; limit?: number }, HubSearchView>('GET', '/hub/search'),
-  hubFiles: call<{ owner: string; name: string; revision?: string }, HubFilesView>('GET', '/hub/repos/:owner/:name/files'),
+  searchHub: call<{ q?: string; limit?: number }, HubSearchView>('POST', '/hub/search'),
+  hubFiles: call<{ owner: string; name: string; revision?: string }, HubFilesView>('POST', '/hub/repos/:owner/:name/files'),
   startDownload: call<{ repo: string; file: string }, DownloadView>('POST', '/downloads'),
   downloads: call<void, { downloads: readonly DownloadView[] }>('GET', '/downloads'),
   download: call<{ id: string }, DownloadView>('GET', '/downloads/:id'),

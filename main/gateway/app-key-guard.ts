@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppKeyRecord, AppKeyStore } from '../keys/key-store.js';
 import type { Guard } from './guards.js';
+import { presentedCredential } from '../control/control-token.js';
 
 export const APP_NAME_HEADER = 'x-homeport-app';
 
@@ -36,8 +37,11 @@ function isPublicApi(url: string | undefined): boolean {
   return url !== undefined && (url === '/metrics' || url.startsWith('/metrics?') || url.startsWith('/v1/') || url === '/v1');
 }
 
-export function createAppKeyGuard(options: { readonly keys: AppKeyStore }): Guard {
-  const { keys } = options;
+/** The name the panel's own requests (the Playground) are logged under. */
+export const PANEL_CLIENT_NAME = 'Homeport panel';
+
+export function createAppKeyGuard(options: { readonly keys: AppKeyStore; readonly control?: { readonly token: string; readonly port: number } }): Guard {
+  const { keys, control } = options;
   return function appKeyGuard(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     delete req.headers[APP_NAME_HEADER];
     const fromLan = !isLoopback(req.socket.remoteAddress);
@@ -49,6 +53,11 @@ export function createAppKeyGuard(options: { readonly keys: AppKeyStore }): Guar
     if (!keys.hasKeys()) {
       if (!fromLan) return next();
       return refuse(req, res, 'Homeport answers other machines only with an app key. Create one on the Homeport machine with `homeport keys create NAME` and send it as a Bearer token.');
+    }
+    // The panel (browser cookie, or the desktop app's bearer) on this machine uses /v1 with its control credential.
+    if (!fromLan && control !== undefined && presentedCredential(req, control) !== null) {
+      req.headers[APP_NAME_HEADER] = PANEL_CLIENT_NAME;
+      return next();
     }
     const presented = presentedKey(req);
     if (presented === undefined) {

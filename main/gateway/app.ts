@@ -48,7 +48,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
 
   const agent = createUpstreamAgent();
   const hostGuard = createHostOriginGuard({ port: options.port, ...(options.extraHosts ? { extraHosts: options.extraHosts } : {}) });
-  const guard = options.appKeys !== undefined ? chainGuards(hostGuard, createAppKeyGuard({ keys: options.appKeys })) : hostGuard;
+  const guard = options.appKeys !== undefined ? chainGuards(hostGuard, createAppKeyGuard({ keys: options.appKeys, ...(options.controlToken ? { control: { token: options.controlToken, port: options.port } } : {}) })) : hostGuard;
   const errorHandler = createErrorHandler({ logError: options.logError });
   const hotRoutes = new Map<string, InferenceHandler>();
   app.use(guard);

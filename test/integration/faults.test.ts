@@ -88,7 +88,7 @@ describe('faults', () => {
 
   it('a client that disconnects mid-stream stops the generation in the runtime', async () => {
     const health = async () => {
-      const res = await fetch(`${runtime().snapshot().baseUrl}/health`);
+      const res = await fetch(`${runtime().snapshot().baseUrl}/health`, { headers: runtime().readyEndpoint?.()?.headers ?? {} });
       return (await res.json()) as { slots: { busy: number } };
     };
     const controller = new AbortController();

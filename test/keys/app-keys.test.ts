@@ -109,6 +109,21 @@ describe('app keys on a running engine', () => {
     expect((await chat({})).status).toBe(200);
   });
 
+  it('the panel on this machine uses /v1 with its control credential while keys exist, logged as the panel', async () => {
+    const created = await env.controlFetch('/homeport/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'some-app' }) });
+    expect(created.status).toBe(201);
+    const withToken = await chat({ authorization: `Bearer ${env.controlToken}` });
+    expect(withToken.status).toBe(200);
+    const cookie = await chat({ cookie: `homeport_token_${new URL(env.origin).port}=${env.controlToken}` });
+    expect(cookie.status).toBe(200);
+    const crossSite = await chat({ cookie: `homeport_token_${new URL(env.origin).port}=${env.controlToken}`, 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(401);
+    const record = await (await env.controlFetch(`/homeport/v1/requests/${withToken.headers.get('x-homeport-request-id')}`)).text();
+    expect(record).toContain('Homeport panel');
+    expect(record).not.toContain(env.controlToken);
+    await env.controlFetch('/homeport/v1/keys/some-app', { method: 'DELETE' });
+  });
+
   it('a client cannot claim an app name by sending the header itself', async () => {
     const created = await env.controlFetch('/homeport/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'real-app' }) });
     const { key } = (await created.json()) as { key: string };
