@@ -235,6 +235,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     cache,
     cacheEnabled: config.cache.enabled,
     spentToday: requestStore.providerSpend(),
+    // Bound late: the probes are built below, with the control routes.
+    features: (id) => probes.service.features(id),
   });
   const library = new LibraryService({
     dataDir: options.dataDir,

@@ -29,6 +29,8 @@ import type { SecretResolver } from '../secrets/resolver.js';
 import { costOf } from './cost.js';
 import { LoadTracker } from './load-tracker.js';
 import { estimateTokens, judgeContext, judgeLocal, judgeRemote, seconds, type Verdict } from './policies.js';
+import { firstUnhonoured, requiredFeatures } from '../probe/required-features.js';
+import type { FeatureVerdict, ProbeFeature } from '../probe/types.js';
 import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
@@ -55,6 +57,8 @@ export interface RouterOptions {
   readonly spentToday?: ReadonlyMap<string, number>;
   readonly healthIntervalMs?: number;
   readonly now?: () => number;
+  /** What the newest feature probe says of a local model (probe/); a target known not to honour what a request uses is skipped. */
+  readonly features?: (modelId: string) => { readonly verdicts: Readonly<Partial<Record<ProbeFeature, FeatureVerdict>>> } | null;
 }
 
 export interface RoutedRequest {
@@ -172,17 +176,21 @@ export class Router {
    * The routing decision: every target of the route with its verdict, from
    * what is known right now (no I/O). Pure apart from reading the state.
    */
-  decide(route: ResolvedRoute, promptBytes: number): TargetDecision[] {
+  decide(route: ResolvedRoute, promptBytes: number, required: readonly ProbeFeature[] = []): TargetDecision[] {
     const privacy = this.table.config.privacy;
-    return route.targets.map((target) => ({ target, verdict: this.judge(target, route, privacy, promptBytes) }));
+    return route.targets.map((target) => ({ target, verdict: this.judge(target, route, privacy, promptBytes, required) }));
   }
 
-  private judge(target: ResolvedTarget, route: ResolvedRoute, privacy: boolean, promptBytes: number): Verdict {
+  private judge(target: ResolvedTarget, route: ResolvedRoute, privacy: boolean, promptBytes: number, required: readonly ProbeFeature[]): Verdict {
     const breaker = target.breaker.state();
     if (breaker === 'open') return { go: false, reason: target.breaker.check().reason };
     if (target.ref.kind === 'local') {
       const entry = this.options.local.resolve(target.ref.model);
       if (!entry) return { go: false, reason: `offline: no local model "${target.ref.model}"` };
+      if (required.length > 0) {
+        const blocked = firstUnhonoured(entry.id, required, this.options.features?.(entry.id)?.verdicts ?? null);
+        if (blocked !== null) return { go: false, reason: `unsuitable: ${blocked.reason}` };
+      }
       const snap = entry.runtime.snapshot();
       const facts = this.options.local.facts(entry.id);
       return judgeLocal({
@@ -269,7 +277,7 @@ export class Router {
     }
 
     const d0 = performance.now();
-    let decisions = this.decide(route, request.raw.length);
+    let decisions = this.decide(route, request.raw.length, requiredFeatures(request.json));
     // Busy only means "something else would answer sooner": with nothing else left, wait in the queue.
     if (!decisions.some((d) => d.verdict.go)) {
       decisions = decisions.map((d) => (d.verdict.reason.startsWith('busy') ? { target: d.target, verdict: { go: true, reason: `${d.verdict.reason}; queued anyway, no other target can take it` } } : d));
