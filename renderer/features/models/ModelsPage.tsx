@@ -167,8 +167,8 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
         width: '130px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: '150px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
-      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '160px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
+      { key: 'speed', header: 'Speed', width: '160px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '200px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
     ],
     [onOpen],
   );
