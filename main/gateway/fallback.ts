@@ -29,7 +29,7 @@ export const notFound: RequestHandler = function notFound(req: Request, res: Res
     new GatewayError({
       status: 404,
       code: 'unknown_url',
-      message: `Unknown request URL: ${req.method} ${req.path}. Homeport serves the OpenAI API under /v1 (chat/completions, completions, embeddings, models).`,
+      message: `Unknown request URL: ${req.method} ${req.path}. Homeport serves the OpenAI API under /v1 (chat/completions, completions, embeddings, models, responses), Anthropic's Messages API at /v1/messages, and /metrics.`,
     }),
   );
 };
