@@ -24,7 +24,7 @@ const FIT_COLUMNS: readonly Column<FitRow>[] = [
     align: 'right',
     render: (r) => <span className="hp-figure">{r.largest ? `${formatContext(r.largest.tokens)} (${r.largest.where})` : r.error ? NO_VALUE : '…'}</span>,
   },
-  { key: 'speed', header: 'Predicted speed', width: '140px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSecRange(r.speed)}</span> },
+  { key: 'speed', header: 'Predicted speed', width: '170px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSecRange(r.speed)}</span> },
 ];
 
 const MEASURED_COLUMNS: readonly Column<FitRow>[] = [
@@ -48,7 +48,7 @@ const MEASURED_COLUMNS: readonly Column<FitRow>[] = [
       </span>
     ),
   },
-  { key: 'ptps', header: 'Speed predicted', width: '140px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSecRange(r.prediction?.predicted.tokensPerSecond)}</span> },
+  { key: 'ptps', header: 'Speed predicted', width: '170px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSecRange(r.prediction?.predicted.tokensPerSecond)}</span> },
   {
     key: 'mtps',
     header: 'Speed measured',
