@@ -150,7 +150,7 @@ function CacheCard() {
             </Table>
           ) : (
             <Text size="sm" c="dimmed">
-              Nothing cached yet. Requests with temperature 0 or a fixed seed are answered from here the second time.
+              Nothing cached yet. Requests to a route (temperature 0 or a fixed seed) are answered from here the second time; a plain model name goes straight to its model, so add a route below to cache it.
             </Text>
           )}
         </>
