@@ -1,6 +1,8 @@
 import type { RequestHandler, Router } from 'express';
 import type { MetricsSink } from '../metrics/types.js';
 import type { AppKeyStore } from '../keys/key-store.js';
+import type { Router as RequestRouter } from '../routing/router.js';
+import type { RequestLog } from '../requests/request-log.js';
 
 // The model directory's shapes live with the runtimes (below the gateway); re-exported for the gateway's files.
 export type { ModelDirectory, ModelEntry } from '../runtimes/model-directory.js';
@@ -30,9 +32,9 @@ export interface GatewayOptions {
   /** The panel's pages (control/panel-static.ts), served at / behind the same guards; after every API route. */
   readonly panel?: RequestHandler;
   /** Puts the router between the gateway and the runtimes for model names that have a route (routing/router.ts). */
-  readonly router?: import('../routing/router.js').Router;
+  readonly router?: RequestRouter;
   /** Where every request's record goes (requests/request-log.ts). */
-  readonly requests?: import('../requests/request-log.js').RequestLog;
+  readonly requests?: RequestLog;
   /** Where unexpected errors are reported (default: stderr). Never receives request bodies or secrets. */
   readonly logError?: (message: string, err: unknown) => void;
 }
