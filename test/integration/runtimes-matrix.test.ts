@@ -183,12 +183,15 @@ function crashes(file: string, from = 0): number {
 
 // ------------------------------------------------------------ management paths
 
-/** A request with the path exactly as written (fetch would normalise `/v1/../x`). */
+/**
+ * A request with the path exactly as written (fetch would normalise `/v1/../x`). The body is framed by
+ * Content-Length: without it a GET's body (with `Connection: close`) is a parse error before any route runs.
+ */
 function rawRequest(origin: string, method: string, path: string, body: string): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {
     // A fresh connection each time: the gateway does not read the body of a path it does not serve.
-    const req = http.request({ host: hostname, port, method, path, agent: false, headers: { 'content-type': 'application/json', 'x-probe': MARKER } }, (res) => {
+    const req = http.request({ host: hostname, port, method, path, agent: false, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-probe': MARKER } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -199,11 +202,18 @@ function rawRequest(origin: string, method: string, path: string, body: string):
   });
 }
 
-/** Each management path answers an OpenAI-shaped 404 from the gateway, and no double ever sees the probe. */
+/** Each management path answers an OpenAI-shaped 404 from the gateway (or, for /metrics, Homeport's own metrics), and no double ever sees the probe. */
 async function expectManagementPathsBlocked(t: TestEngine, probes: ReadonlyArray<readonly [method: string, path: string]>, records: readonly string[]): Promise<void> {
   for (const [method, path] of probes) {
     const separator = path.includes('?') ? '&' : '?';
     const res = await rawRequest(t.origin, method, `${path}${separator}probe=${MARKER}`, JSON.stringify({ model: MARKER, name: MARKER, instance_id: MARKER }));
+    if (method === 'GET' && path === '/metrics') {
+      // Homeport's own Prometheus exposition answers here; the runtime's /metrics is never reached.
+      expect(res.status, `${method} ${path}`).toBe(200);
+      expect(res.body).toContain('homeport_requests_total');
+      expect(res.body).not.toMatch(/^(vllm|llamacpp):/m);
+      continue;
+    }
     expect(res.status, `${method} ${path}`).toBe(404);
     const error = (JSON.parse(res.body) as { error?: { message?: unknown; type?: unknown } }).error;
     expect(typeof error?.message, `${method} ${path}`).toBe('string');
@@ -919,7 +929,10 @@ describe('LM Studio started by Homeport (spawn, `lms` CLI): command lines, crash
     expect(await modelState(t, 'lmstudio/qwen2.5-0.5b-instruct')).toBe('available');
     const reply = await chat(t, 'lmstudio/qwen2.5-0.5b-instruct'); // the server crashes right after this answer (crash 1)
     expect(reply.choices[0]?.message.content).toMatch(/^Hello from the lmstudio double\. Model qwen2.5-0.5b-instruct read/);
-    const lms = launches(record, 'lms').map((e) => e.argv);
+    // Detection asks `lms server status --json` where LM Studio's server is; that is a query, not a launch.
+    const lms = launches(record, 'lms')
+      .map((e) => e.argv)
+      .filter((argv) => !(argv[0] === 'server' && argv[1] === 'status'));
     const port = lms[0]?.[3];
     expect(lms).toEqual([
       ['server', 'start', '--port', port, '--bind', '127.0.0.1'],
