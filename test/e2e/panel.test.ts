@@ -248,7 +248,7 @@ describe('Playground conversations', () => {
       await send(page, `A story about a ${marker}`);
       await settled(page);
       await page.getByRole('button', { name: 'Save', exact: true }).click();
-      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      await page.getByRole('status').filter({ hasText: 'Saved' }).first().waitFor();
       await page.getByRole('textbox', { name: 'Search conversations' }).fill(marker);
       const item = page.getByRole('button', { name: `Open A story about a ${marker}` });
       await item.waitFor();

@@ -75,16 +75,22 @@ export function DownloadRow({ download, onShowModel }: { readonly download: Down
           )}
         </Group>
       </Group>
-      <Progress
-        value={share * 100}
-        color={color}
-        animated={download.state === 'downloading' || download.state === 'verifying'}
-        striped={download.state === 'verifying'}
-        size="md"
-        mt={6}
-        aria-label={`Download of ${name}`}
-        aria-valuetext={`${STATE_WORDS[download.state]}, ${formatRatio(share)}`}
-      />
+      {/* Mantine writes its own "N%" aria-valuetext on the section; the state word matters more to a screen reader. */}
+      <Progress.Root size="md" mt={6}>
+        <Progress.Section
+          value={share * 100}
+          color={color}
+          animated={download.state === 'downloading' || download.state === 'verifying'}
+          striped={download.state === 'verifying'}
+          withAria={false}
+          role="progressbar"
+          aria-label={`Download of ${name}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(share * 100)}
+          aria-valuetext={`${STATE_WORDS[download.state]}, ${formatRatio(share)}`}
+        />
+      </Progress.Root>
       <Group justify="space-between" mt={4} className="hp-figure">
         <Text size="xs" c={download.state === 'error' ? 'red' : 'dimmed'}>
           {STATE_WORDS[download.state]}
