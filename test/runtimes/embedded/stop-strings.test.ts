@@ -26,7 +26,12 @@ describe('StopStringDetector', () => {
     const detector = new StopStringDetector(['\nUser:']);
     expect(detector.push('Hello\nUs')).toEqual({ text: 'Hello', stopped: false });
     expect(detector.push('er')).toEqual({ text: '', stopped: false });
-    expect(detector.push(': hi')).toEqual({ text: '', stopped: true });
+    expect(detector.push(': hi')).toEqual({ text: '', stopped: true, matched: '\nUser:' });
+  });
+
+  it('names the stop string that ended the text, the earliest when several are present', () => {
+    const detector = new StopStringDetector(['dog', 'cat']);
+    expect(detector.push('a cat and a dog')).toEqual({ text: 'a ', stopped: true, matched: 'cat' });
   });
 
   it('releases held text once it can no longer start a stop string', () => {
