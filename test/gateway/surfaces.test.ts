@@ -140,6 +140,13 @@ describe('Anthropic Messages API', () => {
   });
 });
 
+it('answers a wrong method on /v1/messages with a 405 in Anthropic shape', async () => {
+  const res = await fetch(`${env.origin}/v1/messages`);
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe('POST');
+  expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+});
+
 describe('OpenAI Responses API', () => {
   it('responses.create answers with output text and usage, and continues with previous_response_id', async () => {
     const first = await env.client.responses.create({ model: env.modelId, input: 'Once upon a time', instructions: 'Tell a story.', max_output_tokens: 10, temperature: 0 });

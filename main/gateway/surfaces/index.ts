@@ -26,7 +26,9 @@ export function createApiSurfaces(options: { readonly port: number; readonly bod
   const anthropic = { chat, bodyLimitBytes: options.bodyLimitBytes, countTokens: createChatTokenCounter(chat, 'anthropic') };
   router.post('/v1/messages', anthropicErrors(createMessagesHandler(anthropic)));
   router.post('/v1/messages/count_tokens', anthropicErrors(createCountTokensHandler(anthropic)));
-  router.all('/v1/messages', methodNotAllowed('POST'));
+  router.all(['/v1/messages', '/v1/messages/count_tokens'], function anthropicWrongMethod(req: Request, res: Response) {
+    sendAnthropicError(res, 405, `${req.method} ${req.path} is not supported; use POST.`, { Allow: 'POST' });
+  });
 
   router.post('/v1/responses', createResponsesHandler({ chat, store, bodyLimitBytes: options.bodyLimitBytes }));
   router.get('/v1/responses/:id', createGetResponseHandler({ store }));
