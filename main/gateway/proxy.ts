@@ -27,6 +27,11 @@ export interface ForwardOptions {
   readonly meter: RequestMeter;
   /** Aborted when the client goes away; the upstream request is then destroyed. */
   readonly clientGone: AbortSignal;
+  /**
+   * For a runtime's 400/404/501: what to change in Homeport so the endpoint is served (unserved-endpoint.ts),
+   * or null. With advice the client gets an OpenAI-shaped error carrying the runtime's message and the advice.
+   */
+  readonly advise?: (status: number, body: string) => string | null;
 }
 
 /** Any path in the endpoint's base URL (usually none), cached per endpoint object. */
@@ -178,7 +183,43 @@ export function forwardToRuntime(options: ForwardOptions): void {
     });
   }
 
+  /** A refusal is small: read it whole, add the advice if it is an "endpoint not served" one, then answer. */
+  function relayRefusal(upstreamRes: IncomingMessage, status: number, contentType: string | undefined, advise: (status: number, body: string) => string | null): void {
+    const chunks: Buffer[] = [];
+    upstreamRes.on('data', (chunk: Buffer) => {
+      if (chunks.length < 64) chunks.push(chunk);
+    });
+    upstreamRes.on('error', () => {
+      // Reported through 'close' below.
+    });
+    upstreamRes.on('close', () => {
+      if (finished) return;
+      if (!upstreamRes.complete) {
+        sendError(res, new GatewayError({ status: 502, code: 'runtime_unreachable', message: `The runtime ${options.runtimeId} closed the connection before its answer ended.` }));
+        finish({ status: 502, error: 'runtime disconnected before the response ended' });
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      const advice = advise(status, text);
+      if (advice === null) {
+        res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': body.length });
+        res.end(body);
+        finish({ status, error: `runtime answered ${status}` });
+        return;
+      }
+      const said = runtimeMessage(text);
+      const failure = new GatewayError({ status, code: 'endpoint_not_served', message: `${said ? `${options.runtimeId}: ${said} ` : ''}${advice}` });
+      sendError(res, failure);
+      finish({ status, error: failure.message });
+    });
+  }
+
   function relayWhole(upstreamRes: IncomingMessage, status: number, contentType: string | undefined): void {
+    if (options.advise !== undefined && (status === 400 || status === 404 || status === 501)) {
+      relayRefusal(upstreamRes, status, contentType, options.advise);
+      return;
+    }
     const out: OutgoingHttpHeaders = { 'Content-Type': contentType ?? 'application/json' };
     const length = upstreamRes.headers['content-length'];
     if (length !== undefined) out['Content-Length'] = length;
@@ -212,4 +253,17 @@ export function forwardToRuntime(options: ForwardOptions): void {
       finish({ status: 502, error: 'runtime disconnected before the response ended' });
     });
   }
+}
+
+/** The message inside a runtime's error body (OpenAI-shaped, or plain text). */
+function runtimeMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    if (typeof parsed.error === 'object' && typeof parsed.error?.message === 'string') return parsed.error.message;
+    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // Not JSON: the text itself.
+  }
+  return text.trim().slice(0, 300);
 }

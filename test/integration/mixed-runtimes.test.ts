@@ -97,6 +97,20 @@ describe('embedded + attached Ollama + spawned llama-server in one engine', () =
     expect(argv.join(' ')).not.toMatch(/--api-key/);
   });
 
+  it('a spawned llama-server without embeddings: the 501 says what to change in Homeport, not a flag to pass', async () => {
+    const res = await fetch(`${t.origin}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-server/tiny', input: 'hello' }) });
+    expect(res.status).toBe(501);
+    const body = (await res.json()) as { error: { message: string; code: string; type: string } };
+    expect(body.error.code).toBe('endpoint_not_served');
+    expect(body.error.type).toBe('server_error');
+    expect(body.error.message).toContain('"embeddings": true');
+    expect(body.error.message).toContain('runtimes.llamaServerModels');
+    // A refusal that is not about an unserved endpoint passes through as the runtime sent it.
+    const bad = await fetch(`${t.origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-server/tiny', messages: [{ role: 'user', content: 'x' }], max_tokens: 4 }) });
+    expect(bad.status).toBe(200);
+    await bad.text();
+  });
+
   it('never forwards management paths to a runtime (request lines sent raw: fetch would normalise them)', async () => {
     const port = Number(new URL(t.origin).port);
     for (const path of ['/api/pull', '/api/delete', '/api/create', '/v1/../api/pull', '/v1/%2e%2e/api/pull', '/slots', '/props', '/v1/../slots']) {

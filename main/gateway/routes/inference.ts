@@ -8,6 +8,7 @@ import { readJsonBody } from '../body.js';
 import { forwardToRuntime } from '../proxy.js';
 import { modelNotFound, runtimeUnavailable } from '../route-errors.js';
 import { modelAllowed } from '../app-key-guard.js';
+import { unservedEndpointAdvice } from '../../runtimes/external/unserved-endpoint.js';
 import { GatewayError } from '../errors.js';
 
 /** A 403 for an app key whose allowlist leaves this model out. */
@@ -184,6 +185,9 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
         res,
         meter,
         clientGone: clientGone.signal,
+        // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
+        advise: (status, text) =>
+          unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path: options.path, status, body: text, spawnedByHomeport: !runtime.id.includes('@') }),
       });
     } catch (err) {
       // Only a bug gets here (e.g. an invalid header in the endpoint); the error middleware answers 500.
