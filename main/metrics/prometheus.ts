@@ -2,7 +2,7 @@
  * Prometheus exposition at GET /metrics. Its own prom-client Registry (never
  * the global one, so two engines in one process do not share counters).
  *
- * Per-request figures come from the request log's `finished` records;
+ * Per-request figures come from the request log's finished records;
  * runtime and in-flight gauges are read on scrape (prom-client `collect()`),
  * lifecycle events from the decisions log. Nothing here touches a request
  * body or a secret: labels are tiers, model names, runtime ids and statuses.
@@ -18,8 +18,8 @@ import type { ModelMetricsSnapshot } from './model-metrics.js';
 import type { CacheStats } from '../cache/types.js';
 
 export interface PrometheusSources {
-  /** Where finished requests come from. */
-  readonly requests: Pick<RequestLog, 'subscribe'>;
+  /** Where finished requests come from (finished records only: live phases are never built for metrics). */
+  readonly requests: Pick<RequestLog, 'subscribeFinished'>;
   /** Lifecycle decisions (load, evict, unload-idle, …); returns the unsubscribe function. */
   readonly subscribeDecisions?: (listener: (decision: Decision) => void) => () => void;
   /** The runtimes as they are now (read on scrape). */
@@ -143,9 +143,7 @@ export function createPrometheusMetrics(sources: PrometheusSources): PrometheusM
   }
 
   const unsubscribe = [
-    sources.requests.subscribe((event) => {
-      if (event.type === 'finished') onFinished(event.data);
-    }),
+    sources.requests.subscribeFinished(onFinished),
     sources.subscribeDecisions?.((decision) => lifecycle.inc({ model: decision.model, kind: decision.kind })) ?? (() => undefined),
   ];
 

@@ -31,6 +31,7 @@ export interface TraceFinish {
 
 export type RequestEvent = { [K in keyof RequestEvents]: { readonly type: K; readonly data: RequestEvents[K] } }[keyof RequestEvents];
 type Listener = (event: RequestEvent) => void;
+type FinishedListener = (record: RequestRecord) => void;
 
 /** Request ids: a random prefix per engine run and a counter (unique, cheap, sortable within a run). */
 function idMaker(): () => string {
@@ -183,10 +184,13 @@ export interface RequestLogOptions {
 export class RequestLog {
   private readonly live = new Map<string, RequestTrace>();
   private readonly listeners = new Set<Listener>();
+  /** Finished records only: these never make the log `watched`, so no live events are built for them. */
+  private readonly finishedListeners = new Set<FinishedListener>();
   private readonly nextId = idMaker();
 
   constructor(private readonly options: RequestLogOptions) {}
 
+  /** True while someone watches live (started and phase events are built only then). */
   get watched(): boolean {
     return this.listeners.size > 0;
   }
@@ -207,6 +211,13 @@ export class RequestLog {
   finished(trace: RequestTrace, record: RequestRecord): void {
     this.live.delete(trace.id);
     this.options.store.add(record);
+    for (const listener of this.finishedListeners) {
+      try {
+        listener(record);
+      } catch {
+        // A failing watcher must not break the request it watches.
+      }
+    }
     if (this.listeners.size > 0) this.emit({ type: 'finished', data: record });
   }
 
@@ -227,9 +238,16 @@ export class RequestLog {
     return this.options.store.totals(days);
   }
 
+  /** Every event: started, phase (throttled) and finished. Makes the log `watched` while subscribed. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Finished records only (metrics, totals): costs nothing while requests run. */
+  subscribeFinished(listener: FinishedListener): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
   }
 
   private emit(event: RequestEvent): void {
@@ -245,6 +263,7 @@ export class RequestLog {
   close(): void {
     this.options.store.close();
     this.listeners.clear();
+    this.finishedListeners.clear();
   }
 }
 

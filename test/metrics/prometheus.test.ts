@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { createPrometheusMetrics } from '../../main/metrics/prometheus.js';
-import type { RequestEvent } from '../../main/requests/request-log.js';
+import { RequestLog } from '../../main/requests/request-log.js';
+import { RequestStore } from '../../main/requests/request-store.js';
 import type { RequestRecord } from '../../main/requests/types.js';
 import type { Decision } from '../../main/lifecycle/decisions.js';
 import { parsePrometheusText, sampleValue, type Family } from './prometheus-text.js';
@@ -17,22 +21,21 @@ function record(over: Partial<RequestRecord>): RequestRecord {
 
 describe('Prometheus metrics from request records and decisions', () => {
   it('counts requests, tokens, cache results, spend and lifecycle events, and the text parses strictly', async () => {
-    const listeners: ((e: RequestEvent) => void)[] = [];
+    const listeners: ((r: RequestRecord) => void)[] = [];
     const decisionListeners: ((d: Decision) => void)[] = [];
     const prom = createPrometheusMetrics({
-      requests: { subscribe: (l) => (listeners.push(l), () => undefined) },
+      requests: { subscribeFinished: (l) => (listeners.push(l), () => undefined) },
       subscribeDecisions: (l) => (decisionListeners.push(l), () => undefined),
       runtimes: () => [],
       models: () => [],
       cacheStats: () => ({ hits: 1, misses: 2, entries: 3, bytes: 4096, byRoute: {} }),
     });
-    const finish = (r: RequestRecord) => listeners.forEach((l) => l({ type: 'finished', data: r }));
+    const finish = (r: RequestRecord) => listeners.forEach((l) => l(r));
     finish(record({}));
     finish(record({ cache: { result: 'hit' }, finalTier: 'cache', ttftMs: 1, decodeTokPerSec: null }));
     finish(record({ model: 'gpt', finalTier: 'cloud', costUsd: 0.25, cache: { result: 'bypass' } }));
     finish(record({ model: 'gpt', finalTier: 'cloud', costUsd: 0.5, cache: { result: 'bypass' } }));
     finish(record({ model: 'nope', finalTier: null, status: 404, ttftMs: null, promptTokens: null, completionTokens: null, decodeTokPerSec: null }));
-    listeners.forEach((l) => l({ type: 'started', data: record({ status: 0 }) }));
     decisionListeners.forEach((l) => l({ at: 0, kind: 'load', model: 'm', reason: 'r', details: {} }));
     decisionListeners.forEach((l) => l({ at: 0, kind: 'unload-idle', model: 'm', reason: 'r', details: {} }));
 
@@ -55,6 +58,37 @@ describe('Prometheus metrics from request records and decisions', () => {
     expect(sampleValue(f, 'homeport_model_lifecycle_events_total', { model: 'm', kind: 'load' })).toBe(1);
     expect(sampleValue(f, 'homeport_model_lifecycle_events_total', { model: 'm', kind: 'unload-idle' })).toBe(1);
     prom.close();
+  });
+
+  it('follows a real request log through its finished-only subscription, which leaves the log unwatched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'homeport-prom-'));
+    const log = new RequestLog({ store: new RequestStore({ file: join(dir, 'requests.sqlite') }) });
+    const prom = createPrometheusMetrics({ requests: log, runtimes: () => [], models: () => [] });
+    try {
+      // Metrics alone do not make the log build live (started/phase) events.
+      expect(log.watched).toBe(false);
+      for (const tier of ['local', 'local', 'cloud'] as const) {
+        const trace = log.begin({ client: 'c', route: 'chat', model: 'chat', endpoint: 'chat.completions', stream: true });
+        trace.serving(`${tier}:m`, tier);
+        trace.firstToken();
+        trace.tokens(4);
+        const before = sampleValue(parsePrometheusText((await prom.scrape()).text), 'homeport_requests_total', { tier, model: 'chat', status: '200' });
+        trace.finish({ status: 200, usage: { prompt_tokens: 3, completion_tokens: 4 } });
+        const after = parsePrometheusText((await prom.scrape()).text);
+        expect(sampleValue(after, 'homeport_requests_total', { tier, model: 'chat', status: '200' })).toBe(before + 1);
+      }
+      const f = parsePrometheusText((await prom.scrape()).text);
+      expect(sampleValue(f, 'homeport_completion_tokens_total', { tier: 'local', model: 'chat' })).toBe(8);
+      expect(sampleValue(f, 'homeport_requests_total', { tier: 'cloud', model: 'chat', status: '200' })).toBe(1);
+      // After close, finished records no longer move the counters.
+      prom.close();
+      const trace = log.begin({ client: 'c', route: null, model: 'chat', endpoint: 'chat.completions', stream: false });
+      trace.serving('local:m', 'local');
+      trace.finish({ status: 200 });
+      expect(sampleValue(parsePrometheusText((await prom.scrape()).text), 'homeport_requests_total', { tier: 'local', model: 'chat', status: '200' })).toBe(2);
+    } finally {
+      log.close();
+    }
   });
 
   it('the test parser rejects what the format forbids', () => {

@@ -30,6 +30,33 @@ describe('request log', () => {
     log.close();
   });
 
+  it('a finished-only subscriber gets each finished record once and does not make the log watched', async () => {
+    const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
+    const finished: string[] = [];
+    const off = log.subscribeFinished((r) => finished.push(`${r.id} ${r.status}`));
+    expect(log.watched).toBe(false);
+    const trace = log.begin({ client: 'c', route: 'chat', model: 'chat', endpoint: 'chat.completions', stream: true });
+    trace.firstToken();
+    trace.tokens(5);
+    expect(finished).toEqual([]);
+    trace.finish({ status: 200 });
+    trace.finish({ status: 500 });
+    expect(finished).toEqual([`${trace.id} 200`]);
+    // A throwing subscriber breaks neither the request nor the other subscribers.
+    log.subscribeFinished(() => {
+      throw new Error('boom');
+    });
+    off();
+    const all: RequestEvent[] = [];
+    log.subscribe((e) => all.push(e));
+    expect(log.watched).toBe(true);
+    const second = log.begin({ client: 'c', route: null, model: 'm', endpoint: 'embeddings', stream: false });
+    expect(second.finish({ status: 200 }).status).toBe(200);
+    expect(finished).toHaveLength(1);
+    expect(all.map((e) => e.type)).toEqual(['started', 'finished']);
+    log.close();
+  });
+
   it('keeps only the newest records, filters them, and keeps daily totals beyond the bound', async () => {
     const store = new RequestStore({ file: await tempFile(), maxRecords: 5 });
     const log = new RequestLog({ store });
