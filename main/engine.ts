@@ -325,7 +325,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   );
   controlRoutes.use(createKeyRouter({ keys: appKeys }));
   // OpenAI's Responses API and Anthropic's Messages API, translated into chat completions on this gateway.
-  const surfaces = createApiSurfaces({ port, bodyLimitBytes: config.bodyLimitBytes, responsesFile: join(paths.state, 'responses.sqlite') });
+  const surfaces = createApiSurfaces({ bodyLimitBytes: config.bodyLimitBytes, responsesFile: join(paths.state, 'responses.sqlite') });
   // GET /metrics: Prometheus exposition fed by the request log, the decisions log and the runtimes.
   const prometheus = createPrometheusMetrics({
     requests: requestLog,
@@ -336,7 +336,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     cacheStats: () => cache.stats(),
   });
   const app = createGateway({
-    surfaces: surfaces.router,
+    surfaces,
     metricsRoute: prometheus.router,
     appKeys,
     ...(exposeToLan ? { extraHosts: lanHosts(port) } : {}),

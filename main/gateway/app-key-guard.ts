@@ -76,6 +76,16 @@ export function appKeyOf(req: IncomingMessage): AppKeyRecord | undefined {
   return recordOf.get(req);
 }
 
+/**
+ * A request the gateway makes in process on behalf of `from` (the API surfaces'
+ * chat request) carries the same app key decision: its model allowlist here,
+ * its app name in the `x-homeport-app` header the caller copies.
+ */
+export function inheritAppKey(from: IncomingMessage, to: IncomingMessage): void {
+  const record = recordOf.get(from);
+  if (record !== undefined) recordOf.set(to, record);
+}
+
 /** Whether the request's key may use `model` (true without keys or without an allowlist). */
 export function modelAllowed(req: IncomingMessage, model: string, aliasesOf: (model: string) => readonly string[] = () => []): boolean {
   const allowed = recordOf.get(req)?.models;

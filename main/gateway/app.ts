@@ -70,7 +70,17 @@ export function createGateway(options: GatewayOptions): GatewayApp {
     app.post(endpoint.path, handler);
     app.all(endpoint.path, methodNotAllowed('POST'));
   }
-  if (options.surfaces !== undefined) app.use(options.surfaces);
+  if (options.surfaces !== undefined) {
+    // The surfaces call the chat handler in process (surfaces/chat-client.ts) and share the fast lane.
+    const chat = hotRoutes.get('/v1/chat/completions')!;
+    const router = options.router;
+    options.surfaces.connect({
+      chat: (req, res) => void chat(req, res).catch((err: unknown) => errorHandler(err, req, res, () => undefined)),
+      routeOf: (model) => router?.route(model),
+    });
+    for (const [path, handler] of options.surfaces.hot) hotRoutes.set(path, handler);
+    app.use(options.surfaces.router);
+  }
   if (options.metricsRoute !== undefined) app.use(options.metricsRoute);
   app.use(createModelsRouter(options.models));
   if (options.controlRoutes !== undefined) {

@@ -3,6 +3,7 @@ import type { MetricsSink } from '../metrics/types.js';
 import type { AppKeyStore } from '../keys/key-store.js';
 import type { Router as RequestRouter } from '../routing/router.js';
 import type { RequestLog } from '../requests/request-log.js';
+import type { GatewaySurfaces } from './surfaces/index.js';
 
 // The model directory's shapes live with the runtimes (below the gateway); re-exported for the gateway's files.
 export type { ModelDirectory, ModelEntry } from '../runtimes/model-directory.js';
@@ -25,8 +26,8 @@ export interface GatewayOptions {
   readonly extraHosts?: readonly string[];
   /** App keys: once one exists, /v1 and /metrics require a key (gateway/app-key-guard.ts). */
   readonly appKeys?: AppKeyStore;
-  /** The Responses and Anthropic Messages surfaces (gateway/surfaces/), mounted beside the chat endpoints. */
-  readonly surfaces?: Router;
+  /** The Responses and Anthropic Messages surfaces (gateway/surfaces/), mounted beside the chat endpoints and connected to the chat handler. */
+  readonly surfaces?: GatewaySurfaces;
   /** GET /metrics (metrics/prometheus.ts), behind the same guards as /v1 (a key once keys exist). */
   readonly metricsRoute?: Router;
   /** The panel's pages (control/panel-static.ts), served at / behind the same guards; after every API route. */

@@ -1,15 +1,21 @@
 /**
  * How the Responses and Anthropic surfaces reach a model: they translate their
- * request into a chat completion and send it to the gateway's own
- * /v1/chat/completions over loopback, so routing, the cache, the request log,
- * app keys and cancellation are exactly those of a chat request. The client's
- * identifying headers (user agent, API key) go along so the request log
- * attributes the request to the app, and `x-homeport-surface` says which API
- * it came in through.
+ * request into a chat completion and hand it, in process, to the gateway's own
+ * /v1/chat/completions handler, so routing, the cache, the request log, the
+ * app key's attribution and model allowlist, `x-homeport-*` headers and
+ * cancellation are exactly those of a chat request, without a second HTTP hop.
+ *
+ * The surface request itself has already passed the gateway's guards (Host/
+ * Origin, app key); the chat request made here inherits what the app-key guard
+ * decided for it (the app's name and its key's model allowlist) rather than
+ * passing the guards again. The in-memory request carries the body and the
+ * headers the chat handler reads; the in-memory response (in-memory-response.ts)
+ * collects status and headers and hands the JSON body or the event stream back.
  */
-import { Agent, request, type Dispatcher } from 'undici';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { APP_NAME_HEADER, inheritAppKey } from '../app-key-guard.js';
+import { InMemoryResponse } from './in-memory-response.js';
 
 export type ChatBody = Record<string, unknown>;
 
@@ -21,84 +27,158 @@ export type ChatReply =
 /** A stream item: a chunk, or an error event the gateway sent instead of more chunks. */
 export type ChatStreamItem = { readonly kind: 'chunk'; readonly chunk: Record<string, unknown> } | { readonly kind: 'error'; readonly error: { message: string; type?: string; code?: string | null } };
 
+export interface ChatSendOptions {
+  /** The surface request (already through the gateway's guards): its app, key and identifying headers carry over. */
+  readonly client: IncomingMessage;
+  /** Which API the request came in through, e.g. `anthropic` (sent as `x-homeport-surface`). */
+  readonly surface: string;
+  /** Aborting it is the client going away: the chat request is cancelled, and with it the upstream call. */
+  readonly signal: AbortSignal;
+  /** Headers set on the chat request over the client's, e.g. `cache-control: no-store`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface ChatClient {
-  send(body: ChatBody, options: { readonly clientHeaders: IncomingHttpHeaders; readonly surface: string; readonly signal: AbortSignal }): Promise<ChatReply>;
-  close(): Promise<void>;
+  send(body: ChatBody, options: ChatSendOptions): Promise<ChatReply>;
+}
+
+/**
+ * The gateway's chat-completions handler as the surfaces call it. It answers
+ * every outcome, errors included, on `res` (it never rejects).
+ */
+export type ChatDispatch = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The surfaces' chat client; the gateway connects its chat handler once it has built it. */
+export interface InProcessChatClient extends ChatClient {
+  connect(dispatch: ChatDispatch): void;
 }
 
 /** Headers of the app's own request that travel with the translated one. */
-const FORWARDED = ['user-agent', 'authorization', 'x-api-key', 'cache-control', 'x-homeport-tier'] as const;
+const FORWARDED = ['user-agent', 'cache-control', 'x-homeport-tier', APP_NAME_HEADER] as const;
 /** Headers of the chat answer the surface passes back to its client. */
 const RETURNED = /^(x-homeport-|server-timing$|retry-after$)/;
+const CHAT_PATH = '/v1/chat/completions';
 
-export function createLoopbackChatClient(options: { readonly port: number }): ChatClient {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
-  const origin = `http://127.0.0.1:${options.port}`;
+export function createInProcessChatClient(): InProcessChatClient {
+  let dispatch: ChatDispatch | undefined;
   return {
-    async send(body, { clientHeaders, surface, signal }) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-homeport-surface': surface };
+    connect(next) {
+      dispatch = next;
+    },
+    async send(body, { client, surface, signal, headers: overrides }) {
+      if (dispatch === undefined) throw new Error('The API surfaces are not connected to a gateway.');
+      signal.throwIfAborted();
+      const payload = Buffer.from(JSON.stringify(body));
+      const headers: IncomingHttpHeaders = { 'content-type': 'application/json', 'content-length': String(payload.length), 'x-homeport-surface': surface };
       for (const name of FORWARDED) {
-        const value = clientHeaders[name];
+        const value = client.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      // An Anthropic client sends its key as x-api-key; the chat endpoint reads either.
-      const stream = body.stream === true;
-      const response = await request(`${origin}/v1/chat/completions`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal,
-        dispatcher: agent as Dispatcher,
-      });
-      const returned = pickHeaders(response.headers);
-      const contentType = String(response.headers['content-type'] ?? '');
-      if (stream && response.statusCode === 200 && contentType.startsWith('text/event-stream')) {
-        return { kind: 'stream', status: 200, headers: returned, chunks: readChunks(response.body) };
+      if (overrides !== undefined) Object.assign(headers, overrides);
+      const req = inMemoryRequest(payload, headers, client);
+      inheritAppKey(client, req);
+      const res = new InMemoryResponse();
+      const onAbort = (): void => {
+        res.destroy();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      dispatch(req, res as unknown as ServerResponse);
+      await res.head;
+      const returned = pickHeaders(res);
+      const contentType = String(res.getHeader('content-type') ?? '');
+      if (body.stream === true && res.statusCode === 200 && contentType.startsWith('text/event-stream')) {
+        return { kind: 'stream', status: 200, headers: returned, chunks: readChunks(res, signal, () => signal.removeEventListener('abort', onAbort)) };
       }
-      const text = await response.body.text();
+      const text = (await res.collect()).toString('utf8');
+      signal.removeEventListener('abort', onAbort);
+      signal.throwIfAborted();
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(text) as Record<string, unknown>;
       } catch {
-        parsed = { error: { message: text || `the chat endpoint answered ${response.statusCode}`, type: 'server_error', code: null } };
+        parsed = { error: { message: text || `the chat endpoint answered ${res.statusCode}${res.destroyed ? ' and broke off' : ''}`, type: 'server_error', code: null } };
       }
-      return { kind: 'json', status: response.statusCode, headers: returned, body: parsed };
+      return { kind: 'json', status: res.statusCode, headers: returned, body: parsed };
     },
-    close: () => agent.close(),
   };
 }
 
-function pickHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** A request the chat handler reads like a client's: headers, method, path, and the body as a stream. */
+function inMemoryRequest(payload: Buffer, headers: IncomingHttpHeaders, client: IncomingMessage): IncomingMessage {
+  const req = new Readable({
+    read() {
+      this.push(payload);
+      this.push(null);
+    },
+  });
+  return Object.assign(req, { headers, method: 'POST', url: CHAT_PATH, httpVersion: '1.1', socket: client.socket, connection: client.socket }) as unknown as IncomingMessage;
+}
+
+function pickHeaders(res: InMemoryResponse): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (RETURNED.test(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (RETURNED.test(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return out;
 }
 
-/** SSE bytes -> chunks, until `[DONE]`; an `error` payload becomes an error item. */
-async function* readChunks(body: AsyncIterable<Buffer | string>): AsyncGenerator<ChatStreamItem> {
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
+/**
+ * The chat answer's event stream -> chunks, until `[DONE]`; an `error` payload
+ * becomes an error item. Stopping early (the surface's client left) cancels
+ * the chat request.
+ */
+async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () => void): AsyncGenerator<ChatStreamItem> {
   const decoder = new TextDecoder();
-  for await (const piece of body) {
-    parser.feed(typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true }));
-    while (queue.length > 0) {
-      const event = queue.shift()!;
-      if (event.data === '[DONE]') return;
-      let data: Record<string, unknown>;
-      try {
-        data = JSON.parse(event.data) as Record<string, unknown>;
-      } catch {
-        continue;
+  let buffered = '';
+  /** The gateway said its last word ([DONE] or an error event); what may follow is only the end. */
+  let complete = false;
+  try {
+    for await (const piece of res.pieces()) {
+      buffered += decoder.decode(piece, { stream: true });
+      if (buffered.includes('\r')) buffered = buffered.replace(/\r\n|\r(?!$)/g, '\n');
+      let boundary: number;
+      while ((boundary = buffered.indexOf('\n\n')) !== -1) {
+        const data = eventData(buffered.slice(0, boundary));
+        buffered = buffered.slice(boundary + 2);
+        if (data === undefined) continue;
+        if (data === '[DONE]') {
+          complete = true;
+          return;
+        }
+        let chunk: Record<string, unknown>;
+        try {
+          chunk = JSON.parse(data) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        if (chunk.error !== undefined && chunk.choices === undefined) {
+          complete = true;
+          yield { kind: 'error', error: chunk.error as { message: string; type?: string; code?: string | null } };
+          return;
+        }
+        yield { kind: 'chunk', chunk };
       }
-      if (data.error !== undefined && data.choices === undefined) {
-        yield { kind: 'error', error: data.error as { message: string; type?: string; code?: string | null } };
-        return;
-      }
-      yield { kind: 'chunk', chunk: data };
     }
+    // Cancelled by the surface's client: nobody is left to tell.
+    if (signal.aborted) return;
+    // The stream ended without [DONE]: the answer broke off.
+    complete = true;
+    yield { kind: 'error', error: { message: 'The model stream ended before it was complete.', type: 'server_error', code: 'stream_incomplete' } };
+  } finally {
+    done();
+    // Stopped before the end (the surface's client went away): cancel the chat request and its upstream call.
+    if (!complete) res.destroy();
+    else res.discardRest();
   }
-  // The stream ended without [DONE]: the answer broke off.
-  yield { kind: 'error', error: { message: 'The model stream ended before it was complete.', type: 'server_error', code: 'stream_incomplete' } };
+}
+
+/** The `data:` lines of one event, joined; undefined when it has none (comments, `event:` only). */
+function eventData(block: string): string | undefined {
+  let data: string | undefined;
+  for (const line of block.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data;
 }

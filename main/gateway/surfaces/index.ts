@@ -1,52 +1,86 @@
 /**
  * The API surfaces beside OpenAI's chat completions: OpenAI's Responses API
  * and Anthropic's Messages API, both translated into chat completions and
- * sent through the gateway's own chat endpoint (chat-client.ts).
+ * handed in process to the gateway's own chat handler (chat-client.ts).
+ * The POST routes are also served by the gateway's fast lane; express serves
+ * the rest (GET/DELETE of stored responses, wrong methods).
  */
 import { Router, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { methodNotAllowed } from '../fallback.js';
 import { sendAnthropicError } from './anthropic/errors.js';
 import { createCountTokensHandler, createMessagesHandler } from './anthropic/routes.js';
-import { createLoopbackChatClient, type ChatClient } from './chat-client.js';
+import { createInProcessChatClient, type ChatDispatch } from './chat-client.js';
 import { createDeleteResponseHandler, createGetResponseHandler, createResponsesHandler } from './responses/routes.js';
 import { openResponseStore, type ResponseStore } from './responses/store.js';
 import { createChatTokenCounter } from './token-count.js';
+import type { ResolvedRoute } from '../../routing/route-table.js';
 
-export interface ApiSurfaces {
+type SurfaceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** What the gateway gives the surfaces once it has built its chat handler. */
+export interface SurfaceConnection {
+  /** The gateway's chat-completions handler, errors answered on the response. */
+  readonly chat: ChatDispatch;
+  /** The route a model name selects, if any (count_tokens decides exact or estimate from it). */
+  readonly routeOf: (model: string) => ResolvedRoute | undefined;
+}
+
+/** The surfaces as the gateway mounts them (GatewayOptions.surfaces). */
+export interface GatewaySurfaces {
+  /** Every surface route, for express. */
   readonly router: Router;
+  /** The POST routes by exact path, for the gateway's fast lane (the same handlers as the router's). */
+  readonly hot: ReadonlyMap<string, SurfaceHandler>;
+  /** Called once by createGateway. */
+  connect(connection: SurfaceConnection): void;
+}
+
+export interface ApiSurfaces extends GatewaySurfaces {
   close(): Promise<void>;
 }
 
-export function createApiSurfaces(options: { readonly port: number; readonly bodyLimitBytes: number; readonly responsesFile: string; readonly chat?: ChatClient }): ApiSurfaces {
-  const chat = options.chat ?? createLoopbackChatClient({ port: options.port });
+export function createApiSurfaces(options: { readonly bodyLimitBytes: number; readonly responsesFile: string }): ApiSurfaces {
+  const chat = createInProcessChatClient();
+  let routeOf: SurfaceConnection['routeOf'] = () => undefined;
   const store: ResponseStore = openResponseStore({ file: options.responsesFile });
   const router = Router();
 
-  const anthropic = { chat, bodyLimitBytes: options.bodyLimitBytes, countTokens: createChatTokenCounter(chat, 'anthropic') };
-  router.post('/v1/messages', anthropicErrors(createMessagesHandler(anthropic)));
-  router.post('/v1/messages/count_tokens', anthropicErrors(createCountTokensHandler(anthropic)));
+  const anthropic = { chat, bodyLimitBytes: options.bodyLimitBytes, countTokens: createChatTokenCounter({ chat, surface: 'anthropic', routeOf: (model) => routeOf(model) }) };
+  const messages = anthropicErrors(createMessagesHandler(anthropic));
+  const countTokens = anthropicErrors(createCountTokensHandler(anthropic));
+  const responses = createResponsesHandler({ chat, store, bodyLimitBytes: options.bodyLimitBytes });
+  router.post('/v1/messages', messages);
+  router.post('/v1/messages/count_tokens', countTokens);
   router.all(['/v1/messages', '/v1/messages/count_tokens'], function anthropicWrongMethod(req: Request, res: Response) {
     sendAnthropicError(res, 405, `${req.method} ${req.path} is not supported; use POST.`, { Allow: 'POST' });
   });
 
-  router.post('/v1/responses', createResponsesHandler({ chat, store, bodyLimitBytes: options.bodyLimitBytes }));
+  router.post('/v1/responses', responses);
   router.get('/v1/responses/:id', createGetResponseHandler({ store }));
   router.delete('/v1/responses/:id', createDeleteResponseHandler({ store }));
   router.all('/v1/responses', methodNotAllowed('POST'));
 
   return {
     router,
+    hot: new Map<string, SurfaceHandler>([
+      ['/v1/messages', messages],
+      ['/v1/messages/count_tokens', countTokens],
+      ['/v1/responses', responses],
+    ]),
+    connect(connection) {
+      chat.connect(connection.chat);
+      routeOf = connection.routeOf;
+    },
     async close() {
-      await chat.close();
       store.close();
     },
   };
 }
 
 /** Anthropic clients get Anthropic's error shape even for an unexpected failure. */
-function anthropicErrors(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
-  return async function withAnthropicErrors(req: Request, res: Response): Promise<void> {
+function anthropicErrors(handler: SurfaceHandler): SurfaceHandler {
+  return async function withAnthropicErrors(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await handler(req, res);
     } catch (error) {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonBody } from '../../body.js';
 import { GatewayError } from '../../errors.js';
 import type { ChatClient } from '../chat-client.js';
+import type { TokenCountResult } from '../token-count.js';
 import { AnthropicStreamTranslator, toAnthropicMessage } from './from-chat.js';
 import { describeZodError, openAiErrorMessage, sendAnthropicError } from './errors.js';
 import { countTokensRequestSchema, messagesRequestSchema, toChatBody, toChatConversation } from './to-chat.js';
@@ -16,7 +17,7 @@ export interface AnthropicRouteOptions {
   readonly chat: ChatClient;
   readonly bodyLimitBytes: number;
   /** Counts a chat conversation's prompt tokens for a model (count_tokens). */
-  readonly countTokens: (body: Record<string, unknown>, clientHeaders: IncomingMessage['headers']) => Promise<{ inputTokens: number } | { status: number; message: string }>;
+  readonly countTokens: (body: Record<string, unknown> & { model: string }, client: IncomingMessage) => Promise<TokenCountResult>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -48,7 +49,7 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
     });
     let reply;
     try {
-      reply = await options.chat.send(toChatBody(request), { clientHeaders: req.headers, surface: 'anthropic', signal: clientGone.signal });
+      reply = await options.chat.send(toChatBody(request), { client: req, surface: 'anthropic', signal: clientGone.signal });
     } catch (error) {
       if (clientGone.signal.aborted) return;
       return sendAnthropicError(res, 502, `Homeport could not reach the model: ${String(error)}`);
@@ -87,10 +88,11 @@ export function createCountTokensHandler(options: AnthropicRouteOptions): Handle
     if (json === undefined) return;
     const parsed = countTokensRequestSchema.safeParse(json);
     if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
-    const result = await options.countTokens({ model: parsed.data.model, ...toChatConversation(parsed.data) }, req.headers);
+    const result = await options.countTokens({ model: parsed.data.model, ...toChatConversation(parsed.data) }, req);
     if ('status' in result) return sendAnthropicError(res, result.status, result.message);
     const payload = JSON.stringify({ input_tokens: result.inputTokens });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    // `exact` (the model's own tokenizer) or `estimate` (a completion there would have been billed; token-count.ts).
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-homeport-token-count': result.plan.method });
     res.end(payload);
   };
 }

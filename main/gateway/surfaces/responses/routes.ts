@@ -66,7 +66,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
     });
     let reply;
     try {
-      reply = await options.chat.send(toChatBody(request, history), { clientHeaders: req.headers, surface: 'responses', signal: clientGone.signal });
+      reply = await options.chat.send(toChatBody(request, history), { client: req, surface: 'responses', signal: clientGone.signal });
     } catch (error) {
       if (clientGone.signal.aborted) return;
       throw new GatewayError({ status: 502, message: `Homeport could not reach the model: ${String(error)}`, code: 'upstream_unreachable' });
