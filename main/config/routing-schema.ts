@@ -37,6 +37,8 @@ export const providerConfigSchema = z
     dailyBudgetUsd: z.number().min(0).optional(),
     /** Context length (tokens) per model, for the context guard; unknown models are not checked before sending. */
     contextTokens: z.record(z.string().min(1), z.number().int().min(1)).default({}),
+    /** `llama-server`: the context guard counts prompts exactly with the server's POST /tokenize (and /apply-template for chat) instead of an estimate. */
+    tokenizer: z.enum(['llama-server']).optional(),
     /** Parallel requests this provider serves before queueing (self-hosted), for the predicted wait. */
     parallel: z.number().int().min(1).max(4096).optional(),
     /** Where the server's Prometheus metrics are, relative to the origin (self-hosted; default /metrics). */

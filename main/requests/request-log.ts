@@ -50,7 +50,9 @@ export class RequestTrace {
   finalTier: Tier | null = null;
   finalTarget: string | null = null;
   cache: RequestRecord['cache'] = { result: 'off' };
-  timing: { routingMs?: number; cacheMs?: number; upstreamMs?: number } = {};
+  timing: { routingMs?: number; cacheMs?: number; tokenizeMs?: number; upstreamMs?: number } = {};
+  /** Set when `x-homeport-tier` limits the request to one tier. */
+  forcedTier: Tier | null = null;
   private firstAt: number | null = null;
   private generated = 0;
   private lastPhaseEventAt = 0;
@@ -172,6 +174,7 @@ export class RequestTrace {
       status: result.status,
       ...(result.error ? { error: result.error } : {}),
       timing: this.timing,
+      ...(this.forcedTier !== null ? { forcedTier: this.forcedTier } : {}),
     };
   }
 }

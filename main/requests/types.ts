@@ -84,8 +84,10 @@ export interface RequestRecord {
   /** HTTP status sent to the client (0 while in flight). */
   readonly status: number;
   readonly error?: string;
-  /** Where the time went (ms): routing decision, cache lookup, upstream time to first byte. */
-  readonly timing?: { readonly routingMs?: number; readonly cacheMs?: number; readonly upstreamMs?: number };
+  /** Where the time went (ms): routing decision, cache lookup, counting the prompt with a target's tokenizer, upstream time to first byte. */
+  readonly timing?: { readonly routingMs?: number; readonly cacheMs?: number; readonly tokenizeMs?: number; readonly upstreamMs?: number };
+  /** The tier the request forced with `x-homeport-tier`, when it did: only that tier's targets were tried. */
+  readonly forcedTier?: Tier;
 }
 
 /** A request in flight as the live table shows it. */

@@ -108,10 +108,23 @@ export function estimateTokens(bytes: number): number {
   return Math.ceil(bytes / 3);
 }
 
-/** Whether a prompt fits a context. `exact`: counted by the target's tokenizer; otherwise an estimate, and said so. */
-export function judgeContext(input: { readonly promptTokens: number; readonly exact: boolean; readonly contextTokens: number | undefined }): Verdict {
+export interface ContextFacts {
+  readonly promptTokens: number;
+  /** Counted by the target's tokenizer; otherwise an estimate, and said so. */
+  readonly exact: boolean;
+  readonly contextTokens: number | undefined;
+  /** What counted an exact figure, e.g. `llama-server /tokenize`. */
+  readonly counter?: string;
+  /** Why the tokenizer's count is missing when one was asked for (the estimate is used instead). */
+  readonly countFailed?: string;
+}
+
+/** Whether a prompt fits a context. */
+export function judgeContext(input: ContextFacts): Verdict {
   if (input.contextTokens === undefined) return go('context size unknown');
-  const count = input.exact ? `${input.promptTokens} tokens` : `about ${input.promptTokens} tokens (estimate)`;
+  const count = input.exact
+    ? `${input.promptTokens} tokens (exact${input.counter ? `, ${input.counter}` : ''})`
+    : `about ${input.promptTokens} tokens (estimate${input.countFailed ? `; the tokenizer failed: ${input.countFailed}` : ''})`;
   if (input.promptTokens >= input.contextTokens) return skip(`context too small: the prompt has ${count}, the context holds ${input.contextTokens}`);
   return go(`prompt ${count} fits ${input.contextTokens}`);
 }

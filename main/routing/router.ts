@@ -37,6 +37,10 @@ import { relayStream } from './stream-relay.js';
 import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
+import { forcedTierVerdict, parseForcedTier, TIER_HEADER } from './forced-tier.js';
+import { countable, countWithLlamaServer, type PromptCount } from './prompt-tokens.js';
+import { unservedEndpointAdvice } from '../runtimes/external/unserved-endpoint.js';
+import type { Tier } from '../requests/types.js';
 
 export interface LocalModels {
   resolve(name: string): ModelEntry | undefined;
@@ -82,12 +86,30 @@ export interface TargetDecision {
   readonly verdict: Verdict;
 }
 
+/** What the decision knows of the request besides its size. */
+export interface DecisionFacts {
+  /** Features the request uses (tools, json_schema, logprobs); a local target known not to honour one is skipped. */
+  readonly required?: readonly ProbeFeature[];
+  /** `x-homeport-tier`: only targets of this tier may answer. */
+  readonly forcedTier?: Tier | null;
+  /** Prompt tokens per target label, counted by the target's tokenizer before the decision (or why not). */
+  readonly promptTokens?: ReadonlyMap<string, PromptCount>;
+}
+
 type Outcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'aborted' }
-  | { readonly kind: 'next'; readonly attempt: Attempt; readonly context?: { readonly limit?: number } };
+  | {
+      readonly kind: 'next';
+      readonly attempt: Attempt;
+      readonly context?: { readonly limit?: number };
+      /** The runtime refused the endpoint itself (not served); what to tell the client if nothing else answers. */
+      readonly unserved?: { readonly status: number; readonly message: string };
+    };
 
 const SERVER_TIMING = 'Server-Timing';
+/** How long the context guard waits for a target's tokenizer before falling back to the estimate. */
+const TOKENIZE_TIMEOUT_MS = 1000;
 const BACKOFF_MS = 100;
 const MAX_RETRY_AFTER_MS = 2000;
 
@@ -176,12 +198,15 @@ export class Router {
    * The routing decision: every target of the route with its verdict, from
    * what is known right now (no I/O). Pure apart from reading the state.
    */
-  decide(route: ResolvedRoute, promptBytes: number, required: readonly ProbeFeature[] = []): TargetDecision[] {
+  decide(route: ResolvedRoute, promptBytes: number, facts: DecisionFacts = {}): TargetDecision[] {
     const privacy = this.table.config.privacy;
-    return route.targets.map((target) => ({ target, verdict: this.judge(target, route, privacy, promptBytes, required) }));
+    return route.targets.map((target) => ({ target, verdict: this.judge(target, route, privacy, promptBytes, facts) }));
   }
 
-  private judge(target: ResolvedTarget, route: ResolvedRoute, privacy: boolean, promptBytes: number, required: readonly ProbeFeature[]): Verdict {
+  private judge(target: ResolvedTarget, route: ResolvedRoute, privacy: boolean, promptBytes: number, facts: DecisionFacts): Verdict {
+    const outside = forcedTierVerdict(target.tier, facts.forcedTier ?? null);
+    if (outside) return outside;
+    const required = facts.required ?? [];
     const breaker = target.breaker.state();
     if (breaker === 'open') return { go: false, reason: target.breaker.check().reason };
     if (target.ref.kind === 'local') {
@@ -218,8 +243,44 @@ export class Router {
       maxQueueWaitMs: route.config.maxQueueWaitMs,
     });
     if (!verdict.go) return verdict;
-    const context = judgeContext({ promptTokens: estimateTokens(promptBytes), exact: false, contextTokens: provider.config.contextTokens[target.ref.model] });
-    return context.go ? verdict : context;
+    const contextTokens = provider.config.contextTokens[target.ref.model];
+    const count = facts.promptTokens?.get(target.label);
+    const context = count?.exact
+      ? judgeContext({ promptTokens: count.tokens, exact: true, contextTokens, counter: count.counter })
+      : judgeContext({ promptTokens: estimateTokens(promptBytes), exact: false, contextTokens, ...(count ? { countFailed: count.reason } : {}) });
+    if (!context.go) return context;
+    return contextTokens === undefined ? verdict : { go: true, reason: `${verdict.reason}; ${context.reason}` };
+  }
+
+  /**
+   * Counts the prompt with the tokenizer of each target that has one
+   * (`tokenizer: "llama-server"`) and a known context, among those still in
+   * the running: the effect the pure decision needs, done before it. Null
+   * when no target needs a count.
+   */
+  private async countPrompts(request: RoutedRequest, decisions: readonly TargetDecision[]): Promise<Map<string, PromptCount> | null> {
+    if (!countable(request.endpointName, request.json)) return null;
+    const wanted = decisions.filter(({ target, verdict }) => {
+      const provider = target.provider;
+      if (!provider || provider.config.tokenizer !== 'llama-server' || provider.config.contextTokens[target.ref.model] === undefined) return false;
+      return verdict.go || verdict.reason.startsWith('context too small');
+    });
+    if (wanted.length === 0) return null;
+    const counts = await Promise.all(
+      wanted.map(async ({ target }) => {
+        const provider = target.provider!;
+        const count = await countWithLlamaServer({
+          baseUrl: provider.config.baseUrl,
+          headers: await this.authHeaders(provider.secretName),
+          endpointName: request.endpointName,
+          json: request.json,
+          timeoutMs: TOKENIZE_TIMEOUT_MS,
+          signal: request.clientGone,
+        });
+        return [target.label, count.exact ? count : { exact: false as const, reason: this.scrub(count.reason) }] as const;
+      }),
+    );
+    return new Map(counts);
   }
 
   /** Answer one routed request. Never throws for upstream trouble: every outcome is answered and recorded. */
@@ -231,6 +292,29 @@ export class Router {
     let writeCache = false;
     let cacheMs: number | undefined;
 
+    const forced = parseForcedTier(request.req.headers[TIER_HEADER]);
+    if (!forced.ok) {
+      res.setHeader('x-homeport-cache', 'off');
+      this.refuse(request, new GatewayError({ status: 400, code: 'invalid_tier', param: TIER_HEADER, message: forced.message }), { routingMs: 0 });
+      return;
+    }
+    const forcedTier = forced.tier;
+    if (forcedTier !== null) trace.forcedTier = forcedTier;
+    /** With `x-homeport-tier: cache`, a request the cache cannot answer gets this, and no target is tried. */
+    const cacheOnlyMiss = (reason: string): void => {
+      for (const target of route.targets) trace.attempt({ target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} not tried: tier forced to cache` });
+      this.refuse(
+        request,
+        new GatewayError({
+          status: 404,
+          code: 'cache_miss',
+          param: TIER_HEADER,
+          message: `No cache entry matched this request (${reason}), and ${TIER_HEADER}: cache allows no other answer. Send it without the header to let route "${route.name}" answer.`,
+        }),
+        { routingMs: 0, ...(cacheMs !== undefined ? { cacheMs } : {}) },
+      );
+    };
+
     if (cache && request.endpointName === 'chat.completions') {
       cacheRequest = { route: route.name, endpoint: 'chat.completions', body: request.json };
       const policy = cache.policy({
@@ -238,8 +322,12 @@ export class Router {
         headers: { cacheControl: headerText(request.req.headers['cache-control']) },
         routeSettings: routeCacheSettings({ enabled: this.options.cacheEnabled ?? true }, route.config),
       });
-      writeCache = policy.write;
-      if (policy.read) {
+      writeCache = policy.write && forcedTier !== 'cache';
+      if (policy.read && forcedTier !== null && forcedTier !== 'cache') {
+        trace.setCache('bypass', { reason: `not read: tier forced to ${forcedTier}` });
+        trace.attempt({ target: 'cache', tier: 'cache', outcome: 'bypass', reason: `cache not tried: tier forced to ${forcedTier}` });
+        res.setHeader('x-homeport-cache', 'bypass');
+      } else if (policy.read) {
         const c0 = performance.now();
         const hit = await cache
           .lookup(cacheRequest, { ...(route.config.semanticCache ? { semanticThreshold: route.config.semanticCache.threshold } : {}), signal: request.clientGone })
@@ -266,36 +354,62 @@ export class Router {
         trace.setCache('miss', { reason: policy.reason });
         trace.attempt({ target: 'cache', tier: 'cache', outcome: 'miss', reason: policy.reason, ms: round2(cacheMs) });
         res.setHeader('x-homeport-cache', 'miss');
+        if (forcedTier === 'cache') return cacheOnlyMiss(route.config.semanticCache ? 'no exact or near-identical entry' : 'no exact entry');
       } else {
         const off = !route.config.cache.enabled || this.options.cacheEnabled === false;
         trace.setCache(off ? 'off' : 'bypass', { reason: policy.reason });
         if (!off) trace.attempt({ target: 'cache', tier: 'cache', outcome: 'bypass', reason: policy.reason });
         res.setHeader('x-homeport-cache', off ? 'off' : 'bypass');
+        if (forcedTier === 'cache') return cacheOnlyMiss(off ? `the cache is off for route "${route.name}"` : `the cache was not read: ${policy.reason}`);
       }
     } else {
       res.setHeader('x-homeport-cache', 'off');
+      if (forcedTier === 'cache') return cacheOnlyMiss(cache ? `the cache answers chat completions only, not ${request.endpointName}` : 'the cache is off');
     }
 
-    const d0 = performance.now();
-    let decisions = this.decide(route, request.raw.length, requiredFeatures(request.json));
+    let d0 = performance.now();
+    const facts: DecisionFacts = { required: requiredFeatures(request.json), forcedTier };
+    let decisions = this.decide(route, request.raw.length, facts);
+    let routingMs = performance.now() - d0;
+    const counts = await this.countPrompts(request, decisions);
+    if (counts !== null) {
+      trace.timing.tokenizeMs = round2(performance.now() - d0 - routingMs);
+      if (request.clientGone.aborted) {
+        trace.finish({ status: 499, error: 'The client closed the connection.' });
+        return;
+      }
+      d0 = performance.now();
+      decisions = this.decide(route, request.raw.length, { ...facts, promptTokens: counts });
+      routingMs += performance.now() - d0;
+    }
+    d0 = performance.now();
     // Busy only means "something else would answer sooner": with nothing else left, wait in the queue.
     if (!decisions.some((d) => d.verdict.go)) {
       decisions = decisions.map((d) => (d.verdict.reason.startsWith('busy') ? { target: d.target, verdict: { go: true, reason: `${d.verdict.reason}; queued anyway, no other target can take it` } } : d));
     }
-    const routingMs = performance.now() - d0;
+    routingMs += performance.now() - d0;
     trace.timing.routingMs = round2(routingMs);
 
     const failures: Attempt[] = [];
     let contextLimit: number | undefined;
     let contextOnly = true;
+    let inTier = 0;
+    let inTierFailures = 0;
+    let unserved: { readonly status: number; readonly message: string } | undefined;
     const lastGo = lastIndexWhere(decisions, (d) => d.verdict.go);
     for (let i = 0; i < decisions.length; i++) {
       const { target, verdict } = decisions[i]!;
+      const outsideTier = forcedTierVerdict(target.tier, forcedTier) !== null;
+      if (!outsideTier) inTier++;
       if (!verdict.go) {
+        if (!outsideTier) inTierFailures++;
         const attempt: Attempt = { target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} ${verdict.reason}` };
         trace.attempt(attempt);
         failures.push(attempt);
-        if (!verdict.reason.startsWith('context too small')) contextOnly = false;
+        if (verdict.reason.startsWith('context too small')) {
+          const limit = target.provider?.config.contextTokens[target.ref.model];
+          if (limit !== undefined) contextLimit = Math.max(contextLimit ?? 0, limit);
+        } else if (!outsideTier) contextOnly = false;
         continue;
       }
       const outcome = await this.attemptTarget(request, target, {
@@ -312,28 +426,23 @@ export class Router {
       }
       trace.attempt(outcome.attempt);
       failures.push(outcome.attempt);
+      inTierFailures++;
+      unserved ??= outcome.unserved;
       if (outcome.context) {
         if (outcome.context.limit !== undefined) contextLimit = Math.max(contextLimit ?? 0, outcome.context.limit);
       } else contextOnly = false;
     }
 
     // Nothing could answer.
-    const error =
-      contextOnly && failures.length > 0
-        ? new GatewayError({
-            status: 400,
-            code: 'context_length_exceeded',
-            param: 'messages',
-            message: `The prompt does not fit any target of route "${route.name}"${contextLimit ? ` (the largest context is ${contextLimit} tokens)` : ''}: ${failures.map((f) => f.reason).join('; ')}. Shorten the prompt or add a target with a larger context.`,
-          })
-        : new GatewayError({
-            status: 503,
-            code: 'no_target_available',
-            headers: { 'Retry-After': '2' },
-            message: `No target of route "${route.name}" can answer now: ${failures.length ? failures.map((f) => f.reason).join('; ') : 'the route has no targets'}.`,
-          });
+    const error = nothingAnswered({ route, failures, forcedTier, inTier, inTierFailures, contextOnly, ...(contextLimit !== undefined ? { contextLimit } : {}), ...(unserved ? { unserved } : {}) });
+    this.refuse(request, error, { routingMs, ...(cacheMs !== undefined ? { cacheMs } : {}) });
+  }
+
+  /** Answers an error no target gave (nothing could answer, a bad header, a cache-only miss) and ends the record. */
+  private refuse(request: RoutedRequest, error: GatewayError, timing: { readonly routingMs: number; readonly cacheMs?: number }): void {
+    const { res, route, trace } = request;
     res.setHeader('x-homeport-route', `route=${route.name}; target=none`);
-    res.setHeader(SERVER_TIMING, timingHeader(routingMs, cacheMs, undefined));
+    res.setHeader(SERVER_TIMING, timingHeader(timing.routingMs, timing.cacheMs, undefined));
     sendError(res, error);
     trace.finish({ status: error.status, error: error.message });
   }
@@ -363,9 +472,11 @@ export class Router {
     let release: (() => void) | undefined;
     let secret: string | undefined;
     let injectedUsage = false;
+    let localEntry: ModelEntry | undefined;
 
     if (target.ref.kind === 'local') {
       const entry = this.options.local.resolve(target.ref.model)!;
+      localEntry = entry;
       const runtime = entry.runtime;
       if (runtime.snapshot().state !== 'ready') {
         trace.setPhase('queued');
@@ -444,6 +555,22 @@ export class Router {
         target.breaker.failure();
         lastReason = result.timeout ? `timed out: ${result.reason}` : `unreachable: ${scrub(result.reason)}`;
         lastStatus = undefined;
+      } else if (localEntry && result.kind === 'whole' && (result.status === 400 || result.status === 404 || result.status === 501)) {
+        // A runtime refusing the endpoint itself: no retry, no breaker failure; another target may serve it.
+        const text = result.body.toString('utf8');
+        const advice = unservedEndpointAdvice({ ownedBy: localEntry.ownedBy, modelId: localEntry.id, path: request.path, status: result.status, body: text, spawnedByHomeport: !localEntry.runtime.id.includes('@') });
+        if (advice !== null) {
+          target.breaker.success();
+          const said = briefError(result.body, (t) => t).replace(/^: /, '');
+          endAll(false, result.status, undefined, advice);
+          return {
+            kind: 'next',
+            attempt: { target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} does not serve ${request.path}: ${said ? `${said}. ` : ''}${advice}`, status: result.status, ms: attemptMs(), tries },
+            unserved: { status: result.status, message: `${localEntry.runtime.id}: ${said ? `${said} ` : ''}${advice}` },
+          };
+        }
+        answer = result;
+        break;
       } else if (result.kind === 'whole' && (result.status === 429 || result.status >= 500)) {
         if (result.status !== 429) target.breaker.failure();
         lastStatus = result.status;
@@ -648,4 +775,48 @@ function parseCompletion(body: Buffer): ChatCompletionJson | undefined {
 function dayKey(time: number): string {
   const d = new Date(time);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+interface NothingAnswered {
+  readonly route: ResolvedRoute;
+  readonly failures: readonly Attempt[];
+  readonly forcedTier: Tier | null;
+  /** Targets of the forced tier (all of them when none is forced). */
+  readonly inTier: number;
+  readonly inTierFailures: number;
+  /** Every in-tier target failed only because the prompt did not fit. */
+  readonly contextOnly: boolean;
+  readonly contextLimit?: number;
+  readonly unserved?: { readonly status: number; readonly message: string };
+}
+
+/** The error when no target answered: an endpoint a runtime does not serve, no target in the forced tier, a prompt that fits nowhere, or 503 naming every target and why. */
+function nothingAnswered(facts: NothingAnswered): GatewayError {
+  const { route, failures, forcedTier } = facts;
+  const reasons = failures.map((f) => f.reason).join('; ');
+  if (facts.unserved) {
+    return new GatewayError({ status: facts.unserved.status, code: 'endpoint_not_served', message: `${facts.unserved.message}${failures.length > 1 ? ` (route "${route.name}": ${reasons})` : ''}` });
+  }
+  if (forcedTier !== null && facts.inTier === 0) {
+    return new GatewayError({
+      status: 400,
+      code: 'no_target_in_tier',
+      param: TIER_HEADER,
+      message: `Route "${route.name}" has no ${forcedTier} target (its targets: ${route.targets.map((t) => `${t.label} (${t.tier})`).join(', ') || 'none'}). Choose another ${TIER_HEADER}, or leave it out.`,
+    });
+  }
+  if (facts.contextOnly && facts.inTierFailures > 0) {
+    return new GatewayError({
+      status: 400,
+      code: 'context_length_exceeded',
+      param: 'messages',
+      message: `The prompt does not fit any target of route "${route.name}"${facts.contextLimit ? ` (the largest context is ${facts.contextLimit} tokens)` : ''}: ${reasons}. Shorten the prompt or add a target with a larger context.`,
+    });
+  }
+  return new GatewayError({
+    status: 503,
+    code: 'no_target_available',
+    headers: { 'Retry-After': '2' },
+    message: `No target of route "${route.name}" can answer now${forcedTier !== null ? ` (${TIER_HEADER}: ${forcedTier})` : ''}: ${failures.length ? reasons : 'the route has no targets'}.`,
+  });
 }
