@@ -5,6 +5,8 @@ import { judgeContext, judgeLocal, judgeRemote, predictedWaitMs } from '../../ma
 import { parseServerLoad } from '../../main/routing/prometheus.js';
 import { parseTarget } from '../../main/routing/targets.js';
 import { contextLimitOf, isContextError } from '../../main/routing/context-errors.js';
+import { forcedTierVerdict, parseForcedTier } from '../../main/routing/forced-tier.js';
+import { tokenizerOrigin } from '../../main/routing/prompt-tokens.js';
 
 const remote = {
   provider: 'openai',
@@ -45,6 +47,21 @@ describe('routing policies', () => {
   it('labels a context estimate as one', () => {
     expect(judgeContext({ promptTokens: 900, exact: false, contextTokens: 512 }).reason).toBe('context too small: the prompt has about 900 tokens (estimate), the context holds 512');
     expect(judgeContext({ promptTokens: 100, exact: true, contextTokens: 512 }).go).toBe(true);
+    expect(judgeContext({ promptTokens: 600, exact: true, contextTokens: 512, counter: 'llama-server /tokenize' }).reason).toBe('context too small: the prompt has 600 tokens (exact, llama-server /tokenize), the context holds 512');
+    expect(judgeContext({ promptTokens: 90, exact: false, contextTokens: 512, countFailed: '/tokenize answered 500' }).reason).toBe('prompt about 90 tokens (estimate; the tokenizer failed: /tokenize answered 500) fits 512');
+    expect(tokenizerOrigin('http://den-pc.local:8080/v1/')).toBe('http://den-pc.local:8080');
+  });
+
+  it('reads x-homeport-tier: the four tiers, absent or empty means none, anything else names the allowed values', () => {
+    expect(parseForcedTier(undefined)).toEqual({ ok: true, tier: null });
+    expect(parseForcedTier('  ')).toEqual({ ok: true, tier: null });
+    expect(parseForcedTier('CLOUD')).toEqual({ ok: true, tier: 'cloud' });
+    expect(parseForcedTier(['network'])).toEqual({ ok: true, tier: 'network' });
+    const bad = parseForcedTier(['local', 'cloud']);
+    expect(bad).toEqual({ ok: false, message: 'Unknown x-homeport-tier "local,cloud": use one of cache, local, network, cloud (or leave the header out to let the route decide).' });
+    expect(forcedTierVerdict('local', null)).toBeNull();
+    expect(forcedTierVerdict('cloud', 'cloud')).toBeNull();
+    expect(forcedTierVerdict('local', 'cloud')).toEqual({ go: false, reason: 'not tried: tier forced to cloud' });
   });
 
   it('recognises context errors of the embedded worker, OpenAI and llama-server', () => {
