@@ -58,6 +58,8 @@ export interface ContractError {
   readonly code: string;
   /** Words a user can act on. */
   readonly message: string;
+  /** The request field the error is about (OpenAI's `param`, e.g. `max_tokens`, `cache.ttlMinutes`), when the engine names one. */
+  readonly param?: string;
 }
 
 export type Result<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ContractError };

@@ -92,7 +92,12 @@ export function errorFrom(status: number, json: unknown, text = ''): ContractErr
   const body = isRecord(json) && isRecord(json.error) ? json.error : null;
   const message = typeof body?.message === 'string' ? body.message : text.trim().slice(0, 300) || `The engine answered ${status}.`;
   const code = typeof body?.code === 'string' ? body.code : status === 401 ? 'unauthorized' : `http_${status}`;
-  return { code, message: status === 401 && !message.includes('panel-url') ? `${message} ${UNAUTHORIZED_HINT}` : message };
+  const param = typeof body?.param === 'string' && body.param.length > 0 ? body.param : null;
+  return {
+    code,
+    message: status === 401 && !message.includes('panel-url') ? `${message} ${UNAUTHORIZED_HINT}` : message,
+    ...(param ? { param } : {}),
+  };
 }
 
 /** A failure that never reached the engine, in words. */

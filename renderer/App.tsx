@@ -10,7 +10,7 @@ import { CopyButton } from './components/CopyButton.js';
 import { Icon } from './components/icons.js';
 import { describeConnection } from './lib/transport-connection.js';
 import { useHashPath } from './lib/hash-location.js';
-import { PAGES, pageFor } from './pages.js';
+import { PAGES, pageFor, preloadPagesWhenIdle, type PanelPage } from './pages.js';
 import { statusFeed, useStatus } from './stores/status.js';
 import { ROLE_COLORS } from './theme.js';
 
@@ -66,10 +66,31 @@ export function App() {
           }
         >
           <page.Component />
+          <FirstPageShown page={page} />
         </Suspense>
       </AppShell.Main>
     </AppShell>
   );
+}
+
+/** The mark the e2e run reads as time to interactive. */
+export const INTERACTIVE_MARK = 'homeport:interactive';
+
+/**
+ * Rendered after the page inside the same Suspense boundary: its effect runs
+ * once the first page's chunk has loaded and the page is on screen with the
+ * engine's status. It marks
+ * that moment (performance.mark) and then preloads the other pages while idle.
+ */
+function FirstPageShown({ page }: { readonly page: PanelPage }) {
+  const [first] = useState(page);
+  const ready = useStatus((s) => s.status !== null);
+  useEffect(() => {
+    if (!ready) return;
+    if (typeof performance !== 'undefined' && performance.getEntriesByName(INTERACTIVE_MARK).length === 0) performance.mark(INTERACTIVE_MARK);
+    return preloadPagesWhenIdle(first);
+  }, [first, ready]);
+  return null;
 }
 
 function EndpointChip() {

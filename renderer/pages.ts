@@ -13,11 +13,17 @@ export interface PanelPage {
   readonly icon: IconName;
   /** Position in the navbar: Overview 10, Models 20, Runtimes 30, Routing 40, Hardware 50, Playground 60, Settings 70. */
   readonly order: number;
-  readonly Component: LazyExoticComponent<ComponentType>;
+  readonly Component: LazyExoticComponent<ComponentType> & { readonly preload: () => Promise<unknown> };
 }
 
-function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): LazyExoticComponent<ComponentType> {
-  return lazy(async () => ({ default: (await load())[name] }));
+/** A page loaded on first visit; `preload` fetches its chunk ahead (the shell does it when the browser is idle). */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): PanelPage['Component'] {
+  let loading: Promise<Record<K, ComponentType>> | null = null;
+  const once = () => (loading ??= load());
+  return Object.assign(
+    lazy(async () => ({ default: (await once())[name] })),
+    { preload: () => once().catch(() => undefined) },
+  );
 }
 
 const ENTRIES: PanelPage[] = [
@@ -31,6 +37,27 @@ const ENTRIES: PanelPage[] = [
 ];
 
 export const PAGES: readonly PanelPage[] = [...ENTRIES].sort((a, b) => a.order - b.order);
+
+/**
+ * Once the first page is on screen, fetch the other pages' chunks one at a
+ * time while the browser is idle, so the first click on another page does not
+ * wait for the network. Returns a function that stops it.
+ */
+export function preloadPagesWhenIdle(except: PanelPage): () => void {
+  let stopped = false;
+  const idle = (callback: () => void) =>
+    typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 2000 }) : setTimeout(callback, 200);
+  const rest = PAGES.filter((p) => p !== except);
+  const next = () => {
+    const entry = rest.shift();
+    if (stopped || !entry) return;
+    void entry.Component.preload().then(() => idle(next));
+  };
+  idle(next);
+  return () => {
+    stopped = true;
+  };
+}
 
 /** The page for a hash path; unknown paths show the first page. */
 export function pageFor(path: string): PanelPage {

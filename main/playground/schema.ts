@@ -37,6 +37,10 @@ export const messageStatsSchema = z.object({
   finishReason: text('finishReason', 60).optional(),
   stopped: z.boolean().optional(),
   error: text('error', 4000).optional(),
+  /** The request field the error names (OpenAI's `param`). */
+  errorParam: text('errorParam', 200).optional(),
+  /** The tier the Playground forced with `x-homeport-tier` (absent = the route decided). */
+  forcedTier: text('forcedTier', 40).optional(),
 });
 
 export const messageSchema = z.object({

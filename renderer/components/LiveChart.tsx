@@ -66,7 +66,8 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
           stroke: s.color,
           width: 2,
           fill: s.fill ? `${s.color}22` : undefined,
-          points: { show: false },
+          // With one or two samples a line has nothing to draw: show them as dots until it does.
+          points: { show: fewPoints, size: 7, fill: s.color },
           spanGaps: false,
           value: (_u: uPlot, v: number | null) => format.current(v),
         })),
@@ -98,6 +99,10 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       <div ref={host} style={{ minHeight: height }} />
     </Box>
   );
+}
+
+function fewPoints(u: uPlot): boolean {
+  return (u.data[0]?.length ?? 0) < 3;
 }
 
 /** The x column and the first `count` series (a ring may hold more series than are drawn). */

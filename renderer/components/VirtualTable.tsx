@@ -4,7 +4,7 @@
  * is found like a table. Columns share one CSS grid template, so a live number
  * changing in one row never moves the others.
  */
-import { useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useRef, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Box } from '@mantine/core';
 
@@ -46,37 +46,24 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
     estimateSize: () => rowHeight,
     overscan: 8,
   });
+  // Rows are memoised on their record: a stable click handler keeps a live update to one row from redrawing the others.
+  const click = useRef(onRowClick);
+  click.current = onRowClick;
+  const clickable = Boolean(onRowClick);
+  const onClick = useCallback((row: unknown) => click.current?.(row as Row), []);
 
-  const renderRow = (row: Row, index: number, style?: React.CSSProperties) => {
+  const rowProps = (row: Row, index: number) => {
     const key = rowKey(row);
-    const onKeyDown = onRowClick
-      ? (event: KeyboardEvent) => {
-          if (event.key === 'Enter' || event.key === ' ') {
-            event.preventDefault();
-            onRowClick(row);
-          }
-        }
-      : undefined;
-    return (
-      <div
-        key={key}
-        role="row"
-        aria-rowindex={index + 2}
-        aria-selected={selectedKey === undefined ? undefined : selectedKey === key}
-        className="hp-vt-row"
-        data-clickable={onRowClick ? 'true' : undefined}
-        tabIndex={onRowClick ? 0 : undefined}
-        onClick={onRowClick ? () => onRowClick(row) : undefined}
-        onKeyDown={onKeyDown}
-        style={{ gridTemplateColumns: template, minHeight: rowHeight, ...style }}
-      >
-        {columns.map((column) => (
-          <div key={column.key} role="cell" className="hp-vt-cell" style={{ justifyContent: justify(column.align) }}>
-            {column.render(row)}
-          </div>
-        ))}
-      </div>
-    );
+    return {
+      key,
+      row: row as unknown,
+      index,
+      columns: columns as readonly Column<unknown>[],
+      template,
+      rowHeight,
+      selected: selectedKey === undefined ? undefined : selectedKey === key,
+      onClick: clickable ? onClick : undefined,
+    };
   };
 
   return (
@@ -99,17 +86,69 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
       ) : virtual ? (
         <div ref={scroller} role="rowgroup" style={{ maxHeight, overflowY: 'auto' }}>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) =>
-              renderRow(rows[item.index]!, item.index, { position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }),
-            )}
+            {virtualizer.getVirtualItems().map((item) => {
+              const { key, ...rest } = rowProps(rows[item.index]!, item.index);
+              return <TableRow key={key} {...rest} top={item.start} height={item.size} />;
+            })}
           </div>
         </div>
       ) : (
-        <div role="rowgroup">{rows.map((row, i) => renderRow(row, i))}</div>
+        <div role="rowgroup">
+          {rows.map((row, i) => {
+            const { key, ...rest } = rowProps(row, i);
+            return <TableRow key={key} {...rest} />;
+          })}
+        </div>
       )}
     </Box>
   );
 }
+
+interface TableRowProps {
+  readonly row: unknown;
+  readonly index: number;
+  readonly columns: readonly Column<unknown>[];
+  readonly template: string;
+  readonly rowHeight: number;
+  readonly selected: boolean | undefined;
+  readonly onClick: ((row: unknown) => void) | undefined;
+  /** Set when virtualised: the row's offset and height. */
+  readonly top?: number;
+  readonly height?: number;
+}
+
+/** One row; redrawn only when its record, position or selection changes. */
+const TableRow = memo(function TableRow({ row, index, columns, template, rowHeight, selected, onClick, top, height }: TableRowProps) {
+  const onKeyDown = onClick
+    ? (event: KeyboardEvent) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onClick(row);
+        }
+      }
+    : undefined;
+  const placed: CSSProperties | undefined =
+    top === undefined ? undefined : { position: 'absolute', top: 0, left: 0, right: 0, height, transform: `translateY(${top}px)` };
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className="hp-vt-row"
+      data-clickable={onClick ? 'true' : undefined}
+      tabIndex={onClick ? 0 : undefined}
+      onClick={onClick ? () => onClick(row) : undefined}
+      onKeyDown={onKeyDown}
+      style={{ gridTemplateColumns: template, minHeight: rowHeight, ...placed }}
+    >
+      {columns.map((column) => (
+        <div key={column.key} role="cell" className="hp-vt-cell" style={{ justifyContent: justify(column.align) }}>
+          {column.render(row)}
+        </div>
+      ))}
+    </div>
+  );
+});
 
 function justify(align: Column<unknown>['align']): string {
   return align === 'right' ? 'flex-end' : align === 'center' ? 'center' : 'flex-start';

@@ -112,6 +112,8 @@ export function formatDuration(seconds: number | null | undefined): string {
   return hours % 24 ? `${count(days)} d ${hours % 24} h` : `${count(days)} d`;
 }
 
+/** One formatter for every clock time: `toLocaleTimeString` with options builds a new one per call (slow in a live table). */
+const clockFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 const relative = typeof Intl.RelativeTimeFormat === 'function' ? new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }) : null;
 const RELATIVE_STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
@@ -141,7 +143,7 @@ export function formatClock(at: number | string | null | undefined): string {
   if (at === null || at === undefined) return NO_VALUE;
   const ms = typeof at === 'string' ? Date.parse(at) : at;
   if (!usable(ms)) return NO_VALUE;
-  return new Date(ms).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return clockFormat.format(ms);
 }
 
 /** Token context sizes: 4,096 → "4K", 131,072 → "128K", 1000 → "1,000". */

@@ -13,6 +13,7 @@ import type { ContractError, ListOf, ModelView, Transport } from '../../preload/
 import type { Conversation, ConversationSummary, Lane, MessageStats, PlaygroundTarget, Preset, SamplingParameters } from '../../main/playground/schema.js';
 import { buildChatRequest, type ChatTurn } from '../features/playground/chat-request.js';
 import { createFetchChatStreamer, type ChatOutcome, type ChatResponseInfo, type ChatStreamer } from '../features/playground/chat-stream.js';
+import { tierHeaders, type TierChoice } from '../features/playground/forced-tier.js';
 import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -28,6 +29,8 @@ export interface PlaygroundMessage {
 /** The last exchange of a lane, as sent and as received, for the raw view. */
 export interface RawExchange {
   readonly request: Record<string, unknown>;
+  /** Request headers Homeport reads beyond the body (e.g. `x-homeport-tier`). */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
   readonly response?: { readonly status: number; readonly headers: Readonly<Record<string, string>> };
   /** The events as received (at most RAW_EVENTS_KEPT, the newest dropped beyond that). */
   readonly events: readonly { readonly event: string; readonly data: unknown }[];
@@ -51,6 +54,8 @@ export interface TargetChoice {
 export interface PlaygroundState {
   readonly systemPrompt: string;
   readonly parameters: SamplingParameters;
+  /** Auto, or the tier every request is forced to (sent as `x-homeport-tier`). */
+  readonly forcedTier: TierChoice;
   readonly lanes: readonly LaneState[];
   /** Lanes (by key) with a stream in flight. */
   readonly streaming: Readonly<Record<string, true>>;
@@ -72,6 +77,7 @@ export interface PlaygroundState {
   loadTargets(): Promise<void>;
   setSystemPrompt(text: string): void;
   setParameters(patch: Partial<SamplingParameters>): void;
+  setForcedTier(choice: TierChoice): void;
   setTarget(laneKey: string, target: PlaygroundTarget): void;
   addLane(target?: PlaygroundTarget): void;
   removeLane(laneKey: string): void;
@@ -148,10 +154,12 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       const turns: ChatTurn[] = lane.messages.filter((m) => !m.stats?.error).map((m) => ({ role: m.role, content: m.content }));
       const body = buildChatRequest({ target: lane.target, systemPrompt: get().systemPrompt, parameters: get().parameters, turns });
       const messageId = newId('m');
+      const forced = get().forcedTier;
+      const headers = tierHeaders(forced);
       updateLane(laneKey, (l) => ({
         ...l,
-        messages: [...l.messages, { id: messageId, role: 'assistant', content: '', streaming: true, stats: { model: l.target.id } }],
-        raw: { request: body, events: [], truncated: false },
+        messages: [...l.messages, { id: messageId, role: 'assistant', content: '', streaming: true, stats: { model: l.target.id, ...(forced !== 'auto' ? { forcedTier: forced } : {}) } }],
+        raw: { request: body, ...(Object.keys(headers).length ? { requestHeaders: headers } : {}), events: [], truncated: false },
       }));
       set((state) => ({ streaming: { ...state.streaming, [laneKey]: true } }));
       const stream: ActiveStream = { laneKey, messageId, sentAt: now(), firstTokenAt: null, lastTokenAt: null, deltas: 0, cancel: () => undefined };
@@ -159,7 +167,7 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       let usage: { promptTokens?: number; completionTokens?: number } = {};
       let response: ChatResponseInfo | null = null;
       stream.cancel = streamer(
-        { endpoint: endpointUrl, body },
+        { endpoint: endpointUrl, body, headers },
         {
           onResponse(info) {
             response = info;
@@ -243,6 +251,7 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
     return {
       systemPrompt: '',
       parameters: DEFAULT_PARAMETERS,
+      forcedTier: 'auto',
       lanes: [emptyLane({ kind: 'model', id: '' })],
       streaming: {},
       targets: [],
@@ -278,6 +287,9 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
         const next: Record<string, unknown> = { ...get().parameters, ...patch };
         for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key];
         set({ parameters: next as SamplingParameters, dirty: true });
+      },
+      setForcedTier(choice) {
+        set({ forcedTier: choice });
       },
       setTarget(laneKey, target) {
         updateLane(laneKey, (lane) => ({ ...lane, target }));
@@ -540,7 +552,7 @@ function finalStats(
     ...(completion !== undefined ? { completionTokens: completion } : {}),
     ...(outcome.kind === 'completed' && outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.kind === 'stopped' ? { stopped: true } : {}),
-    ...(outcome.kind === 'error' ? { error: outcome.message } : {}),
+    ...(outcome.kind === 'error' ? { error: outcome.message, ...(outcome.param ? { errorParam: outcome.param } : {}) } : {}),
   };
 }
 

@@ -250,7 +250,8 @@ describe('chat stream over fetch', () => {
     const outcome = await new Promise((resolve) =>
       createFetchChatStreamer(refused)({ endpoint: '/v1', body: {} }, { onResponse: () => undefined, onDelta: () => undefined, onUsage: () => undefined, onDone: resolve }),
     );
-    expect(outcome).toEqual({ kind: 'error', code: 'model_not_found', message: 'No model "x".' });
+    // OpenAI's `param` is kept: the message view says which field to check.
+    expect(outcome).toEqual({ kind: 'error', code: 'model_not_found', message: 'No model "x".', param: 'model' });
 
     const broken = (async () => sseResponse(['data: {"choices":[{"delta":{"content":"a"}}]}\n\n', 'event: error\ndata: {"error":{"message":"upstream died","code":"upstream_broken"}}\n\n'])) as unknown as typeof fetch;
     const midway = await new Promise((resolve) =>

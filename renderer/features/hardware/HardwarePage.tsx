@@ -1,6 +1,6 @@
 /** Hardware: what this machine has, how busy it is, and what fits at a chosen context and slot count. */
 import { useEffect } from 'react';
-import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { HardwareView } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { LiveChart } from '../../components/LiveChart.js';
@@ -82,36 +82,56 @@ function LiveUse({ gpuNames }: { readonly gpuNames: readonly string[] }) {
   const version = useHardware((s) => s.liveVersion);
   const latest = useHardware((s) => s.latest);
   const gpus = (latest?.gpus ?? []).slice(0, MAX_GPU_SERIES);
+  const gpuLabel = (i: number) => `GPU ${gpuNames.length > 1 ? i + 1 : ''}`.trim();
   const series = [
     { label: 'RAM used', color: CHART_COLORS[0] },
     { label: 'CPU', color: CHART_COLORS[1] },
-    ...gpus.map((g, i) => ({ label: `GPU ${gpuNames.length > 1 ? i + 1 : ''}`.trim(), color: CHART_COLORS[(i + 2) % CHART_COLORS.length]! })),
+    ...gpus.map((g, i) => ({ label: gpuLabel(i), color: CHART_COLORS[(i + 2) % CHART_COLORS.length]! })),
   ];
+  const ramPct = latest && latest.ram.totalBytes > 0 ? (latest.ram.usedBytes / latest.ram.totalBytes) * 100 : null;
+  const samples = live.length;
   return (
-    <Card>
-      <Group justify="space-between" mb="xs" wrap="wrap">
+    <Card component="section" aria-label="Live use">
+      <Group justify="space-between" mb="sm" wrap="wrap">
         <Title order={4}>Live use</Title>
-        <Group gap="lg" className="hp-figure">
-          <Text size="sm">
-            RAM <b>{latest ? `${formatBytes(latest.ram.usedBytes)} of ${formatBytes(latest.ram.totalBytes)}` : '—'}</b>
-          </Text>
-          <Text size="sm">
-            CPU <b>{formatPercent(latest?.cpuLoadPct)}</b>
-          </Text>
-          {gpus.map((g, i) => (
-            <Text size="sm" key={`${g.model}-${i}`}>
-              GPU <b>{formatPercent(g.utilizationPct)}</b>
-              {g.vramUsedBytes !== null ? ` · ${formatBytes(g.vramUsedBytes)} VRAM` : ''}
-            </Text>
-          ))}
-        </Group>
-      </Group>
-      <LiveChart title="Utilisation (%), last 10 minutes" data={live} version={version} series={series} formatValue={formatPct} formatAxis={formatAxisPct} yRange={[0, 100]} windowSec={600} height={200} />
-      {!latest && (
-        <Text size="sm" c="dimmed" mt="xs">
-          Waiting for the first sample (the engine samples every 2 seconds while this page is open).
+        <Text size="xs" c="dimmed" className="hp-figure">
+          {samples === 0 ? 'Waiting for the first sample…' : samples < 30 ? `${formatCount(samples)} ${samples === 1 ? 'sample' : 'samples'} so far · one every 2 s` : 'Last 10 minutes · one sample every 2 s'}
         </Text>
-      )}
+      </Group>
+      <SimpleGrid cols={{ base: 1, sm: 2 + Math.min(gpus.length, 2) }} mb="md">
+        <UsageMeter label="RAM used" pct={ramPct} color={CHART_COLORS[0]!} detail={latest ? `${formatBytes(latest.ram.usedBytes)} of ${formatBytes(latest.ram.totalBytes)} · ${formatBytes(latest.ram.availableBytes)} free` : 'No sample yet'} />
+        <UsageMeter label="CPU" pct={latest?.cpuLoadPct ?? null} color={CHART_COLORS[1]!} detail={latest ? 'Whole machine, all cores' : 'No sample yet'} />
+        {gpus.map((g, i) => (
+          <UsageMeter
+            key={`${g.model}-${i}`}
+            label={gpuLabel(i)}
+            pct={g.utilizationPct}
+            color={CHART_COLORS[(i + 2) % CHART_COLORS.length]!}
+            detail={g.vramUsedBytes !== null ? `${formatBytes(g.vramUsedBytes)} VRAM in use` : g.model}
+          />
+        ))}
+      </SimpleGrid>
+      <LiveChart title="Utilisation (%), last 10 minutes" data={live} version={version} series={series} formatValue={formatPct} formatAxis={formatAxisPct} yRange={[0, 100]} windowSec={600} height={200} />
     </Card>
+  );
+}
+
+/** The newest sample of one figure as a number and a bar: meaningful from the first sample on. */
+function UsageMeter({ label, pct, color, detail }: { readonly label: string; readonly pct: number | null; readonly color: string; readonly detail: string }) {
+  return (
+    <div>
+      <Group justify="space-between" gap="xs" wrap="nowrap">
+        <Text size="sm" fw={500}>
+          {label}
+        </Text>
+        <Text size="lg" fw={700} className="hp-figure">
+          {formatPercent(pct)}
+        </Text>
+      </Group>
+      <Progress value={pct ?? 0} color={color} size="md" mt={4} aria-label={`${label} ${formatPercent(pct)}`} transitionDuration={300} />
+      <Text size="xs" c="dimmed" mt={4} className="hp-figure">
+        {detail}
+      </Text>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 /** Overview: the endpoint, each tier at a glance, tokens per second live, and the requests in flight. */
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Card, Center, Loader, SimpleGrid, Stack, Title } from '@mantine/core';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { LiveChart } from '../../components/LiveChart.js';
@@ -8,7 +8,7 @@ import { formatCompact, formatTokPerSec } from '../../lib/format.js';
 import { useSettings } from '../../stores/settings.js';
 import { liveFeed, tierFeed, useStatus } from '../../stores/status.js';
 import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
-import { EndpointCard } from './EndpointCard.js';
+import { EndpointCard, snippetModel } from './EndpointCard.js';
 import { LiveRequestTable } from './LiveRequestTable.js';
 import { summariseCache, summariseCloud, summariseLocal, summarisePrivacy, type TierSummary } from './tier-summary.js';
 
@@ -17,14 +17,15 @@ const TOKEN_SERIES = [{ label: 'Generated', color: CHART_COLORS[0], fill: true }
 const formatTps = (v: number | null) => formatTokPerSec(v);
 
 export function OverviewPage() {
-  const status = useStatus((s) => s.status);
+  // Only whether there is a status: the parts below read what they show, so the per-second status redraws them, not the page.
+  const hasStatus = useStatus((s) => s.status !== null);
   const statusError = useStatus((s) => s.statusError);
   const refreshStatus = useStatus((s) => s.refreshStatus);
   useEffect(() => liveFeed.acquire(), []);
   useEffect(() => tierFeed.acquire(), []);
   useEffect(() => void useSettings.getState().load(), []);
 
-  if (!status) {
+  if (!hasStatus) {
     return statusError ? (
       <ErrorNotice title="The engine did not answer" message={statusError.message} hint="Check that Homeport is running, then try again." onRetry={() => void refreshStatus()} />
     ) : (
@@ -37,12 +38,20 @@ export function OverviewPage() {
   return (
     <Stack gap="lg">
       <Title order={2}>Overview</Title>
-      <EndpointCard status={status} />
+      <Endpoint />
       <TierCards />
       <TokensChart />
       <LiveRequests />
     </Stack>
   );
+}
+
+function Endpoint() {
+  const baseUrl = useStatus((s) => s.status?.baseUrl);
+  const model = useStatus((s) => (s.status ? snippetModel(s.status) : null));
+  const status = useStatus.getState().status;
+  // EndpointCard reads the URL and the snippet model; it redraws when those change.
+  return useMemo(() => (status ? <EndpointCard status={status} /> : null), [baseUrl, model]);
 }
 
 function TierCards() {

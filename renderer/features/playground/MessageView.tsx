@@ -11,6 +11,18 @@ import { ROLE_COLORS } from '../../theme.js';
 
 const Markdown = lazy(() => import('./Markdown.js'));
 
+/** The Playground's own name for a request field an error names. */
+const PARAM_WORDS: Readonly<Record<string, string>> = {
+  temperature: 'Temperature',
+  top_p: 'top_p',
+  max_tokens: 'Max tokens',
+  seed: 'Seed',
+  stop: 'Stop sequences',
+  model: 'the model or route',
+  messages: 'the messages',
+  'x-homeport-tier': 'the Tier control',
+};
+
 const TIER_COLOR: Readonly<Record<string, string>> = { cache: ROLE_COLORS.cache, local: ROLE_COLORS.local, network: ROLE_COLORS.network, cloud: ROLE_COLORS.cloud };
 
 export interface MessageViewProps {
@@ -113,16 +125,7 @@ function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
   const s = message.stats ?? {};
   return (
     <Group gap={6} mt={6} wrap="wrap" aria-label="Answer figures">
-      {s.tier && (
-        <Badge size="xs" variant="light" color={TIER_COLOR[s.tier] ?? ROLE_COLORS.idle}>
-          {s.tier}
-        </Badge>
-      )}
-      {s.cache && (
-        <Badge size="xs" variant={s.cache === 'hit' ? 'filled' : 'outline'} color={s.cache === 'hit' ? ROLE_COLORS.cache : ROLE_COLORS.idle}>
-          cache {s.cache}
-        </Badge>
-      )}
+      <TierBadges tier={s.tier} forcedTier={s.forcedTier} cache={s.cache} />
       <Text size="xs" c="dimmed" className="hp-figure">
         TTFT {formatMs(s.ttftMs)}
       </Text>
@@ -132,16 +135,7 @@ function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
       <Text size="xs" c="dimmed" className="hp-figure">
         {formatCount(s.completionTokens)} tokens
       </Text>
-      {message.streaming && (
-        <Badge size="xs" variant="dot" color={ROLE_COLORS.busy}>
-          generating
-        </Badge>
-      )}
-      {s.stopped && (
-        <Badge size="xs" variant="light" color={ROLE_COLORS.warn}>
-          stopped
-        </Badge>
-      )}
+      <StateBadge streaming={Boolean(message.streaming)} stopped={Boolean(s.stopped)} />
       {s.finishReason && !s.stopped && (
         <Text size="xs" c="dimmed">
           finish: {s.finishReason}
@@ -150,8 +144,52 @@ function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
       {s.error && (
         <Text size="xs" c="red" role="alert" w="100%">
           {s.error}
+          {s.errorParam && <> (check {PARAM_WORDS[s.errorParam] ?? <code>{s.errorParam}</code>})</>}
         </Text>
       )}
     </Group>
   );
 }
+
+/** Tier, forced tier and cache result: memoised, as they stay the same while the figures beside them change every frame. */
+const TierBadges = memo(function TierBadges({ tier, forcedTier, cache }: { readonly tier?: string; readonly forcedTier?: string; readonly cache?: string }) {
+  return (
+    <>
+      {tier && (
+        <Badge size="xs" variant="light" color={TIER_COLOR[tier] ?? ROLE_COLORS.idle}>
+          {tier}
+        </Badge>
+      )}
+      {forcedTier && (
+        <Tooltip label={`Sent with x-homeport-tier: ${forcedTier}, so only the ${forcedTier} tier could answer.`}>
+          <Badge size="xs" variant="outline" color={TIER_COLOR[forcedTier] ?? ROLE_COLORS.idle}>
+            forced {forcedTier}
+          </Badge>
+        </Tooltip>
+      )}
+      {cache && (
+        <Badge size="xs" variant={cache === 'hit' ? 'filled' : 'outline'} color={cache === 'hit' ? ROLE_COLORS.cache : ROLE_COLORS.idle}>
+          cache {cache}
+        </Badge>
+      )}
+    </>
+  );
+});
+
+const StateBadge = memo(function StateBadge({ streaming, stopped }: { readonly streaming: boolean; readonly stopped: boolean }) {
+  if (streaming) {
+    return (
+      <Badge size="xs" variant="dot" color={ROLE_COLORS.busy}>
+        generating
+      </Badge>
+    );
+  }
+  if (stopped) {
+    return (
+      <Badge size="xs" variant="light" color={ROLE_COLORS.warn}>
+        stopped
+      </Badge>
+    );
+  }
+  return null;
+});

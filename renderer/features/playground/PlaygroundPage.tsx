@@ -13,6 +13,7 @@ import { useStatus } from '../../stores/status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { buildChatRequest } from './chat-request.js';
 import { codeSnippet, type SnippetLanguage } from './code-snippets.js';
+import { tierHeaders } from './forced-tier.js';
 import { ConversationList } from './ConversationList.js';
 import { LaneColumn } from './LaneColumn.js';
 import { SettingsPanel } from './SettingsPanel.js';
@@ -107,6 +108,7 @@ function CodeTabs() {
   const lanes = usePlayground((s) => s.lanes);
   const systemPrompt = usePlayground((s) => s.systemPrompt);
   const parameters = usePlayground((s) => s.parameters);
+  const forcedTier = usePlayground((s) => s.forcedTier);
   const baseUrl = useStatus((s) => s.status?.baseUrl ?? `${location.origin}/v1`);
   const lane = lanes[0];
   const body = useMemo(() => {
@@ -115,6 +117,7 @@ function CodeTabs() {
     const turns = lane.messages.map((m) => ({ role: m.role, content: m.content }));
     return buildChatRequest({ target: lane.target, systemPrompt, parameters, turns: turns.length ? turns : [{ role: 'user', content: 'Hello!' }] });
   }, [lane, systemPrompt, parameters]);
+  const headers = lane?.raw ? (lane.raw.requestHeaders ?? {}) : tierHeaders(forcedTier);
   const languages: { value: SnippetLanguage; label: string }[] = [
     { value: 'curl', label: 'curl' },
     { value: 'python', label: 'Python' },
@@ -133,7 +136,7 @@ function CodeTabs() {
           </Tabs.List>
           {languages.map((l) => (
             <Tabs.Panel key={l.value} value={l.value} pt="sm">
-              <CodeSnippet code={codeSnippet(l.value, { baseUrl, body })} what={`${l.label} snippet`} />
+              <CodeSnippet code={codeSnippet(l.value, { baseUrl, body, headers })} what={`${l.label} snippet`} />
             </Tabs.Panel>
           ))}
         </Tabs>

@@ -1,7 +1,8 @@
 /** System prompt and sampling parameters, shared by every lane; presets save and apply them. */
 import { memo, useState } from 'react';
-import { Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Button, Card, Group, Input, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { usePlayground } from '../../stores/playground.js';
+import { isTierChoice, TIER_OPTIONS } from './forced-tier.js';
 
 const numberOrUndefined = (v: string | number): number | undefined => (v === '' || v === null ? undefined : Number(v));
 
@@ -9,7 +10,8 @@ export const SettingsPanel = memo(function SettingsPanel() {
   const systemPrompt = usePlayground((s) => s.systemPrompt);
   const p = usePlayground((s) => s.parameters);
   const presets = usePlayground((s) => s.presets);
-  const { setSystemPrompt, setParameters, savePreset, applyPreset, deletePreset } = usePlayground.getState();
+  const forcedTier = usePlayground((s) => s.forcedTier);
+  const { setForcedTier, setSystemPrompt, setParameters, savePreset, applyPreset, deletePreset } = usePlayground.getState();
   const [presetName, setPresetName] = useState('');
   const [presetId, setPresetId] = useState<string | null>(null);
 
@@ -17,6 +19,17 @@ export const SettingsPanel = memo(function SettingsPanel() {
     <Card component="section" aria-label="Prompt and parameters" p="sm">
       <Stack gap="xs">
         <Title order={5}>Prompt and parameters</Title>
+        <Input.Wrapper label="Tier" description={TIER_OPTIONS.find((o) => o.value === forcedTier)?.detail} id="hp-forced-tier">
+          <SegmentedControl
+            aria-labelledby="hp-forced-tier-label"
+            fullWidth
+            size="xs"
+            mt={4}
+            value={forcedTier}
+            onChange={(value) => isTierChoice(value) && setForcedTier(value)}
+            data={TIER_OPTIONS.map((o) => ({ value: o.value, label: o.label }))}
+          />
+        </Input.Wrapper>
         <Textarea label="System prompt" placeholder="You are a helpful assistant." autosize minRows={2} maxRows={8} value={systemPrompt} onChange={(e) => setSystemPrompt(e.currentTarget.value)} />
         <SimpleGrid cols={2} spacing="xs">
           <NumberInput label="Temperature" min={0} max={2} step={0.1} decimalScale={2} value={p.temperature ?? ''} onChange={(v) => setParameters({ temperature: numberOrUndefined(v) })} size="xs" />

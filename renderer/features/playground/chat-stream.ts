@@ -23,7 +23,7 @@ export interface ChatUsage {
 export type ChatOutcome =
   | { readonly kind: 'completed'; readonly finishReason: string | null }
   | { readonly kind: 'stopped' }
-  | { readonly kind: 'error'; readonly code: string; readonly message: string };
+  | { readonly kind: 'error'; readonly code: string; readonly message: string; readonly param?: string };
 
 export interface ChatStreamHandlers {
   /** The status line and headers, before any token. */
@@ -41,6 +41,8 @@ export interface ChatStreamRequest {
   /** e.g. `/v1` in the browser (same origin), `http://127.0.0.1:4663/v1` in the desktop app. */
   readonly endpoint: string;
   readonly body: Record<string, unknown>;
+  /** Extra request headers, e.g. `x-homeport-tier` to force a tier. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Starts a stream; returns the function that stops it. */
@@ -60,7 +62,7 @@ export function createFetchChatStreamer(fetchImpl: typeof fetch = (input, init) 
       try {
         const response = await fetchImpl(`${request.endpoint.replace(/\/+$/, '')}/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          headers: { ...request.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
           body: JSON.stringify(request.body),
           signal: controller.signal,
         });
@@ -115,11 +117,12 @@ interface ChunkShape {
 
 /** A stream that breaks after it started ends with an `error` event (or a chunk holding `error`). */
 function errorIn(type: string, data: unknown): ChatOutcome | null {
-  const body = typeof data === 'object' && data !== null && 'error' in data ? (data as { error: { message?: string; code?: string } }).error : null;
+  const body = typeof data === 'object' && data !== null && 'error' in data ? (data as { error: { message?: string; code?: string; param?: unknown } }).error : null;
   if (type !== 'error' && !body) return null;
   return {
     kind: 'error',
     code: typeof body?.code === 'string' ? body.code : 'stream_error',
     message: typeof body?.message === 'string' ? body.message : 'The answer stopped with an error part-way.',
+    ...(typeof body?.param === 'string' && body.param ? { param: body.param } : {}),
   };
 }

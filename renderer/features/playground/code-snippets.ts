@@ -10,6 +10,8 @@ export interface SnippetInput {
   /** The OpenAI base URL, e.g. http://127.0.0.1:4663/v1. */
   readonly baseUrl: string;
   readonly body: Record<string, unknown>;
+  /** Extra request headers (e.g. `x-homeport-tier`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function codeSnippet(language: SnippetLanguage, input: SnippetInput): string {
@@ -18,16 +20,17 @@ export function codeSnippet(language: SnippetLanguage, input: SnippetInput): str
   return javascriptSnippet(input);
 }
 
-function curlSnippet({ baseUrl, body }: SnippetInput): string {
+function curlSnippet({ baseUrl, body, headers = {} }: SnippetInput): string {
   const json = JSON.stringify(body, null, 2).replace(/'/g, `'\\''`);
-  return [`curl ${stripSlash(baseUrl)}/chat/completions \\`, `  -H 'Content-Type: application/json' \\`, ...(body.stream ? [`  -N \\`] : []), `  -d '${json}'`].join('\n');
+  const extra = Object.entries(headers).map(([name, value]) => `  -H '${name}: ${value.replace(/'/g, `'\\''`)}' \\`);
+  return [`curl ${stripSlash(baseUrl)}/chat/completions \\`, `  -H 'Content-Type: application/json' \\`, ...extra, ...(body.stream ? [`  -N \\`] : []), `  -d '${json}'`].join('\n');
 }
 
 /** Python keyword arguments from the body: JSON true/false/null become Python's. */
-function pythonSnippet({ baseUrl, body }: SnippetInput): string {
-  const args = Object.entries(body)
-    .map(([key, value]) => `    ${key}=${pythonValue(value, 4)},`)
-    .join('\n');
+function pythonSnippet({ baseUrl, body, headers = {} }: SnippetInput): string {
+  const entries = Object.entries(body);
+  if (Object.keys(headers).length > 0) entries.push(['extra_headers', headers]);
+  const args = entries.map(([key, value]) => `    ${key}=${pythonValue(value, 4)},`).join('\n');
   const lines = [
     'from openai import OpenAI',
     '',
@@ -45,7 +48,7 @@ function pythonSnippet({ baseUrl, body }: SnippetInput): string {
   return lines.join('\n');
 }
 
-function javascriptSnippet({ baseUrl, body }: SnippetInput): string {
+function javascriptSnippet({ baseUrl, body, headers = {} }: SnippetInput): string {
   const json = JSON.stringify(body, null, 2)
     .split('\n')
     .map((line, i) => (i === 0 ? line : `  ${line}`))
@@ -55,7 +58,9 @@ function javascriptSnippet({ baseUrl, body }: SnippetInput): string {
     '',
     `const client = new OpenAI({ baseURL: ${JSON.stringify(stripSlash(baseUrl))}, apiKey: 'homeport' });`,
     '',
-    `const response = await client.chat.completions.create(${json});`,
+    Object.keys(headers).length > 0
+      ? `const response = await client.chat.completions.create(${json}, { headers: ${JSON.stringify(headers)} });`
+      : `const response = await client.chat.completions.create(${json});`,
   ];
   if (body.stream) lines.push('for await (const chunk of response) {', "  process.stdout.write(chunk.choices[0]?.delta?.content ?? '');", '}');
   else lines.push('console.log(response.choices[0].message.content);');

@@ -1,12 +1,12 @@
 /** The request log: filters, a live virtualised table, and a drawer with one request's full trace. */
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { Badge, Button, Card, Drawer, Group, Loader, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { RequestRecord, Tier } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatClock, formatCount, formatMs, formatTokPerSec, formatUsd } from '../../lib/format.js';
-import { useRequests } from '../../stores/requests.js';
+import { useRequests, type RequestFilters } from '../../stores/requests.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { RequestTrace } from './RequestTrace.js';
 import { SINCE_CHOICES, TIERS, TIER_COLORS, reasonOf, tokensOf } from './request-view.js';
@@ -45,13 +45,11 @@ export function RequestLog() {
   const records = useRequests((s) => s.records);
   const loading = useRequests((s) => s.loading);
   const error = useRequests((s) => s.error);
-  const filters = useRequests((s) => s.filters);
+  const filtered = useRequests((s) => isFiltered(s.filters));
   const selectedId = useRequests((s) => s.selectedId);
   const selected = useRequests((s) => s.selected);
   const selectedError = useRequests((s) => s.selectedError);
-  const { setFilters, clearFilters, reload, select } = useRequests.getState();
-  const filtered = filters.tier !== null || filters.model !== '' || filters.route !== '' || filters.since !== null;
-  const sinceValue = useMemo(() => sinceChoice(filters.since), [filters.since]);
+  const { clearFilters, reload, select } = useRequests.getState();
 
   return (
     <Card component="section" aria-label="Request log">
@@ -59,40 +57,11 @@ export function RequestLog() {
         <Group gap="xs">
           <Title order={4}>Request log</Title>
           {loading && <Loader size="xs" aria-label="Loading requests" />}
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="dimmed" className="hp-figure">
             live · {formatCount(records.length)} shown
           </Text>
         </Group>
-        <Group gap="xs" wrap="wrap" align="flex-end">
-          <Select
-            label="Tier"
-            size="xs"
-            w={110}
-            data={[{ value: 'all', label: 'All tiers' }, ...TIERS.map((t) => ({ value: t, label: t }))]}
-            value={filters.tier ?? 'all'}
-            onChange={(v) => setFilters({ tier: v && v !== 'all' ? (v as Tier) : null })}
-            allowDeselect={false}
-          />
-          <TextInput label="Model" size="xs" w={140} placeholder="any" value={filters.model} onChange={(e) => setFilters({ model: e.currentTarget.value.trim() })} />
-          <TextInput label="Route" size="xs" w={120} placeholder="any" value={filters.route} onChange={(e) => setFilters({ route: e.currentTarget.value.trim() })} />
-          <Select
-            label="Since"
-            size="xs"
-            w={150}
-            data={SINCE_CHOICES.map((c) => ({ value: c.value, label: c.label }))}
-            value={sinceValue.value}
-            onChange={(v) => {
-              const choice = SINCE_CHOICES.find((c) => c.value === v);
-              setFilters({ since: choice?.ms ? Date.now() - choice.ms : null });
-            }}
-            allowDeselect={false}
-          />
-          {filtered && (
-            <Button size="xs" variant="subtle" onClick={clearFilters}>
-              Clear filters
-            </Button>
-          )}
-        </Group>
+        <FilterBar />
       </Group>
       {error ? (
         <ErrorNotice
@@ -106,7 +75,7 @@ export function RequestLog() {
           label="Requests"
           columns={COLUMNS}
           rows={records}
-          rowKey={(r) => r.id}
+          rowKey={rowKey}
           maxHeight={420}
           selectedKey={selectedId}
           onRowClick={(r) => void select(r.id)}
@@ -128,6 +97,54 @@ export function RequestLog() {
     </Card>
   );
 }
+
+const rowKey = (r: RequestRecord) => r.id;
+
+function isFiltered(filters: RequestFilters): boolean {
+  return filters.tier !== null || filters.model !== '' || filters.route !== '' || filters.since !== null;
+}
+
+/** The filters: their own component, so live rows arriving never redraw the selects. */
+const FilterBar = memo(function FilterBar() {
+  const filters = useRequests((s) => s.filters);
+  const { setFilters, clearFilters } = useRequests.getState();
+  const sinceValue = useMemo(() => sinceChoice(filters.since), [filters.since]);
+  return (
+    <Group gap="xs" wrap="wrap" align="flex-end">
+      <Select
+        label="Tier"
+        size="xs"
+        w={110}
+        data={TIER_FILTER}
+        value={filters.tier ?? 'all'}
+        onChange={(v) => setFilters({ tier: v && v !== 'all' ? (v as Tier) : null })}
+        allowDeselect={false}
+      />
+      <TextInput label="Model" size="xs" w={140} placeholder="any" value={filters.model} onChange={(e) => setFilters({ model: e.currentTarget.value.trim() })} />
+      <TextInput label="Route" size="xs" w={120} placeholder="any" value={filters.route} onChange={(e) => setFilters({ route: e.currentTarget.value.trim() })} />
+      <Select
+        label="Since"
+        size="xs"
+        w={150}
+        data={SINCE_DATA}
+        value={sinceValue.value}
+        onChange={(v) => {
+          const choice = SINCE_CHOICES.find((c) => c.value === v);
+          setFilters({ since: choice?.ms ? Date.now() - choice.ms : null });
+        }}
+        allowDeselect={false}
+      />
+      {isFiltered(filters) && (
+        <Button size="xs" variant="subtle" onClick={clearFilters}>
+          Clear filters
+        </Button>
+      )}
+    </Group>
+  );
+});
+
+const TIER_FILTER = [{ value: 'all', label: 'All tiers' }, ...TIERS.map((t) => ({ value: t, label: t }))];
+const SINCE_DATA = SINCE_CHOICES.map((c) => ({ value: c.value, label: c.label }));
 
 /** The "since" choice closest to a stored timestamp (filters keep the time, the select shows the choice). */
 function sinceChoice(since: number | null): (typeof SINCE_CHOICES)[number] {
