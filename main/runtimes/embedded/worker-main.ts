@@ -101,10 +101,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   watchParent({ onParentGone: (reason) => void shutdown(reason) });
 
+  // The path to the first token, in order: import node-llama-cpp (~0.45 s), getLlama (~0.6 s, nearly all
+  // of it waiting for the child process in which node-llama-cpp test-loads its native binary on Linux),
+  // load the model, create the context. The request handlers (zod, grammar, tool calls: ~0.15 s) are
+  // imported while that child runs, not before, so they cost no time on that path.
+  let routes: Promise<void> | undefined;
   try {
-    // node-llama-cpp is imported only now: importing it takes a second, and the port should answer before that.
+    // node-llama-cpp is imported only now, after listen: the port answers within milliseconds of the start.
     const { loadModelHost } = await import('./model-host.js');
-    host = await loadModelHost({ worker: options, signal: loading.signal, log });
+    const loaded = loadModelHost({ worker: options, signal: loading.signal, log });
+    routes = server.loadRoutes();
+    routes.catch(() => undefined); // reported below, after the model's outcome
+    host = await loaded;
   } catch (error) {
     if (stopping) return;
     log(`cannot load the model ${options.modelPath}: ${describeLoadError(error)}`);
@@ -113,6 +121,12 @@ async function main(): Promise<void> {
   if (stopping) {
     await host.dispose().catch(() => undefined);
     return;
+  }
+  try {
+    await routes;
+  } catch (error) {
+    log(`cannot load the request handlers: ${describe(error)}`);
+    process.exit(1);
   }
 
   server.ready(host);

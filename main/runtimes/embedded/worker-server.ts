@@ -4,17 +4,20 @@
  * `loading` and every /v1 path with an OpenAI-shaped 503 until ready() hands
  * it the loaded model. Every failure a client can cause ends in an
  * OpenAI-shaped error; none of them can take the process down.
+ *
+ * The request handlers (and with them node-llama-cpp, zod, the grammar and
+ * tool-call code) are imported by loadRoutes(), not with this module: the
+ * port answers within a few milliseconds of the process starting, and the
+ * worker loads the handlers while node-llama-cpp tests its native binary in a
+ * process of its own (worker-main.ts), off the path to the first token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, methodNotAllowed, modelLoading, notFound, shuttingDown, toApiError } from './api-errors.js';
-import { handleChatCompletion } from './chat-completions.js';
-import { handleEmbeddings } from './embeddings.js';
 import { clientGoneSignal, DEFAULT_BODY_LIMIT_BYTES, readJsonBody, sendError, sendJson } from './http-io.js';
 import type { ModelHost } from './model-host.js';
 import { checkWorkerRequest } from './request-guard.js';
 import type { RouteContext } from './route-context.js';
-import { handleTextCompletion } from './text-completions.js';
 
 export interface WorkerServerOptions {
   readonly host: string;
@@ -34,11 +37,19 @@ interface PostRoute {
   readonly handler: (context: RouteContext) => Promise<void>;
 }
 
-const POST_ROUTES: Readonly<Record<string, PostRoute>> = {
-  '/v1/chat/completions': { handler: handleChatCompletion },
-  '/v1/completions': { handler: handleTextCompletion },
-  '/v1/embeddings': { handler: handleEmbeddings },
-};
+type PostRoutes = Readonly<Record<string, PostRoute>>;
+
+/** The POST paths the worker serves; a path not listed is a 404 in every phase. */
+const POST_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+
+async function importPostRoutes(): Promise<PostRoutes> {
+  const [chat, text, embeddings] = await Promise.all([import('./chat-completions.js'), import('./text-completions.js'), import('./embeddings.js')]);
+  return {
+    '/v1/chat/completions': { handler: chat.handleChatCompletion },
+    '/v1/completions': { handler: text.handleTextCompletion },
+    '/v1/embeddings': { handler: embeddings.handleEmbeddings },
+  };
+}
 
 export class WorkerServer {
   readonly #options: WorkerServerOptions;
@@ -48,6 +59,8 @@ export class WorkerServer {
   #phase: Phase = { name: 'loading' };
   /** The bound port (known after listen), which requests must name in `Host`. */
   #port = -1;
+  #routes: PostRoutes | undefined;
+  #routesLoading: Promise<void> | undefined;
 
   constructor(options: WorkerServerOptions) {
     this.#options = options;
@@ -71,7 +84,17 @@ export class WorkerServer {
     });
   }
 
+  /** Import the request handlers (once); ready() needs them. */
+  loadRoutes(): Promise<void> {
+    this.#routesLoading ??= importPostRoutes().then((routes) => {
+      this.#routes = routes;
+    });
+    return this.#routesLoading;
+  }
+
+  /** Serve `host`; loadRoutes() must have finished. */
   ready(host: ModelHost): void {
+    if (this.#routes === undefined) throw new Error('ready() before loadRoutes() finished');
     if (this.#phase.name === 'loading') this.#phase = { name: 'ready', host };
   }
 
@@ -108,10 +131,10 @@ export class WorkerServer {
         this.#sendModels(response, path);
         return;
       }
-      const route = POST_ROUTES[path];
-      if (route === undefined) throw notFound(method, path);
+      if (!POST_PATHS.has(path)) throw notFound(method, path);
       if (method !== 'POST') throw methodNotAllowed(method, path, ['POST']);
-      if (phase.name !== 'ready') throw modelLoading();
+      const route = this.#routes?.[path];
+      if (phase.name !== 'ready' || route === undefined) throw modelLoading();
 
       const signal = AbortSignal.any([clientGoneSignal(response), this.#stopping.signal]);
       const body = await readJsonBody(request, this.#options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
