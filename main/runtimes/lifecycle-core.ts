@@ -15,7 +15,7 @@
  *   until the kind resolves or rejects them all at once.
  */
 import type { Clock } from './process/health.js';
-import type { RuntimeEndpoint, RuntimeEvent, RuntimeState } from './types.js';
+import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeEvent, RuntimeState } from './types.js';
 
 export type TransitionTable = Readonly<Record<RuntimeState, readonly RuntimeState[]>>;
 
@@ -74,9 +74,8 @@ export interface LifecycleCoreOptions {
   readonly initial?: RuntimeState;
 }
 
-export interface WaitOptions {
-  readonly deadlineMs: number;
-  readonly signal?: AbortSignal;
+/** ensureReady's options plus what the kind says about a caller that waits. */
+export interface WaitOptions extends EnsureReadyOptions {
   /** The error for a waiter that gives up. */
   readonly notReady: (cause: 'deadline' | 'aborted') => Error;
   /** Called once the waiter is registered (e.g. to start the runtime on demand). */
@@ -221,6 +220,20 @@ export class LifecycleCore {
       this.waiters.add({ resolve: () => resolve(), reject });
     });
     return { settled };
+  }
+
+  /**
+   * Run `operation` on the queue, then wait (outside the queue, so later
+   * operations are not held up) until ready; rejects with `failed()` when the
+   * runtime fails, or with whatever the kind settles waiters with. What
+   * start() and restart() of every kind come down to.
+   */
+  async runUntilReady(operation: () => void | Promise<void>, failed: () => Error): Promise<void> {
+    const pending = await this.run(async () => {
+      await operation();
+      return this.outcome(failed);
+    });
+    await pending.settled;
   }
 
   /** Settle every waiter at once (the set is emptied first, so settling may add new ones). */

@@ -6,17 +6,10 @@
  * and every stop is recorded with its timestamp.
  */
 import type { Clock, TimerHandle } from '../../main/runtimes/process/health.js';
+import { CoreRuntimeHandle } from '../../main/runtimes/core-runtime-handle.js';
+import { PROCESS_TRANSITIONS } from '../../main/runtimes/lifecycle-core.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../main/runtimes/types.js';
-import type {
-  EnsureReadyOptions,
-  LogLine,
-  RuntimeEndpoint,
-  RuntimeHandle,
-  RuntimeKind,
-  RuntimeSnapshot,
-  RuntimeState,
-  SupervisorEvent,
-} from '../../main/runtimes/types.js';
+import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeKind, RuntimeSnapshot, RuntimeState, SupervisorEvent } from '../../main/runtimes/types.js';
 
 export interface FakeRuntimeOptions {
   readonly id: string;
@@ -36,16 +29,10 @@ export interface RecordedCall {
   readonly at: number;
 }
 
-interface Waiter {
-  resolve(endpoint: RuntimeEndpoint): void;
-  reject(error: Error): void;
-}
-
 let nextPort = 41_000;
 
-export class FakeRuntimeHandle implements RuntimeHandle {
-  readonly id: string;
-  readonly kind: RuntimeKind;
+/** States, events, waiters and the ready hot path come from the lifecycle core, as in every real handle. */
+export class FakeRuntimeHandle extends CoreRuntimeHandle {
   readonly calls: RecordedCall[] = [];
   readonly events: SupervisorEvent[] = [];
   /** Change between loads to control how long the next one takes. */
@@ -54,24 +41,18 @@ export class FakeRuntimeHandle implements RuntimeHandle {
   /** When set, the next load ends in `failed` with this reason instead of ready. */
   failNextStartWith: string | null = null;
 
-  private readonly clock: Clock;
   private readonly endpoint: RuntimeEndpoint;
-  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
-  private readonly waiters = new Set<Waiter>();
-  private state: RuntimeState = 'stopped';
-  private readyPromise: Promise<RuntimeEndpoint> | null = null;
   private pendingTimer: TimerHandle | null = null;
   private stopped: Promise<void> = Promise.resolve();
   private failure: string | null = null;
 
   constructor(options: FakeRuntimeOptions) {
-    this.id = options.id;
-    this.kind = options.kind ?? 'llama-server';
-    this.clock = options.clock;
+    super({ id: options.id, kind: options.kind ?? 'llama-server', transitions: PROCESS_TRANSITIONS, clock: options.clock, logLines: 1 });
     this.readyDelayMs = options.readyDelayMs ?? 1_000;
     this.stopDelayMs = options.stopDelayMs ?? 0;
     const port = options.port ?? nextPort++;
     this.endpoint = Object.freeze({ baseUrl: `http://127.0.0.1:${port}`, hostname: '127.0.0.1', port, headers: Object.freeze({}) });
+    this.core.subscribe((event) => this.events.push(event));
   }
 
   /** How many loads began. */
@@ -89,45 +70,18 @@ export class FakeRuntimeHandle implements RuntimeHandle {
 
   snapshot(): RuntimeSnapshot {
     const up = this.state === 'ready' || this.state === 'starting';
-    return {
-      id: this.id,
-      kind: this.kind,
-      state: this.state,
-      pid: up ? 4242 : null,
-      port: up ? this.endpoint.port : null,
-      baseUrl: up ? this.endpoint.baseUrl : null,
-      restarts: 0,
-      lastError: this.failure,
-      readySince: null,
-    };
+    return this.snapshotWith({ pid: up ? 4242 : null, port: up ? this.endpoint.port : null, baseUrl: up ? this.endpoint.baseUrl : null, restarts: 0, lastError: this.failure });
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
-    if (this.readyPromise !== null) return this.readyPromise;
+    if (this.core.ready !== null) return this.core.ready;
     if (this.state === 'failed') return Promise.reject(this.failedError());
-    const { deadlineMs, signal } = options;
-    if (signal?.aborted) return Promise.reject(this.notReady('aborted'));
-    return new Promise<RuntimeEndpoint>((resolve, reject) => {
-      const finish = (): void => {
-        this.waiters.delete(waiter);
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        resolve: (endpoint) => {
-          finish();
-          resolve(endpoint);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => waiter.reject(this.notReady('aborted'));
-      const timer = this.clock.setTimer(deadlineMs, () => waiter.reject(this.notReady(`deadline of ${deadlineMs} ms`)));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-      if (this.state === 'stopped') this.launch('started on demand by a request');
+    return this.core.waitForReady({
+      ...options,
+      notReady: (cause) => this.notReady(cause === 'aborted' ? 'aborted' : `deadline of ${options.deadlineMs} ms`),
+      onWaiting: () => {
+        if (this.state === 'stopped') this.launch('started on demand by a request');
+      },
     });
   }
 
@@ -135,9 +89,7 @@ export class FakeRuntimeHandle implements RuntimeHandle {
     await this.stopped;
     if (this.state === 'ready') return;
     if (this.state === 'stopped' || this.state === 'failed') this.launch('start requested');
-    await new Promise<void>((resolve, reject) => {
-      this.waiters.add({ resolve: () => resolve(), reject });
-    });
+    await this.core.outcome(() => this.failedError()).settled;
   }
 
   async stop(): Promise<void> {
@@ -145,12 +97,11 @@ export class FakeRuntimeHandle implements RuntimeHandle {
     if (this.state === 'stopped' || this.state === 'failed') return;
     this.pendingTimer?.cancel();
     this.calls.push({ op: 'stop', id: this.id, at: this.clock.now() });
-    this.transition('stopping', 'stop requested');
-    const error = new RuntimeNotReadyError(this.id, 'stopping', `Runtime "${this.id}" was stopped while the request waited.`);
-    for (const waiter of [...this.waiters]) waiter.reject(error);
+    this.core.transition('stopping', 'stop requested');
+    this.core.rejectWaiters(new RuntimeNotReadyError(this.id, 'stopping', `Runtime "${this.id}" was stopped while the request waited.`));
     this.stopped = new Promise<void>((resolve) => {
       const done = (): void => {
-        this.transition('stopped', 'exited after SIGTERM');
+        this.core.transition('stopped', 'exited after SIGTERM');
         resolve();
       };
       if (this.stopDelayMs <= 0) done();
@@ -164,30 +115,18 @@ export class FakeRuntimeHandle implements RuntimeHandle {
     await this.start();
   }
 
-  logs(): readonly LogLine[] {
-    return [];
-  }
-
-  subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
   /** Crash for good (as a supervisor does after too many crashes). */
   fail(reason: string): void {
     this.pendingTimer?.cancel();
     this.failure = reason;
-    this.transition('failed', reason);
-    const error = this.failedError();
-    for (const waiter of [...this.waiters]) waiter.reject(error);
+    this.core.transition('failed', reason);
+    this.core.rejectWaiters(this.failedError());
   }
 
   private launch(reason: string): void {
     this.calls.push({ op: 'start', id: this.id, at: this.clock.now() });
     this.failure = null;
-    this.transition('starting', reason);
+    this.core.transition('starting', reason);
     this.pendingTimer = this.clock.setTimer(this.readyDelayMs, () => {
       this.pendingTimer = null;
       if (this.failNextStartWith !== null) {
@@ -196,19 +135,8 @@ export class FakeRuntimeHandle implements RuntimeHandle {
         this.fail(failure);
         return;
       }
-      this.readyPromise = Promise.resolve(this.endpoint);
-      this.transition('ready', 'health check passed');
-      for (const waiter of [...this.waiters]) waiter.resolve(this.endpoint);
+      this.core.becomeReady(this.endpoint, 'health check passed');
     });
-  }
-
-  private transition(to: RuntimeState, reason: string): void {
-    const from = this.state;
-    this.state = to;
-    if (to !== 'ready') this.readyPromise = null;
-    const event: SupervisorEvent = { type: 'state', runtimeId: this.id, from, to, reason, at: this.clock.now() };
-    this.events.push(event);
-    for (const listener of [...this.listeners]) listener(event);
   }
 
   private failedError(): RuntimeFailedError {

@@ -123,6 +123,29 @@ describe('LifecycleCore', () => {
     await expect(c.outcome(() => new Error('it failed')).settled).rejects.toThrow('it failed');
   });
 
+  it('runs a start on the queue and waits for ready outside it, so later operations are not held up', async () => {
+    const { c } = core();
+    const starting = c.runUntilReady(() => c.transition('starting', 'start requested'), () => new Error('failed'));
+    // The queue is free while the start waits: a later operation runs (and may settle the start).
+    await c.run(() => c.becomeReady(ENDPOINT, 'healthy'));
+    await expect(starting).resolves.toBeUndefined();
+    // Already ready: resolves without waiting for anything.
+    await expect(c.runUntilReady(() => undefined, () => new Error('failed'))).resolves.toBeUndefined();
+  });
+
+  it('rejects a start with the kind\'s failure, whether it fails later or has failed already', async () => {
+    const { c } = core();
+    const starting = c.runUntilReady(() => c.transition('starting', 'go'), () => new Error('never used'));
+    await c.run(() => {
+      c.transition('failed', 'crashed');
+      c.rejectWaiters(new Error('crashed for good'));
+    });
+    await expect(starting).rejects.toThrow('crashed for good');
+    await expect(c.runUntilReady(() => undefined, () => new Error('it is failed'))).rejects.toThrow('it is failed');
+    // An operation that throws rejects the start with its error.
+    await expect(c.runUntilReady(() => c.transition('ready', 'skip'), () => new Error('x'))).rejects.toThrow(/failed → ready is not allowed/);
+  });
+
   it('keeps notifying the other listeners when one throws', () => {
     const { c, notes, events } = core();
     c.subscribe(() => {

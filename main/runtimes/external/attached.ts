@@ -19,20 +19,11 @@
 import type { HealthCheck } from './adapters/common.js';
 import { systemClock } from '../process/health.js';
 import type { Clock, TimerHandle } from '../process/health.js';
-import { LogBuffer } from '../process/log-buffer.js';
 import { formatDuration } from '../process/restart-policy.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../types.js';
-import { ATTACHED_TRANSITIONS, LifecycleCore } from '../lifecycle-core.js';
-import type {
-  EnsureReadyOptions,
-  LogLine,
-  RuntimeEndpoint,
-  RuntimeHandle,
-  RuntimeKind,
-  RuntimeSnapshot,
-  RuntimeState,
-  SupervisorEvent,
-} from '../types.js';
+import { ATTACHED_TRANSITIONS } from '../lifecycle-core.js';
+import { CoreRuntimeHandle } from '../core-runtime-handle.js';
+import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeKind, RuntimeSnapshot } from '../types.js';
 
 export interface AttachedRuntimeOptions {
   readonly id: string;
@@ -94,9 +85,7 @@ function endpointOf(baseUrl: string, headers: Readonly<Record<string, string>>):
   return Object.freeze({ baseUrl: trimmed, hostname: url.hostname, port, headers: Object.freeze({ ...headers }) });
 }
 
-export class AttachedRuntime implements RuntimeHandle {
-  readonly id: string;
-  readonly kind: RuntimeKind;
+export class AttachedRuntime extends CoreRuntimeHandle {
   /** Always true: the engine must never kill what this handle points at. */
   readonly attached = true;
 
@@ -106,15 +95,11 @@ export class AttachedRuntime implements RuntimeHandle {
   }
 
   private readonly options: AttachedRuntimeOptions;
-  private readonly clock: Clock;
   private readonly endpoint: RuntimeEndpoint;
   private readonly where: string;
   private readonly cacheMs: number;
   private readonly watchIntervalMs: number;
   private readonly probeTimeoutMs: number;
-  private readonly buffer: LogBuffer;
-  /** State, transitions, events and the ready cache (lifecycle-core.ts). */
-  private readonly core: LifecycleCore;
   private lastOkAt = Number.NEGATIVE_INFINITY;
   private lastError: string | null = null;
   /** The health check in flight, shared by every caller. */
@@ -124,45 +109,23 @@ export class AttachedRuntime implements RuntimeHandle {
   private epoch = 0;
 
   constructor(options: AttachedRuntimeOptions) {
+    super({ id: options.id, kind: options.kind, transitions: ATTACHED_TRANSITIONS, clock: options.clock ?? systemClock, logLines: 200 });
     this.options = options;
-    this.id = options.id;
-    this.kind = options.kind;
-    this.clock = options.clock ?? systemClock;
     this.endpoint = endpointOf(options.baseUrl, options.headers ?? {});
     this.where = `${this.endpoint.hostname}:${this.endpoint.port}`;
     this.cacheMs = options.cacheMs ?? 1_000;
     this.watchIntervalMs = options.watchIntervalMs ?? 5_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
-    this.buffer = new LogBuffer({ capacity: 200, now: () => this.clock.now() });
-    this.core = new LifecycleCore({ id: this.id, transitions: ATTACHED_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
-  }
-
-  private get state(): RuntimeState {
-    return this.core.state;
   }
 
   snapshot(): RuntimeSnapshot {
-    return {
-      id: this.id,
-      kind: this.kind,
-      state: this.state,
-      pid: null,
-      port: this.endpoint.port,
-      baseUrl: this.endpoint.baseUrl,
-      restarts: 0,
-      lastError: this.lastError,
-      readySince: this.core.readySince,
-    };
+    return this.snapshotWith({ pid: null, port: this.endpoint.port, baseUrl: this.endpoint.baseUrl, restarts: 0, lastError: this.lastError });
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     const ready = this.core.ready;
     if (ready !== null && this.clock.now() - this.lastOkAt < this.cacheMs) return ready;
     return this.checkWithin(options);
-  }
-
-  readyEndpoint(): RuntimeEndpoint | null {
-    return this.core.endpoint;
   }
 
   /** Check health now; resolves when it answers, rejects with RuntimeFailedError when not. */
@@ -176,8 +139,8 @@ export class AttachedRuntime implements RuntimeHandle {
     this.epoch += 1;
     this.cancelWatch();
     if (this.state !== 'stopped') {
-      this.transition('stopping', 'stop requested');
-      this.transition('stopped', `Homeport stopped using ${this.options.displayName} at ${this.where}; the server keeps running`);
+      this.core.transition('stopping', 'stop requested');
+      this.core.transition('stopped', `Homeport stopped using ${this.options.displayName} at ${this.where}; the server keeps running`);
     }
     return Promise.resolve();
   }
@@ -185,14 +148,6 @@ export class AttachedRuntime implements RuntimeHandle {
   /** Nothing to restart in a server we do not own: check health again. */
   restart(): Promise<void> {
     return this.start();
-  }
-
-  logs(): readonly LogLine[] {
-    return this.buffer.lines();
-  }
-
-  subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    return this.core.subscribe(listener);
   }
 
   // ------------------------------------------------------------------ checks
@@ -239,7 +194,7 @@ export class AttachedRuntime implements RuntimeHandle {
   private async runCheck(): Promise<HealthResult> {
     const epoch = this.epoch;
     // From failed the re-check is silent: a server that stays down must not flood the events.
-    if (this.state === 'stopped') this.transition('starting', `checking ${this.options.displayName} at ${this.where}`);
+    if (this.state === 'stopped') this.core.transition('starting', `checking ${this.options.displayName} at ${this.where}`);
     const result = await checkHealth({
       url: this.endpoint.baseUrl,
       health: this.options.health,
@@ -268,7 +223,7 @@ export class AttachedRuntime implements RuntimeHandle {
         : `${name} at ${this.where} does not answer (${problem}); start it or let Homeport start it`;
     this.lastError = reason;
     this.cancelWatch();
-    if (this.state !== 'failed') this.transition('failed', reason);
+    if (this.state !== 'failed') this.core.transition('failed', reason);
     else this.note(reason);
   }
 
@@ -287,19 +242,11 @@ export class AttachedRuntime implements RuntimeHandle {
 
   // ------------------------------------------------------------ state, errors
 
-  private transition(to: RuntimeState, reason: string): void {
-    this.core.transition(to, reason);
-  }
-
   private failedError(): RuntimeFailedError {
     return new RuntimeFailedError(this.id, this.lastError ?? `${this.options.displayName} at ${this.where} does not answer`, []);
   }
 
   private notReadyError(what: string): RuntimeNotReadyError {
     return new RuntimeNotReadyError(this.id, this.state, `${this.options.displayName} at ${this.where} ${what}; check that it is running and retry.`);
-  }
-
-  private note(line: string): void {
-    this.buffer.push('supervisor', line);
   }
 }

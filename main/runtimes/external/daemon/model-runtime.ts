@@ -24,19 +24,11 @@
  */
 import { systemClock } from '../../process/health.js';
 import type { Clock, TimerHandle } from '../../process/health.js';
-import { LogBuffer } from '../../process/log-buffer.js';
 import { formatDuration } from '../../process/restart-policy.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../types.js';
-import { DAEMON_MODEL_TRANSITIONS, LifecycleCore } from '../../lifecycle-core.js';
-import type {
-  EnsureReadyOptions,
-  LogLine,
-  RuntimeEndpoint,
-  RuntimeHandle,
-  RuntimeSnapshot,
-  RuntimeState,
-  SupervisorEvent,
-} from '../../types.js';
+import { DAEMON_MODEL_TRANSITIONS } from '../../lifecycle-core.js';
+import { CoreRuntimeHandle } from '../../core-runtime-handle.js';
+import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeHandle, RuntimeSnapshot, RuntimeState } from '../../types.js';
 import type { DaemonKind, DaemonProtocol, LoadedModelInfo } from './protocol.js';
 
 export interface DaemonTiming {
@@ -94,19 +86,13 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class DaemonModelRuntime implements RuntimeHandle {
-  readonly id: string;
-  readonly kind: DaemonKind;
+export class DaemonModelRuntime extends CoreRuntimeHandle<DaemonKind> {
   readonly model: string;
 
   private readonly options: DaemonModelRuntimeOptions;
   private readonly daemon: RuntimeHandle;
   private readonly protocol: DaemonProtocol;
   private readonly timing: DaemonTiming;
-  private readonly clock: Clock;
-  private readonly buffer: LogBuffer;
-  /** State, queue, events and waiters (lifecycle-core.ts). */
-  private readonly core: LifecycleCore;
   private readonly unsubscribeDaemon: () => void;
 
   /** Bumped when a load in flight becomes obsolete (stop, daemon gone). */
@@ -122,18 +108,14 @@ export class DaemonModelRuntime implements RuntimeHandle {
   private loadedByUs = false;
 
   constructor(options: DaemonModelRuntimeOptions) {
+    super({ id: options.id, kind: options.protocol.kind, transitions: DAEMON_MODEL_TRANSITIONS, clock: options.clock ?? systemClock, logLines: 200 });
     this.options = options;
-    this.id = options.id;
-    this.kind = options.protocol.kind;
     this.model = options.model;
     this.daemon = options.daemon;
     this.protocol = options.protocol;
     this.timing = { ...DEFAULT_DAEMON_TIMING, ...options.timing };
-    this.clock = options.clock ?? systemClock;
-    this.buffer = new LogBuffer({ capacity: 200, now: () => this.clock.now() });
-    this.core = new LifecycleCore({ id: this.id, transitions: DAEMON_MODEL_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
     this.unsubscribeDaemon = this.daemon.subscribe((event) => {
-      if (event.type === 'state') this.post(() => this.onDaemonState(event.from, event.to, event.reason));
+      if (event.type === 'state') this.core.post(() => this.onDaemonState(event.from, event.to, event.reason));
     });
   }
 
@@ -141,17 +123,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
 
   snapshot(): RuntimeSnapshot {
     const endpoint = this.state === 'ready' ? this.endpoint : null;
-    return {
-      id: this.id,
-      kind: this.kind,
-      state: this.state,
-      pid: null,
-      port: endpoint?.port ?? null,
-      baseUrl: endpoint?.baseUrl ?? null,
-      restarts: 0,
-      lastError: this.lastError,
-      readySince: this.core.readySince,
-    };
+    return this.snapshotWith({ pid: null, port: endpoint?.port ?? null, baseUrl: endpoint?.baseUrl ?? null, restarts: 0, lastError: this.lastError });
   }
 
   /** The daemon's own report of the loaded model (context, memory), when loaded. */
@@ -173,43 +145,21 @@ export class DaemonModelRuntime implements RuntimeHandle {
     return this.core.ready ?? this.waitUntilReady(options);
   }
 
-  readyEndpoint(): RuntimeEndpoint | null {
-    return this.core.endpoint;
-  }
-
-  private get state(): RuntimeState {
-    return this.core.state;
-  }
-
   /** Load the model (from stopped or failed); resolves once loaded. */
-  async start(): Promise<void> {
-    const pending = await this.run(() => {
-      this.beginLoad('start requested');
-      return this.outcome();
-    });
-    await pending.settled;
+  start(): Promise<void> {
+    return this.core.runUntilReady(() => this.beginLoad('start requested'), () => this.failedError());
   }
 
   /** Unload the model; the daemon keeps running. Idempotent. */
   async stop(): Promise<void> {
-    await this.run(() => this.unloadNow('stop requested'));
+    await this.core.run(() => this.unloadNow('stop requested'));
   }
 
-  async restart(): Promise<void> {
-    const pending = await this.run(async () => {
+  restart(): Promise<void> {
+    return this.core.runUntilReady(async () => {
       await this.unloadNow('restart requested');
       this.beginLoad('restart requested');
-      return this.outcome();
-    });
-    await pending.settled;
-  }
-
-  logs(): readonly LogLine[] {
-    return this.buffer.lines();
-  }
-
-  subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    return this.core.subscribe(listener);
+    }, () => this.failedError());
   }
 
   /** Stop following the daemon's events (the model left the fleet). */
@@ -219,40 +169,23 @@ export class DaemonModelRuntime implements RuntimeHandle {
 
   /** A loaded-list answer from the daemon (called by DaemonModelSet for every answer). */
   observe(observation: LoadedObservation): void {
-    this.post(() => this.onObservation(observation));
-  }
-
-  // ------------------------------------------------------------------ queue
-
-  private run<T>(operation: () => T | Promise<T>): Promise<T> {
-    return this.core.run(operation);
-  }
-
-  private post(operation: () => void | Promise<void>): void {
-    this.core.post(operation);
+    this.core.post(() => this.onObservation(observation));
   }
 
   // ------------------------------------------------------- waiting for ready
 
   private waitUntilReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     if (this.state === 'failed' && !this.failedByDaemon) return Promise.reject(this.failedError());
-    const { deadlineMs } = options;
     return this.core.waitForReady({
-      deadlineMs,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...options,
       notReady: (cause) =>
-        this.notReadyError(cause === 'aborted' ? 'was not loaded when the request was cancelled' : `is not loaded after ${formatDuration(deadlineMs)}`),
+        this.notReadyError(cause === 'aborted' ? 'was not loaded when the request was cancelled' : `is not loaded after ${formatDuration(options.deadlineMs)}`),
       // Only the first of many concurrent callers finds it not loading: one load.
       onWaiting: () =>
-        this.post(() => {
+        this.core.post(() => {
           if (this.state === 'stopped' || (this.state === 'failed' && this.failedByDaemon)) this.beginLoad('loaded on demand by a request');
         }),
     });
-  }
-
-  /** Inside the queue: a promise for the load in progress (or the current state). */
-  private outcome(): { readonly settled: Promise<void> } {
-    return this.core.outcome(() => this.failedError());
   }
 
   // ------------------------------------------------------ loading (queue)
@@ -277,7 +210,7 @@ export class DaemonModelRuntime implements RuntimeHandle {
       endpoint = await this.daemon.ensureReady({ deadlineMs: this.timing.daemonDeadlineMs, signal: controller.signal });
     } catch (error) {
       timer.cancel();
-      this.post(() => this.onLoadFailed(generation, `${this.protocol.displayName} is not available: ${errorMessage(error)}`, true));
+      this.core.post(() => this.onLoadFailed(generation, `${this.protocol.displayName} is not available: ${errorMessage(error)}`, true));
       return;
     }
     try {
@@ -292,11 +225,11 @@ export class DaemonModelRuntime implements RuntimeHandle {
       // Ask once more for what the daemon reports (context, memory); not essential.
       const after = await this.options.listLoaded(endpoint, controller.signal).catch(() => before);
       const info = after.find((m) => m.name === this.model) ?? null;
-      this.post(() => this.onLoaded(generation, endpoint, info, ours, how));
+      this.core.post(() => this.onLoaded(generation, endpoint, info, ours, how));
     } catch (error) {
       const cause = controller.signal.aborted && this.generation === generation ? `no answer within ${formatDuration(this.timing.loadTimeoutMs)}` : errorMessage(error);
       const daemonGone = this.daemon.snapshot().state !== 'ready';
-      this.post(() => this.onLoadFailed(generation, `the load failed: ${cause}`, daemonGone));
+      this.core.post(() => this.onLoadFailed(generation, `the load failed: ${cause}`, daemonGone));
     } finally {
       timer.cancel();
     }
@@ -463,9 +396,5 @@ export class DaemonModelRuntime implements RuntimeHandle {
         ? 'it is still loading (large models take a while); retry shortly or allow a longer deadline'
         : 'retry; it loads on demand';
     return new RuntimeNotReadyError(this.id, this.state, `Model "${this.model}" in ${this.protocol.displayName} ${what} (state: ${this.state}); ${advice}.`);
-  }
-
-  private note(line: string): void {
-    this.buffer.push('supervisor', line);
   }
 }
