@@ -1,6 +1,53 @@
-import { createParser } from 'eventsource-parser';
-import type { EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { RequestMeter, Usage } from '../metrics/types.js';
+
+/**
+ * Splits an OpenAI-style event stream into the `data` of each event as bytes
+ * arrive. These streams carry `data:` lines and the odd comment, so this is
+ * not a general SSE parser (`event:`, `id:` and `retry:` are skipped): it
+ * finds blank lines with indexOf, and most events are a single `data: …`
+ * line sliced out as is. Multi-byte characters split across chunks and
+ * CRLF line ends are handled.
+ */
+export class SseDataSplitter {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buffered = '';
+
+  /** Feeds one network chunk; calls `onData` for each complete event that has data. */
+  push(chunk: Buffer, onData: (data: string) => void): void {
+    let text = this.decoder.decode(chunk, { stream: true });
+    if (this.buffered !== '') text = this.buffered + text;
+    // CRLF (or lone CR) line ends become LF; a CR at the very end may be the first half of a CRLF.
+    if (text.includes('\r')) text = text.replace(/\r\n|\r(?!$)/g, '\n');
+    let start = 0;
+    let end: number;
+    while ((end = text.indexOf('\n\n', start)) !== -1) {
+      const data = eventData(text, start, end);
+      start = end + 2;
+      if (data !== undefined) onData(data);
+    }
+    this.buffered = start === text.length ? '' : text.slice(start);
+  }
+
+  /** True when no event is half-received (the bytes so far end with a blank line). */
+  get atEventBoundary(): boolean {
+    return this.buffered === '';
+  }
+}
+
+/** The data of the event in `text[start, end)`: its `data:` lines joined by newlines; undefined when it has none. */
+function eventData(text: string, start: number, end: number): string | undefined {
+  // The usual event: a single `data:` line.
+  if (text.indexOf('\n', start) === end && text.startsWith('data:', start)) {
+    return text.charCodeAt(start + 5) === 32 ? text.slice(start + 6, end) : text.slice(start + 5, end);
+  }
+  let data: string | undefined;
+  for (const line of text.slice(start, end).split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data;
+}
 
 /**
  * Watches an OpenAI-style SSE stream as it passes through, without holding it
@@ -10,11 +57,9 @@ import type { RequestMeter, Usage } from '../metrics/types.js';
  * sends one, is kept for the final record.
  */
 export class StreamTally {
-  private readonly parser: EventSourceParser;
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly splitter = new SseDataSplitter();
+  private readonly onData = (data: string): void => this.onEvent(data);
   private sawFirstToken = false;
-  /** The last few bytes seen, to know whether the stream stopped between events. */
-  private tail = '';
 
   usage: Usage | undefined = undefined;
   /** The `[DONE]` sentinel passed. */
@@ -22,24 +67,18 @@ export class StreamTally {
   /** An in-stream `{"error":…}` event the upstream sent, if any. */
   upstreamError: string | undefined = undefined;
 
-  constructor(private readonly meter: RequestMeter) {
-    this.parser = createParser({ onEvent: (event) => this.onEvent(event) });
-  }
+  constructor(private readonly meter: RequestMeter) {}
 
   push(chunk: Buffer): void {
-    const text = this.decoder.decode(chunk, { stream: true });
-    this.tail = (this.tail + text.slice(-4)).slice(-4);
-    this.parser.feed(text);
+    this.splitter.push(chunk, this.onData);
   }
 
   /** True when the bytes so far end with a blank line, i.e. no event is half-sent. */
   get atEventBoundary(): boolean {
-    const t = this.tail;
-    return t.length === 0 || t.endsWith('\n\n') || t.endsWith('\n\r\n') || t.endsWith('\r\r');
+    return this.splitter.atEventBoundary;
   }
 
-  private onEvent(event: EventSourceMessage): void {
-    const data = event.data;
+  private onEvent(data: string): void {
     if (data === '[DONE]') {
       this.sawDone = true;
       return;

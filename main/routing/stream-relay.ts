@@ -1,16 +1,18 @@
 /**
  * Relays the rest of an event stream the router committed to. Bytes go to the
- * client as they arrive (with backpressure), then are parsed to count tokens,
- * keep the usage and feed the cache's assembler. The one rewrite: when the
- * router asked the upstream for a usage chunk the client did not ask for,
- * that chunk is left out (events are then re-written one by one).
+ * client as they arrive (with backpressure, one write per upstream chunk),
+ * then are split into events (SseDataSplitter: indexOf, no general SSE
+ * parser) and parsed to count tokens, keep the usage and feed the cache's
+ * assembler. The one rewrite: when the router asked the upstream for a usage
+ * chunk the client did not ask for, that chunk is left out (the chunk's other
+ * events are then re-written and sent together in one write).
  *
  * Once streaming has started there is no failover: an upstream that goes
  * away, or stays silent longer than the idle timeout, ends the stream with an
  * OpenAI-shaped error event and no `[DONE]`.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { createParser } from 'eventsource-parser';
+import { SseDataSplitter } from '../gateway/sse.js';
 import type { Usage } from '../metrics/types.js';
 
 export interface StreamRelayOptions {
@@ -48,40 +50,39 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
     let sawDone = false;
     let sawFirst = false;
     let upstreamError: string | undefined;
-    let tail = '';
-    const decoder = new TextDecoder();
+    const splitter = new SseDataSplitter();
+    /** With dropUsageChunk: the events of one upstream chunk, re-written, sent in one write. */
+    let rewritten = '';
 
-    const parser = createParser({
-      onEvent(event) {
-        if (event.data === '[DONE]') {
-          sawDone = true;
-          if (options.dropUsageChunk) res.write('data: [DONE]\n\n');
-          return;
+    function onEvent(data: string): void {
+      if (data === '[DONE]') {
+        sawDone = true;
+        if (options.dropUsageChunk) rewritten += 'data: [DONE]\n\n';
+        return;
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        if (options.dropUsageChunk) rewritten += `data: ${options.scrub(data)}\n\n`;
+        return;
+      }
+      if (typeof chunk !== 'object' || chunk === null) return;
+      const c = chunk as Record<string, unknown>;
+      const isUsageOnly = Array.isArray(c.choices) && c.choices.length === 0 && c.usage !== undefined && c.usage !== null;
+      if (c.usage && typeof c.usage === 'object') usage = c.usage as Usage;
+      if (c.error !== undefined) upstreamError = describe(c.error);
+      if (options.dropUsageChunk && !isUsageOnly) rewritten += `data: ${options.scrub(data)}\n\n`;
+      options.onEvent?.(c);
+      const produced = countContent(c.choices);
+      if (produced > 0) {
+        if (!sawFirst) {
+          sawFirst = true;
+          options.onFirstToken();
         }
-        let chunk: unknown;
-        try {
-          chunk = JSON.parse(event.data);
-        } catch {
-          if (options.dropUsageChunk) res.write(`data: ${options.scrub(event.data)}\n\n`);
-          return;
-        }
-        if (typeof chunk !== 'object' || chunk === null) return;
-        const c = chunk as Record<string, unknown>;
-        const isUsageOnly = Array.isArray(c.choices) && c.choices.length === 0 && c.usage !== undefined && c.usage !== null;
-        if (c.usage && typeof c.usage === 'object') usage = c.usage as Usage;
-        if (c.error !== undefined) upstreamError = describe(c.error);
-        if (options.dropUsageChunk && !isUsageOnly) write(Buffer.from(`data: ${options.scrub(event.data)}\n\n`));
-        options.onEvent?.(c);
-        const produced = countContent(c.choices);
-        if (produced > 0) {
-          if (!sawFirst) {
-            sawFirst = true;
-            options.onFirstToken();
-          }
-          options.onTokens(produced);
-        }
-      },
-    });
+        options.onTokens(produced);
+      }
+    }
 
     const idle = setTimeout(() => fail(`no event for ${options.idleTimeoutMs} ms`), options.idleTimeoutMs);
 
@@ -103,7 +104,7 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
     function fail(detail: string): void {
       if (done) return;
       options.request.destroy();
-      if (!atBoundary(tail)) res.write('\n\n');
+      if (!splitter.atEventBoundary) res.write('\n\n');
       res.end(errorEvent(options.label, detail));
       finish({ ok: false, cancelled: false, usage, error: `${options.label} stopped mid-stream: ${detail}` });
     }
@@ -118,9 +119,11 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
       if (done) return;
       idle.refresh();
       if (!options.dropUsageChunk) write(chunk);
-      const text = decoder.decode(chunk, { stream: true });
-      tail = (tail + text).slice(-4);
-      parser.feed(text);
+      splitter.push(chunk, onEvent);
+      if (rewritten !== '') {
+        write(Buffer.from(rewritten));
+        rewritten = '';
+      }
     }
 
     response.on('data', onData);
@@ -146,10 +149,6 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
     onData(options.first);
     response.resume();
   });
-}
-
-function atBoundary(tail: string): boolean {
-  return tail.length === 0 || tail.endsWith('\n\n') || tail.endsWith('\r\n\r\n');
 }
 
 function countContent(choices: unknown): number {

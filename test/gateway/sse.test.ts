@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamTally, runtimeDisconnectedEvent } from '../../main/gateway/sse.js';
+import { SseDataSplitter, StreamTally, runtimeDisconnectedEvent } from '../../main/gateway/sse.js';
 import { RecordingMetrics } from './harness.js';
 
 function tally(): { tally: StreamTally; events: () => unknown[] } {
@@ -53,5 +53,34 @@ describe('StreamTally', () => {
         code: 'runtime_disconnected',
       },
     });
+  });
+});
+
+describe('SseDataSplitter', () => {
+  const split = (pieces: readonly (string | Buffer)[]): { data: string[]; atBoundary: boolean } => {
+    const splitter = new SseDataSplitter();
+    const data: string[] = [];
+    for (const piece of pieces) splitter.push(typeof piece === 'string' ? Buffer.from(piece) : piece, (d) => data.push(d));
+    return { data, atBoundary: splitter.atEventBoundary };
+  };
+
+  it('gives the data of each event, joining multi-line data and skipping comments and other fields', () => {
+    const { data, atBoundary } = split(['data: {"a":1}\n\n: keep-alive\n\nevent: x\nid: 3\ndata: line one\ndata:line two\n\n\n\ndata: [DONE]\n\n']);
+    expect(data).toEqual(['{"a":1}', 'line one\nline two', '[DONE]']);
+    expect(atBoundary).toBe(true);
+  });
+
+  it('handles CRLF split between chunks, a CR-LF pair split across chunks, and characters split across chunks', () => {
+    const bytes = Buffer.from('data: {"t":"日本"}\r\n\r\ndata: b\r\n\r\n');
+    const pieces = [bytes.subarray(0, 12), bytes.subarray(12, 25), bytes.subarray(25, 26), bytes.subarray(26)];
+    expect(split(pieces).data).toEqual(['{"t":"日本"}', 'b']);
+    const crSplit = split(['data: c\r', '\n\r', '\n']);
+    expect(crSplit.data).toEqual(['c']);
+  });
+
+  it('keeps a half-received event until its end comes, and says it is mid-event meanwhile', () => {
+    const half = split(['data: {"a":1}\n\ndata: {"b"']);
+    expect(half).toEqual({ data: ['{"a":1}'], atBoundary: false });
+    expect(split(['data: {"a":1}\n\ndata: {"b"', ':2}\n\n']).data).toEqual(['{"a":1}', '{"b":2}']);
   });
 });

@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { APP_NAME_HEADER, inheritAppKey } from '../app-key-guard.js';
 import { InMemoryResponse } from './in-memory-response.js';
+import { SseDataSplitter } from '../sse.js';
 
 export type ChatBody = Record<string, unknown>;
 
@@ -104,14 +105,29 @@ export function createInProcessChatClient(): InProcessChatClient {
 }
 
 /** A request the chat handler reads like a client's: headers, method, path, and the body as a stream. */
+class InMemoryRequest extends Readable {
+  readonly method = 'POST';
+  readonly url = CHAT_PATH;
+  readonly httpVersion = '1.1';
+  readonly complete = true;
+
+  constructor(
+    private readonly payload: Buffer,
+    readonly headers: IncomingHttpHeaders,
+    /** The surface client's socket: its address is the one the chat request came from. */
+    readonly socket: IncomingMessage['socket'],
+  ) {
+    super();
+  }
+
+  override _read(): void {
+    this.push(this.payload);
+    this.push(null);
+  }
+}
+
 function inMemoryRequest(payload: Buffer, headers: IncomingHttpHeaders, client: IncomingMessage): IncomingMessage {
-  const req = new Readable({
-    read() {
-      this.push(payload);
-      this.push(null);
-    },
-  });
-  return Object.assign(req, { headers, method: 'POST', url: CHAT_PATH, httpVersion: '1.1', socket: client.socket, connection: client.socket }) as unknown as IncomingMessage;
+  return new InMemoryRequest(payload, headers, client.socket) as unknown as IncomingMessage;
 }
 
 function pickHeaders(res: InMemoryResponse): Record<string, string> {
@@ -128,19 +144,18 @@ function pickHeaders(res: InMemoryResponse): Record<string, string> {
  * the chat request.
  */
 async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () => void): AsyncGenerator<ChatStreamItem> {
-  const decoder = new TextDecoder();
-  let buffered = '';
+  const splitter = new SseDataSplitter();
+  const events: string[] = [];
+  const collect = (data: string): void => {
+    events.push(data);
+  };
   /** The gateway said its last word ([DONE] or an error event); what may follow is only the end. */
   let complete = false;
   try {
     for await (const piece of res.pieces()) {
-      buffered += decoder.decode(piece, { stream: true });
-      if (buffered.includes('\r')) buffered = buffered.replace(/\r\n|\r(?!$)/g, '\n');
-      let boundary: number;
-      while ((boundary = buffered.indexOf('\n\n')) !== -1) {
-        const data = eventData(buffered.slice(0, boundary));
-        buffered = buffered.slice(boundary + 2);
-        if (data === undefined) continue;
+      splitter.push(piece, collect);
+      for (let i = 0; i < events.length; i++) {
+        const data = events[i]!;
         if (data === '[DONE]') {
           complete = true;
           return;
@@ -158,6 +173,7 @@ async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () 
         }
         yield { kind: 'chunk', chunk };
       }
+      events.length = 0;
     }
     // Cancelled by the surface's client: nobody is left to tell.
     if (signal.aborted) return;
@@ -170,15 +186,4 @@ async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () 
     if (!complete) res.destroy();
     else res.discardRest();
   }
-}
-
-/** The `data:` lines of one event, joined; undefined when it has none (comments, `event:` only). */
-function eventData(block: string): string | undefined {
-  let data: string | undefined;
-  for (const line of block.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-    data = data === undefined ? value : `${data}\n${value}`;
-  }
-  return data;
 }

@@ -3,7 +3,7 @@
  * event stream (message_start, content_block_start/delta/stop per text or
  * tool_use block, message_delta with the stop reason and usage, message_stop).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 type Json = Record<string, unknown>;
 
@@ -14,8 +14,13 @@ export interface AnthropicUsage {
   cache_read_input_tokens: number;
 }
 
+/** A random id (randomUUID draws from a pooled buffer; randomBytes costs a call into the OS each time). */
+function randomId(prefix: string): string {
+  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
+}
+
 export function messageId(): string {
-  return `msg_${randomBytes(12).toString('base64url')}`;
+  return randomId('msg');
 }
 
 /** finish_reason (and vLLM-style `stop_reason`, the matched stop string) -> Anthropic's stop_reason and stop_sequence. */
@@ -109,7 +114,7 @@ export class AnthropicStreamTranslator {
       const index = call.index ?? 0;
       if (this.open !== 'tool' || index !== this.openToolIndex) {
         this.openToolIndex = index;
-        out += this.openBlock('tool', { type: 'tool_use', id: call.id ?? `toolu_${randomBytes(12).toString('base64url')}`, name: call.function?.name ?? '', input: {} });
+        out += this.openBlock('tool', { type: 'tool_use', id: call.id ?? randomId('toolu'), name: call.function?.name ?? '', input: {} });
       }
       const args = call.function?.arguments;
       if (typeof args === 'string' && args !== '') {

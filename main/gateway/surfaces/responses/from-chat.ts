@@ -9,13 +9,14 @@
  *   response.completed (or response.incomplete when max_output_tokens ended it).
  * Every event carries a `sequence_number`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ResponsesRequest } from './to-chat.js';
 
 type Json = Record<string, unknown>;
 
+/** 122 random bits (stored responses are fetched by id, so ids must not be guessable); randomUUID draws from a pooled buffer, randomBytes costs a call into the OS each time. */
 function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString('hex')}`;
+  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 
 export function responseId(): string {
