@@ -1,58 +1,54 @@
 /**
- * The one owner of a runtime process's lifecycle.
+ * The one owner of a runtime process's lifecycle: the orchestration. Each
+ * concern it orchestrates reads alone in its own file:
+ *
+ *   launch.ts          spawning a plan, output into the log, terminating
+ *   health-outcome.ts  what a start-up health poll's result means (pure)
+ *   crash-history.ts   crashes, restarts and the pure restart policy
+ *   liveness.ts        health checks while ready
+ *   detached-launch.ts LM Studio's `lms server start`-style launchers
+ *   supervisor-errors.ts what waiting callers are told
  *
  * States: stopped → starting → ready → stopping → stopped, plus failed (gave
  * up after too many crashes, or the launch itself was impossible). Every
- * state change happens inside an operation on ONE serial queue, so nothing
- * reads the state and then acts on a stale view of it. Slow work (preparing
- * a launch plan, polling health, backoff delays) runs outside the queue and
- * re-enters it with its result; a `generation` counter, bumped whenever such
- * work becomes obsolete (stop, new attempt), makes late results harmless.
+ * state change happens inside an operation on ONE serial queue (the lifecycle
+ * core), so nothing reads the state and then acts on a stale view of it.
+ * Slow work (preparing a launch plan, polling health, backoff delays) runs
+ * outside the queue and re-enters it with its result; a `generation`
+ * counter, bumped whenever such work becomes obsolete (stop, new attempt),
+ * makes late results harmless.
  *
  * Callers never inspect state and then act: they call `ensureReady()`, which
  * returns the cached endpoint at once when ready, or waits (with a deadline)
  * while the runtime starts, starting it if it is stopped.
  *
  * Health is polled quickly while starting. While ready, the child's exit
- * drives the transition: a crash goes through the pure restart policy, which
+ * drives the transition: a crash goes through the restart policy, which
  * either schedules a restart after a backoff delay (state stays/goes
  * `starting`) or gives up (`failed`, with the last log lines). Health is also
  * polled slowly while ready (liveness): a runtime that stops answering —
  * hung, stopped, or alive with a dead engine (vLLM's 503 after
  * EngineDeadError) — is killed after `liveness.failures` misses in a row, and
  * that counts as a crash.
- *
- * Detached launchers (`plan.detached`, e.g. `lms server start`) differ: the
- * spawned command exits cleanly once the server it started runs on its own,
- * so liveness misses are the only crash signal, and stopping runs the plan's
- * stop command, then waits for health to go down.
  */
 import { checkHealthOnce, waitForHealthy, systemClock } from './health.js';
-import { DEFAULT_LIVENESS, DETACHED_LIVENESS, watchLiveness, type LivenessPolicy } from './liveness.js';
 import type { Clock, HealthOutcome, HealthProbe, TimerHandle } from './health.js';
-import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS, LogBuffer } from './log-buffer.js';
-import { captureOutput } from './output-capture.js';
-import { runDetachedStop } from './detached-stop.js';
-import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT, decideRestart, formatDuration } from './restart-policy.js';
+import { watchLiveness, type LivenessPolicy } from './liveness.js';
+import { DEFAULT_LOG_LINES, DEFAULT_MAX_LINE_CHARS } from './log-buffer.js';
+import { DEFAULT_BACKOFF, DEFAULT_CRASH_LIMIT } from './restart-policy.js';
 import type { BackoffPolicy, CrashLimit } from './restart-policy.js';
 import { runAtAbruptExit, spawnRuntimeProcess } from './spawn.js';
-import { showCommandLine } from './redact-args.js';
 import type { ExitCommand } from './group-reaper.js';
-import type { ProcessExit, RuntimeProcess, SpawnRuntime } from './spawn.js';
-import { RuntimeFailedError, RuntimeNotReadyError } from '../types.js';
-import { LifecycleCore, PROCESS_TRANSITIONS } from '../lifecycle-core.js';
-import type {
-  EnsureReadyOptions,
-  LaunchPlan,
-  LogLine,
-  RuntimeEndpoint,
-  RuntimeHandle,
-  RuntimeKind,
-  RuntimeSnapshot,
-  RuntimeState,
-  SupervisorEvent,
-} from '../types.js';
-import type { Readable } from 'node:stream';
+import type { ProcessExit, SpawnRuntime } from './spawn.js';
+import { captureChildOutput, describeExit, healthUrlOf, isGone, spawnLaunch, startDeadlineOf, terminateLaunch, type Launch } from './launch.js';
+import { decideOnHealthOutcome } from './health-outcome.js';
+import { CrashHistory, describeCrash, isFatalExit } from './crash-history.js';
+import { guardAbruptExit, launcherFinished, livenessFor, stopDetachedLaunch } from './detached-launch.js';
+import { failedError, notReadyError, stoppedWhileWaitingError } from './supervisor-errors.js';
+import { CoreRuntimeHandle } from '../core-runtime-handle.js';
+import { PROCESS_TRANSITIONS } from '../lifecycle-core.js';
+import type { RuntimeFailedError } from '../types.js';
+import type { EnsureReadyOptions, LaunchPlan, RuntimeEndpoint, RuntimeKind, RuntimeSnapshot } from '../types.js';
 
 export interface SupervisorOptions {
   readonly id: string;
@@ -84,139 +80,53 @@ export interface SupervisorOptions {
   readonly atAbruptExit?: (command: ExitCommand) => () => void;
 }
 
-/** How long to wait for a SIGKILLed group leader to be reported gone. */
-const KILL_WAIT_MS = 5_000;
-/** A crash reason quotes at most this much of the runtime's last stderr line. */
-const MAX_SAID_CHARS = 300;
 /** Log lines attached to a RuntimeFailedError. */
 const FAILURE_LOG_LINES = 20;
-const STOP_COMMAND_TIMEOUT_MS = 30_000;
 
-/** One spawned child and what we know about it. */
-interface Launch {
-  readonly attempt: number;
-  /** When the process was spawned (clock time): its own log lines are the ones from then on. */
-  readonly spawnedAt: number;
-  readonly plan: LaunchPlan;
-  readonly endpoint: RuntimeEndpoint;
-  readonly child: RuntimeProcess;
-  /** Aborted when the child exits: stops health polling at once. */
-  readonly exitController: AbortController;
-  exit: ProcessExit | null;
-  /** We are stopping it on purpose: its exit is expected. */
-  stopRequested: boolean;
-  /** Set when we kill it for missing the start deadline (then its exit is a crash). */
-  killReason: string | null;
-  forceKillTimer: TimerHandle | null;
-  /** Detached launcher that exited cleanly: the server lives on without it. */
-  launcherDone: boolean;
-  /** The pending liveness poll while ready. */
-  livenessTimer: TimerHandle | null;
-  /** Detached launcher, server up: takes back the stop command the watchdog would run if the engine died. */
-  cancelAbruptExitStop: (() => void) | null;
-}
-
-/** Queue operations return this instead of a bare promise, so the queue does not wait on it. */
-interface Pending<T> {
-  readonly settled: Promise<T>;
-}
-
-function endpointFromPlan(plan: LaunchPlan): RuntimeEndpoint {
-  const baseUrl = plan.baseUrl.replace(/\/+$/, '');
-  const url = new URL(baseUrl);
-  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  return Object.freeze({
-    baseUrl,
-    hostname: url.hostname,
-    port,
-    headers: Object.freeze({ ...(plan.headers ?? {}) }),
-  });
-}
-
-function healthUrl(endpoint: RuntimeEndpoint, healthPath: string): string {
-  return `${endpoint.baseUrl}${healthPath.startsWith('/') ? '' : '/'}${healthPath}`;
-}
-
-function describeExit(exit: ProcessExit): string {
-  return exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code ?? 'unknown'}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Gone for good: exited, and not a detached launcher that finished its job. */
-function isGone(launch: Launch): boolean {
-  return launch.exit !== null && !launch.launcherDone;
-}
-
-function startDeadlineOf(launch: Launch, fallbackMs: number): number {
-  return launch.plan.startDeadlineMs ?? fallbackMs;
-}
-
-export class Supervisor implements RuntimeHandle {
-  readonly id: string;
-  readonly kind: RuntimeKind;
-
+export class Supervisor extends CoreRuntimeHandle {
   private readonly options: SupervisorOptions;
-  private readonly clock: Clock;
   private readonly spawnProcess: SpawnRuntime;
   private readonly atAbruptExit: (command: ExitCommand) => () => void;
   private readonly stopTimeoutMs: number;
-  private readonly backoff: BackoffPolicy;
-  private readonly crashLimit: CrashLimit;
   private readonly maxLogLineChars: number;
-  private readonly buffer: LogBuffer;
-  /** State, queue, events and waiters (lifecycle-core.ts). */
-  private readonly core: LifecycleCore;
+  private readonly crashes: CrashHistory;
   /** The current child (while starting with a process, or ready). */
   private launch: Launch | null = null;
   /** Bumped whenever in-flight async work (plan, health, restart timer) becomes obsolete. */
   private generation = 0;
   private restartTimer: TimerHandle | null = null;
-  private crashTimes: number[] = [];
-  private restarts = 0;
   private lastError: string | null = null;
   private failure: { reason: string; lastLogLines: readonly string[] } | null = null;
 
   constructor(options: SupervisorOptions) {
+    const maxLogLineChars = options.maxLogLineChars ?? DEFAULT_MAX_LINE_CHARS;
+    super({
+      id: options.id,
+      kind: options.kind,
+      transitions: PROCESS_TRANSITIONS,
+      clock: options.clock ?? systemClock,
+      logLines: options.logLines ?? DEFAULT_LOG_LINES,
+      maxLogLineChars,
+    });
     this.options = options;
-    this.id = options.id;
-    this.kind = options.kind;
-    this.clock = options.clock ?? systemClock;
+    this.maxLogLineChars = maxLogLineChars;
     this.spawnProcess = options.spawn ?? spawnRuntimeProcess;
     this.atAbruptExit = options.atAbruptExit ?? runAtAbruptExit;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.crashLimit = options.crashLimit ?? DEFAULT_CRASH_LIMIT;
-    this.maxLogLineChars = options.maxLogLineChars ?? DEFAULT_MAX_LINE_CHARS;
-    this.buffer = new LogBuffer({
-      capacity: options.logLines ?? DEFAULT_LOG_LINES,
-      maxLineChars: this.maxLogLineChars,
-      now: () => this.clock.now(),
-    });
-    this.core = new LifecycleCore({ id: this.id, transitions: PROCESS_TRANSITIONS, clock: this.clock, note: (line) => this.note(line) });
-  }
-
-  private get state(): RuntimeState {
-    return this.core.state;
+    this.crashes = new CrashHistory({ backoff: options.backoff ?? DEFAULT_BACKOFF, crashLimit: options.crashLimit ?? DEFAULT_CRASH_LIMIT });
   }
 
   // ---------------------------------------------------------------- public API
 
   snapshot(): RuntimeSnapshot {
     const launch = this.launch;
-    return {
-      id: this.id,
-      kind: this.kind,
-      state: this.state,
+    return this.snapshotWith({
       pid: launch !== null && !launch.launcherDone ? launch.child.pid : null,
       port: launch?.endpoint.port ?? null,
       baseUrl: launch?.endpoint.baseUrl ?? null,
-      restarts: this.restarts,
+      restarts: this.crashes.restarts,
       lastError: this.lastError,
-      readySince: this.core.readySince,
-    };
+    });
   }
 
   ensureReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
@@ -224,68 +134,37 @@ export class Supervisor implements RuntimeHandle {
     return this.core.ready ?? this.waitUntilReady(options);
   }
 
-  readyEndpoint(): RuntimeEndpoint | null {
-    return this.state === 'ready' ? (this.launch?.endpoint ?? null) : null;
-  }
-
   /** Start (from stopped or failed, with a clean crash history); resolves once ready. */
-  async start(): Promise<void> {
-    const pending = await this.run(() => {
-      this.beginFreshStart('start requested');
-      return this.outcome();
-    });
-    await pending.settled;
+  start(): Promise<void> {
+    return this.core.runUntilReady(() => this.beginFreshStart('start requested'), () => this.failedError());
   }
 
   /** Stop the child (SIGTERM, then SIGKILL after stopTimeoutMs). Idempotent. */
   async stop(): Promise<void> {
-    await this.run(() => this.stopNow('stop requested', { rejectWaiters: true }));
+    await this.core.run(() => this.stopNow('stop requested', { rejectWaiters: true }));
   }
 
   /** Stop, then start from a clean crash history; resolves once ready. Waiters keep waiting. */
-  async restart(): Promise<void> {
-    const pending = await this.run(async () => {
+  restart(): Promise<void> {
+    return this.core.runUntilReady(async () => {
       await this.stopNow('restart requested', { rejectWaiters: false });
       this.beginFreshStart('restart requested');
-      return this.outcome();
-    });
-    await pending.settled;
-  }
-
-  logs(): readonly LogLine[] {
-    return this.buffer.lines();
-  }
-
-  subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    return this.core.subscribe(listener);
-  }
-
-  // ------------------------------------------------------------------ queue
-
-  /** Run `operation` after every operation queued before it. */
-  private run<T>(operation: () => T | Promise<T>): Promise<T> {
-    return this.core.run(operation);
-  }
-
-  /** Fire-and-forget variant of run(); a failure becomes a supervisor note. */
-  private post(operation: () => void | Promise<void>): void {
-    this.core.post(operation);
+    }, () => this.failedError());
   }
 
   // ------------------------------------------------------- waiting for ready
 
   private waitUntilReady(options: EnsureReadyOptions): Promise<RuntimeEndpoint> {
     if (this.state === 'failed') return Promise.reject(this.failedError());
-    const { deadlineMs } = options;
     return this.core.waitForReady({
-      deadlineMs,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      notReady: (cause) => this.notReadyError(cause, deadlineMs),
+      ...options,
+      notReady: (cause) =>
+        notReadyError({ id: this.id, state: this.state, cause, deadlineMs: options.deadlineMs, restarting: this.restartTimer !== null }),
       onWaiting: () => {
         // Stopped (or about to be): start on demand. Concurrent callers each post
         // this, but only the first finds the runtime stopped, so one spawn.
         if (this.state === 'stopped' || this.state === 'stopping') {
-          this.post(() => {
+          this.core.post(() => {
             if (this.state === 'stopped') this.beginFreshStart('started on demand by a request');
           });
         }
@@ -293,58 +172,15 @@ export class Supervisor implements RuntimeHandle {
     });
   }
 
-  /** Inside the queue: a promise for reaching ready (or failing / being stopped). */
-  private outcome(): Pending<void> {
-    return this.core.outcome(() => this.failedError());
-  }
-
   private failedError(): RuntimeFailedError {
-    const reason = this.failure?.reason ?? this.lastError ?? 'failed';
-    return new RuntimeFailedError(
-      this.id,
-      `Runtime "${this.id}" failed: ${reason}. Check its logs, fix the cause and start it again.`,
-      this.failure?.lastLogLines ?? [],
-    );
-  }
-
-  private notReadyError(cause: 'deadline' | 'aborted', deadlineMs: number): RuntimeNotReadyError {
-    const state = this.state;
-    const what =
-      cause === 'deadline'
-        ? `is not ready after ${formatDuration(deadlineMs)}`
-        : 'was not ready when the request was cancelled';
-    let advice: string;
-    switch (state) {
-      case 'starting':
-        advice =
-          this.restartTimer !== null
-            ? 'it is restarting after a crash; retry shortly or check its logs'
-            : 'it is still starting (loading a model can take a while); retry shortly or allow a longer deadline';
-        break;
-      case 'stopped':
-      case 'stopping':
-        advice = 'it is stopped; start it and retry';
-        break;
-      case 'failed':
-        advice = 'it failed; check its logs and start it again';
-        break;
-      case 'ready':
-        advice = 'it has just become ready; retry';
-        break;
-    }
-    return new RuntimeNotReadyError(this.id, state, `Runtime "${this.id}" ${what} (state: ${state}); ${advice}.`);
+    return failedError(this.id, this.failure?.reason ?? this.lastError ?? 'failed', this.failure?.lastLogLines ?? []);
   }
 
   // ------------------------------------------------ transitions (queue only)
 
-  private transition(to: RuntimeState, reason: string): void {
-    this.core.transition(to, reason);
-  }
-
   private beginFreshStart(reason: string): void {
     if (this.state === 'starting' || this.state === 'ready') return;
-    this.crashTimes = [];
-    this.restarts = 0;
+    this.crashes.reset();
     this.lastError = null;
     this.failure = null;
     this.beginAttempt(reason, 0);
@@ -353,14 +189,14 @@ export class Supervisor implements RuntimeHandle {
   /** Enter `starting` and launch after `delayMs` (0 = now). */
   private beginAttempt(reason: string, delayMs: number): void {
     const generation = ++this.generation;
-    const attempt = this.restarts + 1;
-    this.transition('starting', reason);
+    const attempt = this.crashes.restarts + 1;
+    this.core.transition('starting', reason);
     if (delayMs <= 0) {
       this.launchInBackground(generation, attempt);
       return;
     }
     this.restartTimer = this.clock.setTimer(delayMs, () => {
-      this.post(() => {
+      this.core.post(() => {
         if (generation !== this.generation) return;
         this.restartTimer = null;
         this.launchInBackground(generation, attempt);
@@ -383,7 +219,7 @@ export class Supervisor implements RuntimeHandle {
       .slice(-FAILURE_LOG_LINES)
       .map((line) => line.line);
     this.failure = { reason, lastLogLines };
-    this.transition('failed', reason);
+    this.core.transition('failed', reason);
     this.core.rejectWaiters(this.failedError());
   }
 
@@ -391,22 +227,26 @@ export class Supervisor implements RuntimeHandle {
     if (this.state === 'stopped' || this.state === 'failed') return;
     this.cancelPendingWork();
     const launch = this.launch;
-    this.transition('stopping', reason);
-    if (options.rejectWaiters) {
-      this.core.rejectWaiters(
-        new RuntimeNotReadyError(this.id, 'stopping', `Runtime "${this.id}" was stopped (${reason}) while the request waited; start it again and retry.`),
-      );
-    }
+    this.core.transition('stopping', reason);
+    if (options.rejectWaiters) this.core.rejectWaiters(stoppedWhileWaitingError(this.id, reason));
     let how = 'no process was running';
     if (launch !== null && launch.plan.detached !== undefined) {
-      how = await this.stopDetached(launch);
+      how = await stopDetachedLaunch(launch, {
+        stopTimeoutMs: this.stopTimeoutMs,
+        pollIntervalMs: this.options.healthIntervalMs,
+        spawn: this.spawnProcess,
+        clock: this.clock,
+        probe: (timeoutMs) => this.probeOnce(launch, timeoutMs),
+        capture: (child) => captureChildOutput(child, this.logSink()),
+        note: (line) => this.note(line),
+      });
     } else if (launch !== null && launch.exit === null) {
       launch.stopRequested = true;
       launch.livenessTimer?.cancel();
-      how = await this.terminate(launch);
+      how = await terminateLaunch(launch, { stopTimeoutMs: this.stopTimeoutMs, clock: this.clock, note: (line) => this.note(line) });
     }
     this.launch = null;
-    this.transition('stopped', how);
+    this.core.transition('stopped', how);
   }
 
   // --------------------------------------------------------- launching
@@ -423,15 +263,15 @@ export class Supervisor implements RuntimeHandle {
     try {
       plan = await this.options.plan(attempt);
     } catch (error) {
-      this.post(() => {
+      this.core.post(() => {
         if (generation === this.generation) this.fail(`could not prepare launch ${attempt}: ${errorMessage(error)}`);
       });
       return;
     }
-    const launch = await this.run(() => this.spawnChild(generation, attempt, plan));
+    const launch = await this.core.run(() => this.spawnChild(generation, attempt, plan));
     if (launch === null) return;
     const outcome = await waitForHealthy({
-      url: healthUrl(launch.endpoint, plan.healthPath),
+      url: healthUrlOf(launch),
       headers: launch.endpoint.headers,
       intervalMs: this.options.healthIntervalMs,
       deadlineMs: startDeadlineOf(launch, this.options.startDeadlineMs),
@@ -439,83 +279,62 @@ export class Supervisor implements RuntimeHandle {
       clock: this.clock,
       probe: this.options.healthProbe,
     });
-    this.post(() => this.onHealthOutcome(launch, outcome));
+    this.core.post(() => this.onHealthOutcome(launch, outcome));
   }
 
   /** Inside the queue. Returns null when the attempt is obsolete or could not spawn. */
   private async spawnChild(generation: number, attempt: number, plan: LaunchPlan): Promise<Launch | null> {
     if (generation !== this.generation || this.state !== 'starting') return null;
-    let endpoint: RuntimeEndpoint;
-    let child: RuntimeProcess;
-    const spawnedAt = this.clock.now();
     try {
-      endpoint = endpointFromPlan(plan);
-      child = await this.spawnProcess({
-        command: plan.command,
-        args: plan.args,
-        env: plan.env,
-        cwd: plan.cwd,
-        startsNoChildren: plan.startsNoChildren === true,
+      this.launch = await spawnLaunch({
+        attempt,
+        plan,
+        spawn: this.spawnProcess,
+        clock: this.clock,
+        ...this.logSink(),
+        onExit: (launch, exit) => this.onChildExited(launch, exit),
       });
+      return this.launch;
     } catch (error) {
       this.fail(`could not launch: ${errorMessage(error)}`);
       return null;
     }
-    const launch: Launch = {
-      attempt,
-      spawnedAt,
-      plan,
-      endpoint,
-      child,
-      exitController: new AbortController(),
-      exit: null,
-      stopRequested: false,
-      killReason: null,
-      forceKillTimer: null,
-      launcherDone: false,
-      livenessTimer: null,
-      cancelAbruptExitStop: null,
-    };
-    this.launch = launch;
-    for (const note of child.notes) this.note(note);
-    // Secret flag values are redacted; the environment (where keys usually go) is never shown.
-    this.note(`launch ${attempt}: ${showCommandLine(plan.command, plan.args)} (pid ${child.pid}) serving ${endpoint.baseUrl}`);
-    this.captureOutput(child.stdout, 'stdout');
-    this.captureOutput(child.stderr, 'stderr');
-    void child.exited.then((exit) => this.onChildExited(launch, exit));
-    return launch;
   }
 
-  private captureOutput(stream: Readable, name: 'stdout' | 'stderr'): void {
-    captureOutput({ stream, name, buffer: this.buffer, maxLineChars: this.maxLogLineChars, onError: (line) => this.note(line) });
+  /** Where a child's output goes: this runtime's log. */
+  private logSink() {
+    return { buffer: this.buffer, maxLogLineChars: this.maxLogLineChars, note: (line: string) => this.note(line) };
   }
 
   /** Inside the queue. */
   private onHealthOutcome(launch: Launch, outcome: HealthOutcome): void {
-    if (this.launch !== launch || this.state !== 'starting' || isGone(launch) || launch.stopRequested) return;
-    if (outcome.healthy) {
-      this.core.becomeReady(launch.endpoint, `health check passed after ${formatDuration(outcome.elapsedMs)}`);
-      this.watchLiveness(launch);
-      const detached = launch.plan.detached;
-      if (detached !== undefined) {
-        // The server runs outside our process groups: if the engine dies abruptly, the watchdog stops it.
-        launch.cancelAbruptExitStop = this.atAbruptExit({ ...detached.stop, ...(launch.plan.env !== undefined ? { env: launch.plan.env } : {}) });
-      }
-      return;
-    }
-    if (outcome.cause === 'aborted') return; // the child exited: onChildExited handles it
-    const last = outcome.lastProblem !== null ? ` (last check: ${outcome.lastProblem})` : '';
-    launch.killReason = `no healthy answer within ${formatDuration(startDeadlineOf(launch, this.options.startDeadlineMs))}${last}`;
-    if (launch.launcherDone) {
-      // Nothing of ours is left to kill: the launcher is gone, the server never answered.
-      this.onCrash(launch, launch.exit ?? { code: null, signal: null });
-      return;
-    }
-    this.note(`${launch.killReason}; stopping the process`);
-    launch.child.signalGroup('SIGTERM');
-    launch.forceKillTimer = this.clock.setTimer(this.stopTimeoutMs, () => {
-      if (launch.exit === null) launch.child.signalGroup('SIGKILL');
+    const decision = decideOnHealthOutcome({
+      outcome,
+      current: this.launch === launch && this.state === 'starting' && !isGone(launch) && !launch.stopRequested,
+      launcherDone: launch.launcherDone,
+      startDeadlineMs: startDeadlineOf(launch, this.options.startDeadlineMs),
     });
+    switch (decision.action) {
+      case 'ignore':
+        return;
+      case 'ready':
+        this.core.becomeReady(launch.endpoint, decision.reason);
+        this.watchLiveness(launch);
+        guardAbruptExit(launch, this.atAbruptExit);
+        return;
+      case 'crash':
+        launch.killReason = decision.reason;
+        this.onCrash(launch, launch.exit ?? { code: null, signal: null });
+        return;
+      case 'kill':
+        launch.killReason = decision.reason;
+        this.note(`${decision.reason}; stopping the process`);
+        launch.child.signalGroup('SIGTERM');
+        launch.forceKillTimer = this.clock.setTimer(this.stopTimeoutMs, () => {
+          if (launch.exit === null) launch.child.signalGroup('SIGKILL');
+        });
+        return;
+    }
   }
 
   // ------------------------------------------------------------ exits
@@ -523,8 +342,7 @@ export class Supervisor implements RuntimeHandle {
   /** Runs as soon as the child is gone (not queued, so the exit event is prompt). */
   private onChildExited(launch: Launch, exit: ProcessExit): void {
     launch.exit = exit;
-    if (launch.plan.detached !== undefined && exit.code === 0 && !launch.stopRequested && launch.killReason === null) {
-      // The launcher did its job. Its group is left alone: the server may live in it.
+    if (launcherFinished(launch, exit)) {
       launch.launcherDone = true;
       this.note(`launcher ${launch.child.pid} exited (code 0); the server it started runs on its own`);
       this.emitExit(launch, exit, true);
@@ -537,19 +355,11 @@ export class Supervisor implements RuntimeHandle {
     launch.child.signalGroup('SIGKILL');
     this.note(`process ${launch.child.pid} exited (${describeExit(exit)})`);
     this.emitExit(launch, exit, launch.stopRequested);
-    if (!launch.stopRequested) this.post(() => this.onCrash(launch, exit));
+    if (!launch.stopRequested) this.core.post(() => this.onCrash(launch, exit));
   }
 
   private emitExit(launch: Launch, exit: ProcessExit, expected: boolean): void {
-    this.emit({
-      type: 'exit',
-      runtimeId: this.id,
-      pid: launch.child.pid,
-      code: exit.code,
-      signal: exit.signal,
-      expected,
-      at: this.clock.now(),
-    });
+    this.core.emit({ type: 'exit', runtimeId: this.id, pid: launch.child.pid, code: exit.code, signal: exit.signal, expected, at: this.clock.now() });
   }
 
   /** Inside the queue: an exit we did not ask for. */
@@ -558,160 +368,59 @@ export class Supervisor implements RuntimeHandle {
     this.launch = null;
     launch.livenessTimer?.cancel();
     launch.cancelAbruptExitStop?.();
-    const now = this.clock.now();
-    const lastExit = launch.killReason ?? this.describeCrash(launch, exit);
+    const lastExit = launch.killReason ?? describeCrash(this.buffer.lines(), launch.spawnedAt, exit);
     this.lastError = lastExit;
-    this.crashTimes = [...this.crashTimes.filter((at) => now - at < this.crashLimit.windowMs), now];
-    const fatal = launch.killReason === null && exit.code !== null && (launch.plan.fatalExitCodes ?? []).includes(exit.code);
-    const decision = decideRestart({
-      crashTimes: this.crashTimes,
-      now,
-      backoff: this.backoff,
-      crashLimit: this.crashLimit,
-      lastExit,
-      fatal,
-    });
+    const decision = this.crashes.record({ now: this.clock.now(), lastExit, fatal: isFatalExit(launch.plan, exit, launch.killReason !== null) });
     if (decision.action === 'give-up') {
       this.fail(decision.reason);
       return;
     }
-    this.restarts += 1;
     this.beginAttempt(decision.reason, decision.delayMs);
   }
 
-  /** How the exit looked, with the last thing the process wrote to stderr (usually why it stopped). */
-  private describeCrash(launch: Launch, exit: ProcessExit): string {
-    const said = this.buffer
-      .lines()
-      .filter((line) => line.stream === 'stderr' && line.at >= launch.spawnedAt && line.line.trim() !== '')
-      .at(-1)?.line.trim();
-    if (said === undefined) return describeExit(exit);
-    const shown = said.length > MAX_SAID_CHARS ? `${said.slice(0, MAX_SAID_CHARS)}…` : said;
-    return `${describeExit(exit)}: "${shown}"`;
-  }
-
-  /** Inside the queue: SIGTERM the group, SIGKILL after stopTimeoutMs. Says how it ended. */
-  private async terminate(launch: Launch): Promise<string> {
-    launch.forceKillTimer?.cancel();
-    if (!launch.child.signalGroup('SIGTERM')) {
-      await this.exitWithin(launch, KILL_WAIT_MS);
-      return 'process group was already gone';
-    }
-    if (await this.exitWithin(launch, this.stopTimeoutMs)) return 'exited after SIGTERM';
-    this.note(`still running ${formatDuration(this.stopTimeoutMs)} after SIGTERM; sending SIGKILL to the process group`);
-    launch.child.signalGroup('SIGKILL');
-    if (await this.exitWithin(launch, KILL_WAIT_MS)) {
-      return `killed with SIGKILL after ignoring SIGTERM for ${formatDuration(this.stopTimeoutMs)}`;
-    }
-    this.note(`process ${launch.child.pid} did not exit even after SIGKILL`);
-    return 'SIGKILL sent but the process did not report its exit';
-  }
-
-  /** True when the child exits within `ms`. */
-  private exitWithin(launch: Launch, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimer(ms, () => resolve(false));
-      void launch.child.exited.then(() => {
-        timer.cancel();
-        resolve(true);
-      });
-    });
-  }
-
   // ------------------------------------------------------------ liveness
-
-  private livenessOf(launch: Launch): LivenessPolicy {
-    const detached = launch.plan.detached;
-    if (detached === undefined) return this.options.liveness ?? DEFAULT_LIVENESS;
-    return {
-      intervalMs: detached.livenessIntervalMs ?? DETACHED_LIVENESS.intervalMs,
-      failures: detached.livenessFailures ?? DETACHED_LIVENESS.failures,
-      timeoutMs: DETACHED_LIVENESS.timeoutMs,
-    };
-  }
 
   /** While ready: check health now and then; a run of misses is a crash. */
   private watchLiveness(launch: Launch): void {
     const generation = this.generation;
     launch.livenessTimer = watchLiveness({
-      policy: this.livenessOf(launch),
+      policy: livenessFor(launch.plan, this.options.liveness),
       clock: this.clock,
       check: (timeoutMs) => this.probeOnce(launch, timeoutMs),
       isCurrent: () => generation === this.generation && this.launch === launch && !launch.stopRequested,
-      onLost: (reason) => this.post(() => this.onUnresponsive(launch, generation, reason)),
+      onLost: (reason) => this.core.post(() => this.onUnresponsive(launch, generation, reason)),
     });
   }
 
   /** Inside the queue: a ready runtime stopped answering. Its own process is killed; the exit is the crash. */
   private onUnresponsive(launch: Launch, generation: number, reason: string): void {
+    if (generation !== this.generation || this.launch !== launch || launch.stopRequested) return;
     if (launch.plan.detached !== undefined) {
-      this.onDetachedServerLost(launch, generation, reason);
+      // The detached server went away: a launcher still running has no server to hand over any more.
+      launch.killReason = reason;
+      this.note(reason);
+      if (launch.exit === null) launch.child.signalGroup('SIGTERM');
+      this.onCrash(launch, launch.exit ?? { code: null, signal: null });
       return;
     }
-    if (generation !== this.generation || this.launch !== launch || launch.stopRequested || launch.exit !== null) return;
+    if (launch.exit !== null) return;
     launch.killReason = reason;
     this.note(`${reason}; killing process group ${launch.child.pid}`);
     launch.child.signalGroup('SIGKILL');
   }
 
-  // --------------------------------------------------- detached launchers
-
-  /** Inside the queue: the detached server went away while ready. */
-  private onDetachedServerLost(launch: Launch, generation: number, reason: string): void {
-    if (generation !== this.generation || this.launch !== launch || launch.stopRequested) return;
-    launch.killReason = reason;
-    this.note(reason);
-    // A launcher still running has no server to hand over any more.
-    if (launch.exit === null) launch.child.signalGroup('SIGTERM');
-    this.onCrash(launch, launch.exit ?? { code: null, signal: null });
-  }
-
   /** One health request; null when it answered 200, else what went wrong. */
   private probeOnce(launch: Launch, timeoutMs: number): Promise<string | null> {
     return checkHealthOnce({
-      url: healthUrl(launch.endpoint, launch.plan.healthPath),
+      url: healthUrlOf(launch),
       headers: launch.endpoint.headers,
       timeoutMs,
       clock: this.clock,
       ...(this.options.healthProbe !== undefined ? { probe: this.options.healthProbe } : {}),
     });
   }
+}
 
-  /** Inside the queue: end the launcher if it still runs, run the stop command, wait for health to go down. */
-  private async stopDetached(launch: Launch): Promise<string> {
-    const detached = launch.plan.detached;
-    if (detached === undefined) return 'not a detached launch';
-    launch.stopRequested = true;
-    launch.livenessTimer?.cancel();
-    launch.exitController.abort(); // ends a start-up health poll at once
-    if (launch.exit === null) await this.terminate(launch);
-
-    launch.cancelAbruptExitStop?.();
-    return runDetachedStop({
-      stop: detached.stop,
-      env: launch.plan.env,
-      cwd: launch.plan.cwd,
-      commandTimeoutMs: detached.stopCommandTimeoutMs ?? STOP_COMMAND_TIMEOUT_MS,
-      downWithinMs: this.stopTimeoutMs,
-      pollIntervalMs: this.options.healthIntervalMs,
-      spawn: this.spawnProcess,
-      clock: this.clock,
-      probe: () => this.probeOnce(launch, DETACHED_LIVENESS.timeoutMs),
-      capture: (child) => {
-        this.captureOutput(child.stdout, 'stdout');
-        this.captureOutput(child.stderr, 'stderr');
-      },
-      note: (line) => this.note(line),
-    });
-  }
-
-  // ------------------------------------------------------ events and logs
-
-  private emit(event: SupervisorEvent): void {
-    this.core.emit(event);
-  }
-
-  private note(line: string): void {
-    this.buffer.push('supervisor', line);
-  }
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
