@@ -7,6 +7,7 @@
  * what the adapter describes.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { LaunchPlan, RuntimeKind } from '../../types.js';
 
 export type ExternalRuntimeKind = Exclude<RuntimeKind, 'embedded'>;
@@ -22,30 +23,51 @@ export function loopbackBaseUrl(port: number): string {
 }
 
 /**
- * A launch plan for a server guarded by a per-launch API key (llama-server,
- * vLLM): the key goes as `--api-key` or, with `via: 'env'`, in the runtime's
- * own environment variable (not visible in `ps`), and always reaches the
- * gateway as the endpoint's Authorization header.
+ * What every one-model server guarded by a per-launch API key (llama-server,
+ * vLLM) takes besides its own flags. Each adapter's launch options extend it.
  */
-export function keyedLaunchPlan(options: {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly key: string;
-  readonly via: 'argv' | 'env';
-  readonly envName: string;
+export interface KeyedServerLaunchOptions {
   readonly port: number;
-  /** More environment for the runtime. */
-  readonly env?: Readonly<Record<string, string>>;
-}): LaunchPlan {
-  const viaEnv = options.via === 'env';
-  const env = { ...(options.env ?? {}), ...(viaEnv ? { [options.envName]: options.key } : {}) };
+  /** Full path of the binary; default the runtime's binary name, found on PATH. */
+  readonly binaryPath?: string;
+  /**
+   * Where the API key goes. Default 'argv' (`--api-key KEY`: other local users
+   * can see it in `ps`); 'env' passes it in the runtime's own environment
+   * variable instead (what the fleet does).
+   */
+  readonly apiKeyVia?: 'argv' | 'env';
+  /** Injectable randomness for the per-launch key (tests). */
+  readonly randomBytes?: (size: number) => Buffer;
+}
+
+/** What differs per runtime in a keyed launch: its binary, its key variable and its own arguments. */
+export interface KeyedServerLaunch {
+  /** The command when no binaryPath is given. */
+  readonly binaryName: string;
+  /** The environment variable the runtime reads its key from (`apiKeyVia: 'env'`). */
+  readonly keyEnvName: string;
+  readonly args: readonly string[];
+  /** More environment for the runtime; gets the key when it needs it too (e.g. vLLM's guard). */
+  readonly env?: (key: string) => Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * A launch plan for a server guarded by a fresh per-launch API key: the key
+ * goes as `--api-key` or, with `apiKeyVia: 'env'`, in the runtime's own
+ * environment variable (not visible in `ps`), and always reaches the gateway
+ * as the endpoint's Authorization header.
+ */
+export function keyedServerLaunchPlan(options: KeyedServerLaunchOptions, launch: KeyedServerLaunch): LaunchPlan {
+  const key = newApiKey(options.randomBytes);
+  const viaEnv = options.apiKeyVia === 'env';
+  const env = { ...(launch.env?.(key) ?? {}), ...(viaEnv ? { [launch.keyEnvName]: key } : {}) };
   return {
-    command: options.command,
-    args: viaEnv ? [...options.args] : [...options.args, '--api-key', options.key],
+    command: options.binaryPath ?? launch.binaryName,
+    args: viaEnv ? [...launch.args] : [...launch.args, '--api-key', key],
     ...(Object.keys(env).length > 0 ? { env } : {}),
     baseUrl: loopbackBaseUrl(options.port),
     healthPath: '/health',
-    headers: { Authorization: `Bearer ${options.key}` },
+    headers: { Authorization: `Bearer ${key}` },
   };
 }
 
@@ -83,6 +105,21 @@ export interface ModelSummary {
   /** The most context the model supports, when known. */
   readonly maxContextLength: number | null;
   readonly sizeBytes: number | null;
+}
+
+/**
+ * An OpenAI-style `/v1/models` answer of a one-model server (llama-server,
+ * vLLM): `{ data: [entry...] }`, every model listed is loaded; `describe`
+ * reads what the runtime adds to each entry (context, size).
+ */
+export function parseServedModels<Entry extends { readonly id: string }>(
+  body: unknown,
+  entry: z.ZodType<Entry>,
+  describe: (model: Entry) => Pick<ModelSummary, 'contextLength' | 'maxContextLength' | 'sizeBytes'>,
+): ParseResult<ModelSummary[]> {
+  const parsed = z.object({ data: z.array(entry) }).safeParse(body);
+  if (!parsed.success) return { ok: false, reason: `unexpected /v1/models shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  return { ok: true, value: parsed.data.data.map((model) => ({ id: model.id, type: 'unknown', loaded: true, ...describe(model) })) };
 }
 
 export interface ModelListing {

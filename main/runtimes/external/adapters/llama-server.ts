@@ -23,17 +23,18 @@ import { z } from 'zod';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  newApiKey,
+  keyedServerLaunchPlan,
+  parseServedModels,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
+  type KeyedServerLaunchOptions,
   type ModelSummary,
   type ParseResult,
-  keyedLaunchPlan,
 } from './common.js';
 
-export interface LlamaServerLaunchOptions {
+/** Port, binary path, where the key goes: KeyedServerLaunchOptions (common.ts). */
+export interface LlamaServerLaunchOptions extends KeyedServerLaunchOptions {
   readonly modelPath: string;
-  readonly port: number;
   /** -c: total context; with -np each slot gets contextSize / parallel. */
   readonly contextSize: number;
   /** -np: concurrent slots. */
@@ -46,12 +47,6 @@ export interface LlamaServerLaunchOptions {
   readonly alias?: string;
   /** --embeddings: serve /v1/embeddings (for embedding models). */
   readonly embeddings?: boolean;
-  /** Full path of the binary; default `llama-server` from PATH. */
-  readonly binaryPath?: string;
-  /** Where the API key goes. Default 'argv' (`--api-key`). */
-  readonly apiKeyVia?: 'argv' | 'env';
-  /** Injectable randomness for the per-launch key (tests). */
-  readonly randomBytes?: (size: number) => Buffer;
 }
 
 /** An origin no web page can have (.invalid is reserved, RFC 2606): CORS then admits no page. */
@@ -83,30 +78,18 @@ export function judgeLlamaServerHealth(response: { status: number; body: string 
   return { healthy: false, reason: `GET /health answered ${response.status}` };
 }
 
-const modelsSchema = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      owned_by: z.string().optional(),
-      meta: z.object({ n_ctx: z.number().optional(), n_ctx_train: z.number().optional(), size: z.number().optional() }).partial().nullish(),
-    }),
-  ),
+const modelEntry = z.object({
+  id: z.string(),
+  owned_by: z.string().optional(),
+  meta: z.object({ n_ctx: z.number().optional(), n_ctx_train: z.number().optional(), size: z.number().optional() }).partial().nullish(),
 });
 
 export function parseLlamaServerModels(body: unknown): ParseResult<ModelSummary[]> {
-  const parsed = modelsSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, reason: `unexpected /v1/models shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
-  return {
-    ok: true,
-    value: parsed.data.data.map((m) => ({
-      id: m.id,
-      type: 'unknown',
-      loaded: true,
-      contextLength: m.meta?.n_ctx ?? null,
-      maxContextLength: m.meta?.n_ctx_train ?? null,
-      sizeBytes: m.meta?.size ?? null,
-    })),
-  };
+  return parseServedModels(body, modelEntry, (m) => ({
+    contextLength: m.meta?.n_ctx ?? null,
+    maxContextLength: m.meta?.n_ctx_train ?? null,
+    sizeBytes: m.meta?.size ?? null,
+  }));
 }
 
 function positiveInteger(name: string, value: number): string {
@@ -115,7 +98,6 @@ function positiveInteger(name: string, value: number): string {
 }
 
 export function buildLlamaServerLaunchPlan(options: LlamaServerLaunchOptions): LaunchPlan {
-  const key = newApiKey(options.randomBytes);
   const args = [
     '-m', options.modelPath,
     '--host', '127.0.0.1',
@@ -128,7 +110,7 @@ export function buildLlamaServerLaunchPlan(options: LlamaServerLaunchOptions): L
   if (options.threads !== undefined) args.push('-t', positiveInteger('threads', options.threads));
   if (options.alias !== undefined) args.push('-a', options.alias);
   if (options.embeddings === true) args.push('--embeddings');
-  return keyedLaunchPlan({ command: options.binaryPath ?? 'llama-server', args, key, via: options.apiKeyVia === 'env' ? 'env' : 'argv', envName: 'LLAMA_API_KEY', port: options.port });
+  return keyedServerLaunchPlan(options, { binaryName: 'llama-server', keyEnvName: 'LLAMA_API_KEY', args });
 }
 
 export const llamaServerAdapter: ExternalRuntimeAdapter<LlamaServerLaunchOptions> = {

@@ -24,18 +24,19 @@ import { VLLM_GUARD_ENTRY, VLLM_GUARD_PORT_ENV } from './vllm-guard.js';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
-  newApiKey,
+  keyedServerLaunchPlan,
+  parseServedModels,
   type ExternalRuntimeAdapter,
   type HealthVerdict,
+  type KeyedServerLaunchOptions,
   type ModelSummary,
   type ParseResult,
-  keyedLaunchPlan,
 } from './common.js';
 
-export interface VllmLaunchOptions {
+/** Port, binary path, where the key goes: KeyedServerLaunchOptions (common.ts). */
+export interface VllmLaunchOptions extends KeyedServerLaunchOptions {
   /** Hugging Face id or local path. */
   readonly model: string;
-  readonly port: number;
   readonly maxModelLen?: number;
   /** Fraction of GPU memory vLLM may use, 0 < F <= 1 (vLLM default 0.9). */
   readonly gpuMemoryUtilization?: number;
@@ -43,13 +44,10 @@ export interface VllmLaunchOptions {
   readonly servedModelName?: string;
   /** Concurrent sequences (vLLM's parallelism). */
   readonly maxNumSeqs?: number;
-  readonly binaryPath?: string;
   /** A folder holding Homeport's guard module (fleet/vllm-guard-file.ts); loaded with --middleware. */
   readonly guardModuleDir?: string;
   /** PYTHONPATH the runtime would otherwise get (kept after the guard's folder). */
   readonly inheritedPythonPath?: string;
-  readonly apiKeyVia?: 'argv' | 'env';
-  readonly randomBytes?: (size: number) => Buffer;
 }
 
 
@@ -66,28 +64,13 @@ export function judgeVllmHealth(response: { status: number; body: string }): Hea
   return { healthy: false, reason: `GET /health answered ${response.status}` };
 }
 
-const modelsSchema = z.object({
-  data: z.array(z.object({ id: z.string(), owned_by: z.string().optional(), max_model_len: z.number().nullish(), root: z.string().nullish() })),
-});
+const modelEntry = z.object({ id: z.string(), owned_by: z.string().optional(), max_model_len: z.number().nullish(), root: z.string().nullish() });
 
 export function parseVllmModels(body: unknown): ParseResult<ModelSummary[]> {
-  const parsed = modelsSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, reason: `unexpected /v1/models shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
-  return {
-    ok: true,
-    value: parsed.data.data.map((m) => ({
-      id: m.id,
-      type: 'unknown',
-      loaded: true,
-      contextLength: m.max_model_len ?? null,
-      maxContextLength: m.max_model_len ?? null,
-      sizeBytes: null,
-    })),
-  };
+  return parseServedModels(body, modelEntry, (m) => ({ contextLength: m.max_model_len ?? null, maxContextLength: m.max_model_len ?? null, sizeBytes: null }));
 }
 
 export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
-  const key = newApiKey(options.randomBytes);
   // --allowed-origins takes a JSON list: an empty one sends no CORS header to any origin.
   const args = ['serve', options.model, '--host', '127.0.0.1', '--port', String(options.port), '--allowed-origins', '[]'];
   if (options.maxModelLen !== undefined) {
@@ -100,21 +83,21 @@ export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
   }
   if (options.servedModelName !== undefined) args.push('--served-model-name', options.servedModelName);
   if (options.maxNumSeqs !== undefined) args.push('--max-num-seqs', String(options.maxNumSeqs));
-  let env: Record<string, string> | undefined;
-  if (options.guardModuleDir !== undefined) {
-    args.push('--middleware', VLLM_GUARD_ENTRY);
-    const pythonPath = [options.guardModuleDir, options.inheritedPythonPath].filter((p) => p !== undefined && p !== '').join(delimiter);
-    // The guard reads the key from the environment, whichever way vLLM itself gets it.
-    env = { PYTHONPATH: pythonPath, [VLLM_GUARD_PORT_ENV]: String(options.port), VLLM_API_KEY: key };
-  }
-  return keyedLaunchPlan({
-    command: options.binaryPath ?? 'vllm',
+  const { guardModuleDir } = options;
+  if (guardModuleDir !== undefined) args.push('--middleware', VLLM_GUARD_ENTRY);
+  return keyedServerLaunchPlan(options, {
+    binaryName: 'vllm',
+    keyEnvName: 'VLLM_API_KEY',
     args,
-    key,
-    via: options.apiKeyVia === 'env' ? 'env' : 'argv',
-    envName: 'VLLM_API_KEY',
-    port: options.port,
-    ...(env !== undefined ? { env } : {}),
+    // The guard reads the key from the environment, whichever way vLLM itself gets it.
+    env: (key) =>
+      guardModuleDir === undefined
+        ? undefined
+        : {
+            PYTHONPATH: [guardModuleDir, options.inheritedPythonPath].filter((p) => p !== undefined && p !== '').join(delimiter),
+            [VLLM_GUARD_PORT_ENV]: String(options.port),
+            VLLM_API_KEY: key,
+          },
   });
 }
 
