@@ -16,13 +16,15 @@
  *
  * Every probe runs in parallel with an AbortSignal.timeout, so a port that
  * accepts connections and never answers costs at most `timeoutMs`. Each
- * field comes with a human-readable reason. Nothing is cached: call it again
- * to re-detect.
+ * field comes with a human-readable reason. Servers are probed afresh on
+ * every call; versions come from version-probe.ts, which runs each binary's
+ * version command once (cached), waits for it no longer than `timeoutMs`, and
+ * lets a slow one finish in the background for the next call.
  */
 import { spawn } from 'node:child_process';
 import { resolveCommand } from '../process/spawn.js';
-import type { ExternalRuntimeKind, ExternalRuntimeAdapter, VersionCommand } from './adapters/common.js';
-import { firstLine } from './adapters/common.js';
+import type { ExternalRuntimeKind, ExternalRuntimeAdapter } from './adapters/common.js';
+import { sharedVersionProbe, type VersionProbe, type VersionResult } from './version-probe.js';
 import { llamaServerAdapter } from './adapters/llama-server.js';
 import { buildLmStudioStatusCommand, lmStudioAdapter, parseLmStudioStatus } from './adapters/lmstudio.js';
 import { ollamaAdapter } from './adapters/ollama.js';
@@ -46,8 +48,10 @@ export interface DetectRuntimesOptions {
   readonly urls?: { readonly llamaServer?: string; readonly ollama?: string; readonly lmstudio?: string; readonly vllm?: string };
   /** Environment: PATH is searched, and version commands run with it. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Bound for each probe and each version command. */
+  /** Bound for each probe, and for how long detection waits for a version command. */
   readonly timeoutMs: number;
+  /** Runs and caches version commands (default: one probe for the whole process). */
+  readonly versions?: VersionProbe;
   /** Whether a CUDA-capable NVIDIA GPU was detected. vLLM is unavailable without one. */
   readonly gpu?: { readonly cuda: boolean };
   readonly fetch?: typeof fetch;
@@ -106,21 +110,6 @@ export const runCommandWithTimeout: RunCommand = (command, args, { env, timeoutM
     });
     child.on('close', (code) => finish(code, false));
   });
-
-interface VersionResult {
-  readonly version: string | null;
-  readonly reason: string;
-}
-
-async function readVersion(binary: string, displayArgs: string, command: VersionCommand, options: { env: DetectRuntimesOptions['env']; timeoutMs: number; run: RunCommand }): Promise<VersionResult> {
-  const invocation = `\`${displayArgs}\``;
-  const output = await options.run(binary, command.args, { env: options.env, timeoutMs: options.timeoutMs });
-  if (output.timedOut) return { version: null, reason: `${invocation} gave no answer within ${options.timeoutMs} ms and was killed` };
-  if (output.code !== 0) return { version: null, reason: `${invocation} failed (exit ${output.code ?? 'none'}): ${firstLine(output.stderr || output.stdout) || 'no output'}` };
-  const parsed = command.parse(output);
-  if (!parsed.ok) return { version: null, reason: `could not read a version from ${invocation}: ${parsed.reason}` };
-  return { version: parsed.value, reason: `reported by ${invocation}` };
-}
 
 // ---------------------------------------------------------------- probes
 
@@ -246,10 +235,13 @@ async function detectOne(spec: RuntimeSpec, options: DetectRuntimesOptions): Pro
   const versionTask: Promise<VersionResult> =
     found.path === null
       ? Promise.resolve({ version: null, reason: `not installed: ${found.reason}` })
-      : readVersion(found.path, [adapter.binaryName, ...adapter.version.args].join(' '), adapter.version, {
+      : (options.versions ?? sharedVersionProbe).read({
+          binary: found.path,
+          display: [adapter.binaryName, ...adapter.version.args].join(' '),
+          command: adapter.version,
           env: { ...options.env, ...spec.versionEnv },
-          timeoutMs: options.timeoutMs,
           run: options.runCommand ?? runCommandWithTimeout,
+          waitMs: options.timeoutMs,
         });
   const [versionResult, found0] = await Promise.all([versionTask, spec.identify(url, get)]);
   let fingerprint = found0;
