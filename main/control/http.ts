@@ -15,6 +15,8 @@ export interface ControlApi {
   runtimesInfo(): unknown;
   /** List the runtimes' models again; returns the ids added and removed. */
   refreshRuntimes(): Promise<unknown>;
+  /** Models a runtime server offered and no longer does (`gone` beside `data` in GET /models): id, runtime, upstreamModel, detectedAt, goneSince. */
+  goneModels?(): readonly unknown[];
 }
 
 /**
@@ -29,7 +31,7 @@ export function createControlRouter(api: ControlApi): Router {
   });
 
   router.get('/models', function models(_req: Request, res: Response) {
-    res.json({ object: 'list', data: api.models() });
+    res.json({ object: 'list', data: api.models(), ...(api.goneModels ? { gone: api.goneModels() } : {}) });
   });
 
   router.get('/decisions', function decisions(req: Request, res: Response) {

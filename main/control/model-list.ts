@@ -30,6 +30,8 @@ export interface ModelView {
   readonly lastError: string | null;
   /** What the feature probe found on the runtime version serving it now (probe/); null when not probed. */
   readonly features?: ModelFeatures | null;
+  /** When a running runtime server was found offering it (ISO time); absent for models Homeport configures or starts. */
+  readonly detectedAt?: string | null;
 }
 
 const LOAD_STATE: Readonly<Record<RuntimeState, ModelLoadState>> = {
@@ -69,6 +71,7 @@ export function describeModels(input: {
       lastUsedAt: iso(managed?.lastUsedAt),
       idleUnloadAt: iso(managed?.idleUnloadAt),
       lastError: runtime.lastError,
+      ...(entry.detectedAt !== undefined ? { detectedAt: iso(entry.detectedAt) } : {}),
       ...(input.features ? { features: input.features(entry.id) } : {}),
     };
   });

@@ -18,6 +18,13 @@
  * or go (gone ones are listed as unavailable, "gone"), then lists the
  * daemons' models again; stop() unloads what Homeport loaded into attached
  * daemons, then stops every owner.
+ *
+ * Times (ms since the epoch) for the panel's "detected 2 min ago / gone since":
+ * `detected` gives each runtime's latest detection with `detectedAt` (when
+ * its server was first found answering, in this run) and `goneSince` (when
+ * a server that had answered was found gone); `entries` carry `detectedAt`
+ * for models of servers Homeport found, and `goneModels` the models that went
+ * away, with both times.
  */
 import type { RuntimesConfig } from '../../../config/runtimes-schema.js';
 import { runCommandWithTimeout } from '../detect.js';
@@ -26,7 +33,8 @@ import { buildDaemonPart, daemonEntries } from './daemons.js';
 import type { DaemonPart } from './daemons.js';
 import { buildAttachedServerPart, buildLlamaServerPart, buildVllmPart } from './servers.js';
 import type { AttachedServerPart, ServerKind, ServerPart } from './servers.js';
-import type { RuntimeDetections } from '../detect.js';
+import type { RuntimeDetection, RuntimeDetections } from '../detect.js';
+import type { ExternalRuntimeKind } from '../adapters/common.js';
 import { systemClock } from '../../process/health.js';
 import type { BuildFleetOptions, FleetContext, FleetEntry, FleetOwner, FleetTiming, UnavailableRuntime } from './types.js';
 
@@ -60,8 +68,18 @@ export interface GoneModel {
   readonly id: string;
   readonly runtime: UnavailableRuntime['runtime'];
   readonly upstreamModel: string;
+  /** When it was first found offered (ms since the epoch); null for a model of a server Homeport started. */
+  readonly detectedAt: number | null;
   /** When re-detection found it gone (ms since the epoch). */
   readonly since: number;
+}
+
+/** A runtime's latest detection, with when its server was found and, once it stopped answering, since when it is gone. */
+export interface DetectedRuntime extends RuntimeDetection {
+  /** When a server of this runtime was first found answering in this run (ms since the epoch); null if never. */
+  readonly detectedAt: number | null;
+  /** When a server that had answered was found gone (ms since the epoch); null while it answers or if it never did. */
+  readonly goneSince: number | null;
 }
 
 const SERVER_KINDS: readonly ServerKind[] = ['llama-server', 'vllm'];
@@ -79,6 +97,9 @@ export class RuntimeFleet {
   /** When each entry of a server Homeport found (attached) was first seen. */
   private readonly firstSeen = new Map<string, number>();
   private readonly gone = new Map<string, GoneModel>();
+  /** The latest detection, and when each runtime's server was found and lost. */
+  private latest: RuntimeDetections | null = null;
+  private readonly serverTimes = new Map<ExternalRuntimeKind, { detectedAt: number | null; goneSince: number | null }>();
   /** Servers attached during re-detection: let go at stop(). */
   private readonly letGo: FleetOwner[] = [];
   private readonly spawnedOwners: readonly FleetOwner[];
@@ -99,6 +120,7 @@ export class RuntimeFleet {
     this.daemons = [...parts.daemons];
     this.context = parts.context ?? null;
     this.detect = parts.detect ?? null;
+    if (this.context !== null) this.recordDetection(this.context.detection);
     this.rebuild();
     // A model left out for a duplicate id never runs: its supervisor is no owner.
     const used = new Set(this.current.map((e) => e.runtime));
@@ -137,6 +159,31 @@ export class RuntimeFleet {
     return [...this.gone.values()];
   }
 
+  /** Each runtime's latest detection (from the last build or refresh), with its server's detectedAt / goneSince. */
+  get detected(): readonly DetectedRuntime[] {
+    if (this.latest === null) return [];
+    return Object.values(this.latest).map((detection) => ({
+      ...detection,
+      detectedAt: this.serverTimes.get(detection.kind)?.detectedAt ?? null,
+      goneSince: this.serverTimes.get(detection.kind)?.goneSince ?? null,
+    }));
+  }
+
+  /** Keep a detection as the latest; note servers that appeared (detectedAt) or went away (goneSince). */
+  private recordDetection(detection: RuntimeDetections): void {
+    const now = this.now();
+    this.latest = detection;
+    for (const found of Object.values(detection)) {
+      const times = this.serverTimes.get(found.kind) ?? { detectedAt: null, goneSince: null };
+      if (found.running && (times.detectedAt === null || times.goneSince !== null)) this.serverTimes.set(found.kind, { detectedAt: now, goneSince: null });
+      else if (!found.running && times.detectedAt !== null && times.goneSince === null) this.serverTimes.set(found.kind, { ...times, goneSince: now });
+    }
+  }
+
+  private now(): number {
+    return (this.context?.clock ?? systemClock).now();
+  }
+
   /**
    * Look again: re-run detection (a server started or stopped since is
    * attached or let go), then list the daemons' models again (pulled or
@@ -154,7 +201,9 @@ export class RuntimeFleet {
     const problems: UnavailableRuntime[] = [];
     if (this.detect !== null && this.context !== null && this.stopping === null) {
       try {
-        await this.redetect({ ...this.context, detection: await this.detect() });
+        const detection = await this.detect();
+        this.recordDetection(detection);
+        await this.redetect({ ...this.context, detection });
       } catch (error) {
         problems.push({ runtime: 'llama-server', reason: `re-detection failed: ${error instanceof Error ? error.message : String(error)}` });
       }
@@ -171,10 +220,13 @@ export class RuntimeFleet {
     );
     this.rebuild();
     const after = new Set(this.current.map((e) => e.id));
-    const now = (this.context?.clock ?? systemClock).now();
+    const now = this.now();
     for (const id of after) this.gone.delete(id);
     for (const [id, entry] of before) {
-      if (!after.has(id)) this.gone.set(id, { id, runtime: entry.ownedBy, upstreamModel: entry.upstreamModel, since: now });
+      if (after.has(id)) continue;
+      this.gone.set(id, { id, runtime: entry.ownedBy, upstreamModel: entry.upstreamModel, detectedAt: entry.detectedAt ?? null, since: now });
+      // Back later: a new sighting.
+      this.firstSeen.delete(id);
     }
     return {
       entries: this.current,
@@ -230,7 +282,7 @@ export class RuntimeFleet {
   private rebuild(): void {
     const taken = new Map<string, FleetEntry>();
     const duplicates: UnavailableRuntime[] = [];
-    const now = (this.context?.clock ?? systemClock).now();
+    const now = this.now();
     const servers = SERVER_KINDS.flatMap((kind) => [...(this.attached.get(kind)?.entries ?? []), ...this.spawned[kind].entries]);
     const daemons = this.daemons.flatMap((part) => {
       const entries = daemonEntries(part);

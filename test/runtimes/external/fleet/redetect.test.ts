@@ -51,6 +51,7 @@ describe('re-detection', () => {
     const fleet = await buildFleet({ config, detection: await detect(), gpu: { cuda: false }, allocatePort: () => allocatePort(), redetect: detect });
     fleets.push(fleet);
     expect(fleet.entries).toEqual([]);
+    expect(fleet.detected.find((d) => d.kind === 'llama-server')).toMatchObject({ running: false, detectedAt: null, goneSince: null });
 
     // Started by the user after Homeport, with -m and no alias: it names its model by the path.
     const server = spawnDouble('llama-server', ['-m', MODEL, '--port', String(port)]);
@@ -61,6 +62,8 @@ describe('re-detection', () => {
     expect(entry).toMatchObject({ id: 'llama-server/stories260k', upstreamModel: MODEL, aliases: [`llama-server/${MODEL}`], canUnload: false });
     expect(entry.detectedAt).toEqual(expect.any(Number));
     expect(fleet.owners.map((o) => [o.kind, o.attached])).toEqual([['llama-server', true]]);
+    const seen = fleet.detected.find((d) => d.kind === 'llama-server')!;
+    expect(seen).toMatchObject({ running: true, goneSince: null, detectedAt: expect.any(Number) });
     const endpoint = await entry.runtime.ensureReady({ deadlineMs: 5_000 });
     expect(endpoint.baseUrl).toBe(url);
 
@@ -69,12 +72,20 @@ describe('re-detection', () => {
     expect(went.removed).toEqual(['llama-server/stories260k']);
     expect(fleet.entries).toEqual([]);
     expect(fleet.unavailable).toEqual([expect.objectContaining({ runtime: 'llama-server', model: MODEL, reason: expect.stringMatching(/^gone: "llama-server\/stories260k" is no longer offered/) })]);
+    const lost = fleet.detected.find((d) => d.kind === 'llama-server')!;
+    expect(lost).toMatchObject({ running: false, detectedAt: seen.detectedAt, goneSince: expect.any(Number) });
+    expect(lost.goneSince!).toBeGreaterThanOrEqual(seen.detectedAt!);
+    expect(fleet.goneModels).toEqual([{ id: 'llama-server/stories260k', runtime: 'llama-server', upstreamModel: MODEL, detectedAt: entry.detectedAt, since: expect.any(Number) }]);
 
     // Back again: no longer gone.
     spawnDouble('llama-server', ['-m', MODEL, '--port', String(port)]);
     await waitForHttp(`${url}/health`);
     expect((await fleet.refresh()).added).toEqual(['llama-server/stories260k']);
     expect(fleet.unavailable).toEqual([]);
+    expect(fleet.goneModels).toEqual([]);
+    const back = fleet.detected.find((d) => d.kind === 'llama-server')!;
+    expect(back).toMatchObject({ running: true, goneSince: null });
+    expect(back.detectedAt!).toBeGreaterThanOrEqual(lost.goneSince!);
   });
 
   it('runs passes one at a time until stopped', async () => {
