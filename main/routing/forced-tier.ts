@@ -16,11 +16,13 @@ export type ForcedTier =
   | { readonly ok: false; readonly message: string };
 
 /** The header's value as a tier (case and surrounding spaces ignored), or a message naming the allowed values. */
+const NONE: ForcedTier = { ok: true, tier: null };
+
 export function parseForcedTier(value: string | readonly string[] | undefined): ForcedTier {
-  if (value === undefined) return { ok: true, tier: null };
+  if (value === undefined) return NONE;
   const values = typeof value === 'string' ? [value] : value;
   const text = values.join(',').trim().toLowerCase();
-  if (text === '') return { ok: true, tier: null };
+  if (text === '') return NONE;
   const tier = TIERS.find((t) => t === text);
   if (tier !== undefined) return { ok: true, tier };
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
+import { putRouting, requestRecord } from '../support/routing.js';
 import { startCloudDouble, type CloudDouble } from '../fixtures/cloud-double.js';
 import type { RequestRecord } from '../../main/requests/types.js';
 
@@ -19,12 +20,7 @@ let t: TestEngine;
 let server: CloudDouble;
 let sdk: OpenAI;
 
-async function record(id: string | null): Promise<RequestRecord> {
-  expect(id).toBeTruthy();
-  const res = await t.controlFetch(`/homeport/v1/requests/${id}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as RequestRecord;
-}
+const record = (id: string | null): Promise<RequestRecord> => requestRecord(t, id);
 
 /** `n` short words: about 5 bytes each in the body, one token each for the double's tokenizer. */
 function words(n: number): string {
@@ -48,8 +44,7 @@ beforeAll(async () => {
       'small-only': { targets: ['small:m'], cache: { enabled: false }, retries: 0 },
     },
   };
-  const res = await t.controlFetch('/homeport/v1/routing', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routing) });
-  expect(res.status, await res.text()).toBe(200);
+  await putRouting(t, routing);
 }, 120_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
+import { putRouting, requestRecord } from '../support/routing.js';
 import { startCloudDouble, type CloudDouble } from '../fixtures/cloud-double.js';
 import type { RequestRecord } from '../../main/requests/types.js';
 
@@ -20,12 +21,7 @@ let lan: CloudDouble;
 let sdk: OpenAI;
 let model: string;
 
-async function record(id: string | null): Promise<RequestRecord> {
-  expect(id).toBeTruthy();
-  const res = await t.controlFetch(`/homeport/v1/requests/${id}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as RequestRecord;
-}
+const record = (id: string | null): Promise<RequestRecord> => requestRecord(t, id);
 
 async function applyRouting(privacy: boolean): Promise<void> {
   const routing = {
@@ -39,8 +35,7 @@ async function applyRouting(privacy: boolean): Promise<void> {
       'local-and-lan': { targets: [`local:${model}`, 'lan:qwen'], cache: { enabled: false } },
     },
   };
-  const res = await t.controlFetch('/homeport/v1/routing', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routing) });
-  expect(res.status, await res.text()).toBe(200);
+  await putRouting(t, routing);
 }
 
 function post(body: Record<string, unknown>, headers: Record<string, string>): Promise<Response> {
@@ -95,7 +90,7 @@ describe('x-homeport-tier', () => {
   });
 
   it('cache: a stored answer is served; a miss is a 404 cache_miss and no target is called', async () => {
-    const body = { model: 'tiers', temperature: 0, messages: [{ role: 'user', content: `cache me ${Date.now()}` }] };
+    const body = { model: 'tiers', temperature: 0, messages: [{ role: 'user' as const, content: `cache me ${Date.now()}` }] };
     // Stored by a normal request (answered by the local model).
     const first = await sdk.chat.completions.create(body).withResponse();
     expect(first.response.headers.get('x-homeport-cache')).toBe('miss');

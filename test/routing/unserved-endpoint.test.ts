@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
+import { putRouting, requestRecord } from '../support/routing.js';
 import { testModel } from '../support/models.js';
 import { startCloudDouble, type CloudDouble } from '../fixtures/cloud-double.js';
 import { doubleBin } from '../fixtures/doubles/harness.js';
@@ -21,12 +22,7 @@ const LOCAL = 'llama-server/tiny';
 let t: TestEngine;
 let cloud: CloudDouble;
 
-async function record(id: string | null): Promise<RequestRecord> {
-  expect(id).toBeTruthy();
-  const res = await t.controlFetch(`/homeport/v1/requests/${id}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as RequestRecord;
-}
+const record = (id: string | null): Promise<RequestRecord> => requestRecord(t, id);
 
 function embed(model: string): Promise<Response> {
   return fetch(`${t.engine.baseUrl}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input: 'hello' }) });
@@ -54,8 +50,7 @@ beforeAll(async () => {
     },
     breaker: { failures: 3, cooldownMs: 60_000, maxCooldownMs: 60_000 },
   };
-  const res = await t.controlFetch('/homeport/v1/routing', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routing) });
-  expect(res.status, await res.text()).toBe(200);
+  await putRouting(t, routing);
 }, 120_000);
 
 afterAll(async () => {
