@@ -118,6 +118,14 @@ describe('x-homeport-tier', () => {
     expect(((await sampled.json()) as { error: { message: string } }).error.message).toContain('the cache was not read');
   });
 
+  it('the Responses API passes the header on to the route', async () => {
+    const before = cloud.received.length;
+    const { data, response } = await sdk.responses.create({ model: 'tiers', input: 'Once upon a time' }, { headers: { 'x-homeport-tier': 'cloud' } }).withResponse();
+    expect(data.output_text).toBe('from the cloud double');
+    expect(response.headers.get('x-homeport-route')).toBe('route=tiers; target=cloud:gpt-test; tier=cloud');
+    expect(cloud.received.length).toBe(before + 1);
+  });
+
   it('an unknown value is a 400 naming the allowed values', async () => {
     const res = await post({ model: 'tiers', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-homeport-tier': 'gpu' });
     expect(res.status).toBe(400);
