@@ -152,6 +152,36 @@ export interface ExternalRuntimeAdapter<LaunchOptions> {
   buildLaunchPlan(options: LaunchOptions): LaunchPlan;
 }
 
+/**
+ * The adapter of a one-model server guarded by a per-launch key (llama-server,
+ * vLLM): both answer `--version`, GET /health and GET /v1/models, and the
+ * spawned process is the server itself. The rest is the runtime's own.
+ */
+export function keyedServerAdapter<LaunchOptions>(spec: {
+  readonly kind: ExternalRuntimeKind;
+  readonly displayName: string;
+  readonly binaryName: string;
+  readonly defaultPort: number;
+  readonly startDeadlineMs: number;
+  readonly parseVersion: VersionCommand['parse'];
+  readonly judgeHealth: HealthCheck['judge'];
+  readonly parseModels: ModelListing['parse'];
+  readonly buildLaunchPlan: (options: LaunchOptions) => LaunchPlan;
+}): ExternalRuntimeAdapter<LaunchOptions> {
+  return {
+    kind: spec.kind,
+    displayName: spec.displayName,
+    binaryName: spec.binaryName,
+    defaultPort: spec.defaultPort,
+    version: { args: ['--version'], parse: spec.parseVersion },
+    health: { path: '/health', judge: spec.judgeHealth },
+    startDeadlineMs: spec.startDeadlineMs,
+    launcherExits: false,
+    models: { path: '/v1/models', parse: spec.parseModels },
+    buildLaunchPlan: spec.buildLaunchPlan,
+  };
+}
+
 /** The first line of a text, trimmed, for reasons. */
 export function firstLine(text: string): string {
   return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? '';

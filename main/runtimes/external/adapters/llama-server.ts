@@ -23,9 +23,9 @@ import { z } from 'zod';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
+  keyedServerAdapter,
   keyedServerLaunchPlan,
   parseServedModels,
-  type ExternalRuntimeAdapter,
   type HealthVerdict,
   type KeyedServerLaunchOptions,
   type ModelSummary,
@@ -113,16 +113,14 @@ export function buildLlamaServerLaunchPlan(options: LlamaServerLaunchOptions): L
   return keyedServerLaunchPlan(options, { binaryName: 'llama-server', keyEnvName: 'LLAMA_API_KEY', args });
 }
 
-export const llamaServerAdapter: ExternalRuntimeAdapter<LlamaServerLaunchOptions> = {
+export const llamaServerAdapter = keyedServerAdapter<LlamaServerLaunchOptions>({
   kind: 'llama-server',
   displayName: 'llama.cpp server',
   binaryName: 'llama-server',
   defaultPort: 8080,
-  version: { args: ['--version'], parse: parseLlamaServerVersion },
-  health: { path: '/health', judge: judgeLlamaServerHealth },
   startDeadlineMs: 10 * 60_000,
-  launcherExits: false,
-  models: { path: '/v1/models', parse: parseLlamaServerModels },
+  parseVersion: parseLlamaServerVersion,
+  judgeHealth: judgeLlamaServerHealth,
+  parseModels: parseLlamaServerModels,
   buildLaunchPlan: buildLlamaServerLaunchPlan,
-};
-
+});

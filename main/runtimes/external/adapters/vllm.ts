@@ -24,9 +24,9 @@ import { VLLM_GUARD_ENTRY, VLLM_GUARD_PORT_ENV } from './vllm-guard.js';
 import type { LaunchPlan } from '../../types.js';
 import {
   firstLine,
+  keyedServerAdapter,
   keyedServerLaunchPlan,
   parseServedModels,
-  type ExternalRuntimeAdapter,
   type HealthVerdict,
   type KeyedServerLaunchOptions,
   type ModelSummary,
@@ -101,17 +101,15 @@ export function buildVllmLaunchPlan(options: VllmLaunchOptions): LaunchPlan {
   });
 }
 
-export const vllmAdapter: ExternalRuntimeAdapter<VllmLaunchOptions> = {
+export const vllmAdapter = keyedServerAdapter<VllmLaunchOptions>({
   kind: 'vllm',
   displayName: 'vLLM',
   binaryName: 'vllm',
   defaultPort: 8000,
-  version: { args: ['--version'], parse: parseVllmVersion },
-  health: { path: '/health', judge: judgeVllmHealth },
   // Downloading and loading weights, then CUDA graph capture, can take many minutes.
   startDeadlineMs: 15 * 60_000,
-  launcherExits: false,
-  models: { path: '/v1/models', parse: parseVllmModels },
+  parseVersion: parseVllmVersion,
+  judgeHealth: judgeVllmHealth,
+  parseModels: parseVllmModels,
   buildLaunchPlan: buildVllmLaunchPlan,
-};
-
+});
