@@ -5,6 +5,7 @@
  * with backpressure, end, 'close' / writableFinished for a client leaving.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createInProcessChatClient, type ChatStreamItem } from '../../main/gateway/surfaces/chat-client.js';
 import { readJsonBody } from '../../main/gateway/body.js';
@@ -12,6 +13,11 @@ import { readJsonBody } from '../../main/gateway/body.js';
 /** A client request as the surfaces see it after the guards. */
 function clientRequest(headers: Record<string, string> = {}): IncomingMessage {
   return { headers: { 'user-agent': 'test-agent', authorization: 'Bearer secret-key', ...headers }, socket: {} } as unknown as IncomingMessage;
+}
+
+/** The surface's own response: destroying it is its client going away. */
+function surfaceResponse(): ServerResponse & PassThrough {
+  return new PassThrough() as unknown as ServerResponse & PassThrough;
 }
 
 const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
@@ -29,7 +35,7 @@ describe('in-process chat client', () => {
         res.end(JSON.stringify({ choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 3 } }));
       });
     });
-    const reply = await client.send({ model: 'm', messages: [] }, { client: clientRequest({ 'x-homeport-app': 'notes-app' }), surface: 'anthropic', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'm', messages: [] }, { client: clientRequest({ 'x-homeport-app': 'notes-app' }), surface: 'anthropic', clientResponse: surfaceResponse() });
     expect(seen.url).toBe('/v1/chat/completions');
     expect(seen.method).toBe('POST');
     expect(seen.body).toEqual({ model: 'm', messages: [] });
@@ -47,7 +53,7 @@ describe('in-process chat client', () => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ error: { message: 'no such model', type: 'invalid_request_error', param: 'model', code: 'model_not_found' } }));
     });
-    const reply = await client.send({ model: 'x' }, { client: clientRequest(), surface: 'responses', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'x' }, { client: clientRequest(), surface: 'responses', clientResponse: surfaceResponse() });
     expect(reply).toMatchObject({ kind: 'json', status: 404, body: { error: { code: 'model_not_found' } } });
 
     client.connect((_req, res) => {
@@ -55,7 +61,7 @@ describe('in-process chat client', () => {
       res.write('{"choi');
       res.destroy();
     });
-    const broken = await client.send({ model: 'x' }, { client: clientRequest(), surface: 'responses', signal: new AbortController().signal });
+    const broken = await client.send({ model: 'x' }, { client: clientRequest(), surface: 'responses', clientResponse: surfaceResponse() });
     expect(broken).toMatchObject({ kind: 'json', status: 200, body: { error: { type: 'server_error' } } });
   });
 
@@ -69,7 +75,7 @@ describe('in-process chat client', () => {
       for (let i = 0; i < bytes.length; i += 7) res.write(bytes.slice(i, i + 7));
       res.end();
     });
-    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', clientResponse: surfaceResponse() });
     expect(reply.kind).toBe('stream');
     const items: ChatStreamItem[] = [];
     if (reply.kind === 'stream') for await (const item of reply.chunks) items.push(item);
@@ -80,7 +86,7 @@ describe('in-process chat client', () => {
       res.write(chunk('a'));
       res.end(`data: ${JSON.stringify({ error: { message: 'runtime stopped', type: 'server_error', code: 'runtime_disconnected' } })}\n\n`);
     });
-    const failing = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', signal: new AbortController().signal });
+    const failing = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', clientResponse: surfaceResponse() });
     const seen: ChatStreamItem[] = [];
     if (failing.kind === 'stream') for await (const item of failing.chunks) seen.push(item);
     expect(seen.at(-1)).toEqual({ kind: 'error', error: { message: 'runtime stopped', type: 'server_error', code: 'runtime_disconnected' } });
@@ -92,7 +98,7 @@ describe('in-process chat client', () => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.end(chunk('a'));
     });
-    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', clientResponse: surfaceResponse() });
     const items: ChatStreamItem[] = [];
     if (reply.kind === 'stream') for await (const item of reply.chunks) items.push(item);
     expect(items.at(-1)).toMatchObject({ kind: 'error', error: { code: 'stream_incomplete' } });
@@ -119,17 +125,17 @@ describe('in-process chat client', () => {
     };
   }
 
-  it('aborting the signal mid-stream closes the chat response unfinished (the handler cancels upstream)', async () => {
+  it('the surface client leaving mid-stream closes the chat response unfinished (the handler cancels upstream)', async () => {
     const client = createInProcessChatClient();
     const stream = endlessStream();
     client.connect(stream.handler);
-    const gone = new AbortController();
-    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', signal: gone.signal });
+    const gone = surfaceResponse();
+    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', clientResponse: gone });
     let got = 0;
     if (reply.kind === 'stream') {
       for await (const item of reply.chunks) {
         expect(item.kind).toBe('chunk');
-        if (++got === 3) gone.abort();
+        if (++got === 3) gone.destroy();
       }
     }
     const end = await stream.ended;
@@ -141,7 +147,7 @@ describe('in-process chat client', () => {
     const client = createInProcessChatClient();
     const stream = endlessStream();
     client.connect(stream.handler);
-    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', clientResponse: surfaceResponse() });
     if (reply.kind === 'stream') for await (const _item of reply.chunks) break;
     expect((await stream.ended).finished).toBe(false);
 
@@ -153,7 +159,7 @@ describe('in-process chat client', () => {
       // The upstream's end comes a moment after [DONE], as from a real runtime.
       setTimeout(() => res.end(), 20);
     });
-    const done = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', signal: new AbortController().signal });
+    const done = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'responses', clientResponse: surfaceResponse() });
     if (done.kind === 'stream') for await (const _item of done.chunks) void _item;
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(closedFinished).toBe(true);
@@ -172,16 +178,18 @@ describe('in-process chat client', () => {
         res.end('data: [DONE]\n\n');
       });
     });
-    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', signal: new AbortController().signal });
+    const reply = await client.send({ model: 'm', stream: true }, { client: clientRequest(), surface: 'anthropic', clientResponse: surfaceResponse() });
     expect(sawFull).toBe(true);
     if (reply.kind === 'stream') for await (const _item of reply.chunks) void _item;
     expect(drained).toBe(true);
   });
 
-  it('refuses to send before a gateway connected it, and refuses an aborted signal', async () => {
+  it('refuses to send before a gateway connected it, and for a client already gone', async () => {
     const client = createInProcessChatClient();
-    await expect(client.send({}, { client: clientRequest(), surface: 'x', signal: new AbortController().signal })).rejects.toThrow(/not connected/);
+    await expect(client.send({}, { client: clientRequest(), surface: 'x', clientResponse: surfaceResponse() })).rejects.toThrow(/not connected/);
     client.connect(() => undefined);
-    await expect(client.send({}, { client: clientRequest(), surface: 'x', signal: AbortSignal.abort() })).rejects.toThrow();
+    const gone = surfaceResponse();
+    gone.destroy();
+    await expect(client.send({}, { client: clientRequest(), surface: 'x', clientResponse: gone })).rejects.toThrow(/went away/);
   });
 });

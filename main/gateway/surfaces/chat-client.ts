@@ -33,8 +33,11 @@ export interface ChatSendOptions {
   readonly client: IncomingMessage;
   /** Which API the request came in through, e.g. `anthropic` (sent as `x-homeport-surface`). */
   readonly surface: string;
-  /** Aborting it is the client going away: the chat request is cancelled, and with it the upstream call. */
-  readonly signal: AbortSignal;
+  /**
+   * The surface's own response: closing before it finished is the client going away, which cancels the chat
+   * request and with it the upstream call. (Watched with one 'close' listener: cheaper than an AbortSignal.)
+   */
+  readonly clientResponse: ServerResponse;
   /** Headers set on the chat request over the client's, e.g. `cache-control: no-store`. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -66,9 +69,9 @@ export function createInProcessChatClient(): InProcessChatClient {
     connect(next) {
       dispatch = next;
     },
-    async send(body, { client, surface, signal, headers: overrides }) {
+    async send(body, { client, clientResponse, surface, headers: overrides }) {
       if (dispatch === undefined) throw new Error('The API surfaces are not connected to a gateway.');
-      signal.throwIfAborted();
+      if (clientResponse.destroyed) throw new Error('The client went away.');
       const payload = Buffer.from(JSON.stringify(body));
       const headers: IncomingHttpHeaders = { 'content-type': 'application/json', 'content-length': String(payload.length), 'x-homeport-surface': surface };
       for (const name of FORWARDED) {
@@ -79,20 +82,23 @@ export function createInProcessChatClient(): InProcessChatClient {
       const req = inMemoryRequest(payload, headers, client);
       inheritAppKey(client, req);
       const res = new InMemoryResponse();
-      const onAbort = (): void => {
+      const cancel = { cancelled: false };
+      const onClose = (): void => {
+        if (clientResponse.writableFinished) return;
+        cancel.cancelled = true;
         res.destroy();
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      clientResponse.once('close', onClose);
       dispatch(req, res as unknown as ServerResponse);
       await res.head;
       const returned = pickHeaders(res);
       const contentType = String(res.getHeader('content-type') ?? '');
       if (body.stream === true && res.statusCode === 200 && contentType.startsWith('text/event-stream')) {
-        return { kind: 'stream', status: 200, headers: returned, chunks: readChunks(res, signal, () => signal.removeEventListener('abort', onAbort)) };
+        return { kind: 'stream', status: 200, headers: returned, chunks: readChunks(res, cancel, () => clientResponse.off('close', onClose)) };
       }
       const text = (await res.collect()).toString('utf8');
-      signal.removeEventListener('abort', onAbort);
-      signal.throwIfAborted();
+      clientResponse.off('close', onClose);
+      if (cancel.cancelled) throw new Error('The client went away.');
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(text) as Record<string, unknown>;
@@ -143,7 +149,7 @@ function pickHeaders(res: InMemoryResponse): Record<string, string> {
  * becomes an error item. Stopping early (the surface's client left) cancels
  * the chat request.
  */
-async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () => void): AsyncGenerator<ChatStreamItem> {
+async function* readChunks(res: InMemoryResponse, cancel: { readonly cancelled: boolean }, done: () => void): AsyncGenerator<ChatStreamItem> {
   const splitter = new SseDataSplitter();
   const events: string[] = [];
   const collect = (data: string): void => {
@@ -176,7 +182,7 @@ async function* readChunks(res: InMemoryResponse, signal: AbortSignal, done: () 
       events.length = 0;
     }
     // Cancelled by the surface's client: nobody is left to tell.
-    if (signal.aborted) return;
+    if (cancel.cancelled) return;
     // The stream ended without [DONE]: the answer broke off.
     complete = true;
     yield { kind: 'error', error: { message: 'The model stream ended before it was complete.', type: 'server_error', code: 'stream_incomplete' } };

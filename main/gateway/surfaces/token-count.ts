@@ -16,7 +16,7 @@
  * one its context guard uses: it errs high) and the answer says so in
  * `x-homeport-token-count: estimate`.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens } from '../../routing/policies.js';
 import type { ResolvedRoute } from '../../routing/route-table.js';
 import { modelAllowed } from '../app-key-guard.js';
@@ -46,7 +46,7 @@ export interface TokenCounterOptions {
 
 export function createChatTokenCounter(options: TokenCounterOptions) {
   const { chat, surface } = options;
-  return async function countTokens(body: Record<string, unknown> & { model: string }, client: IncomingMessage): Promise<TokenCountResult> {
+  return async function countTokens(body: Record<string, unknown> & { model: string }, client: IncomingMessage, clientResponse: ServerResponse): Promise<TokenCountResult> {
     const plan = planTokenCount(options.routeOf(body.model));
     if (plan.method === 'estimate') {
       // The chat handler checks the key's allowlist on the exact path; the estimate must not skip it.
@@ -54,7 +54,7 @@ export function createChatTokenCounter(options: TokenCounterOptions) {
       const { model: _model, ...conversation } = body;
       return { inputTokens: estimateTokens(Buffer.byteLength(JSON.stringify(conversation))), plan };
     }
-    const reply = await chat.send({ ...body, max_tokens: 1, temperature: 0, stream: false }, { client, surface, signal: AbortSignal.timeout(120_000), headers: { 'cache-control': 'no-store' } });
+    const reply = await chat.send({ ...body, max_tokens: 1, temperature: 0, stream: false }, { client, clientResponse, surface, headers: { 'cache-control': 'no-store' } });
     if (reply.kind !== 'json') return { status: 502, message: 'The model answered a token count with a stream.' };
     if (reply.status !== 200) {
       const error = reply.body.error as { message?: string } | undefined;

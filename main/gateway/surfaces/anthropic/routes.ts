@@ -17,7 +17,7 @@ export interface AnthropicRouteOptions {
   readonly chat: ChatClient;
   readonly bodyLimitBytes: number;
   /** Counts a chat conversation's prompt tokens for a model (count_tokens). */
-  readonly countTokens: (body: Record<string, unknown> & { model: string }, client: IncomingMessage) => Promise<TokenCountResult>;
+  readonly countTokens: (body: Record<string, unknown> & { model: string }, client: IncomingMessage, clientResponse: ServerResponse) => Promise<TokenCountResult>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -43,15 +43,12 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
     const request = parsed.data;
     const stopSequences = request.stop_sequences ?? [];
 
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) clientGone.abort();
-    });
     let reply;
     try {
-      reply = await options.chat.send(toChatBody(request), { client: req, surface: 'anthropic', signal: clientGone.signal });
+      reply = await options.chat.send(toChatBody(request), { client: req, clientResponse: res, surface: 'anthropic' });
     } catch (error) {
-      if (clientGone.signal.aborted) return;
+      // The client went away: nobody to answer.
+      if (res.destroyed) return;
       return sendAnthropicError(res, 502, `Homeport could not reach the model: ${String(error)}`);
     }
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
@@ -77,7 +74,7 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
       }
       res.end(translator.finish());
     } catch (error) {
-      if (!clientGone.signal.aborted) res.end(translator.fail(`The model stream failed: ${String(error)}`));
+      if (!res.destroyed) res.end(translator.fail(`The model stream failed: ${String(error)}`));
     }
   };
 }
@@ -88,7 +85,7 @@ export function createCountTokensHandler(options: AnthropicRouteOptions): Handle
     if (json === undefined) return;
     const parsed = countTokensRequestSchema.safeParse(json);
     if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
-    const result = await options.countTokens({ model: parsed.data.model, ...toChatConversation(parsed.data) }, req);
+    const result = await options.countTokens({ model: parsed.data.model, ...toChatConversation(parsed.data) }, req, res);
     if ('status' in result) return sendAnthropicError(res, result.status, result.message);
     const payload = JSON.stringify({ input_tokens: result.inputTokens });
     // `exact` (the model's own tokenizer) or `estimate` (a completion there would have been billed; token-count.ts).

@@ -60,15 +60,12 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
       store.put(frame.id, { response, conversation: [...conversationSoFar, ...outputToChatMessages(output)] });
     };
 
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) clientGone.abort();
-    });
     let reply;
     try {
-      reply = await options.chat.send(toChatBody(request, history), { client: req, surface: 'responses', signal: clientGone.signal });
+      reply = await options.chat.send(toChatBody(request, history), { client: req, clientResponse: res, surface: 'responses' });
     } catch (error) {
-      if (clientGone.signal.aborted) return;
+      // The client went away: nobody to answer.
+      if (res.destroyed) return;
       throw new GatewayError({ status: 502, message: `Homeport could not reach the model: ${String(error)}`, code: 'upstream_unreachable' });
     }
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
@@ -78,7 +75,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
       remember(response, response.output as Record<string, unknown>[]);
       return sendJson(res, 200, response);
     }
-    await relayStream(res, reply.chunks, new ResponsesStreamTranslator(frame), clientGone.signal, remember);
+    await relayStream(res, reply.chunks, new ResponsesStreamTranslator(frame), remember);
   };
 }
 
@@ -86,7 +83,6 @@ async function relayStream(
   res: ServerResponse,
   chunks: AsyncIterable<ChatStreamItem>,
   translator: ResponsesStreamTranslator,
-  clientGone: AbortSignal,
   remember: (response: Record<string, unknown>, output: Record<string, unknown>[]) => void,
 ): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -104,7 +100,7 @@ async function relayStream(
     remember(response, response.output as Record<string, unknown>[]);
     res.end(events);
   } catch (error) {
-    if (!clientGone.aborted) res.end(translator.fail(`The model stream failed: ${String(error)}`));
+    if (!res.destroyed) res.end(translator.fail(`The model stream failed: ${String(error)}`));
   }
 }
 
