@@ -551,26 +551,21 @@ export class Router {
         endAll(false, 499, undefined, 'The client closed the connection.');
         return { kind: 'aborted' };
       }
+      const advice = result.kind === 'whole' && localEntry ? unservedAdvice(localEntry, request.path, result) : null;
       if (result.kind === 'error') {
         target.breaker.failure();
         lastReason = result.timeout ? `timed out: ${result.reason}` : `unreachable: ${scrub(result.reason)}`;
         lastStatus = undefined;
-      } else if (localEntry && result.kind === 'whole' && (result.status === 400 || result.status === 404 || result.status === 501)) {
+      } else if (result.kind === 'whole' && localEntry && advice !== null) {
         // A runtime refusing the endpoint itself: no retry, no breaker failure; another target may serve it.
-        const text = result.body.toString('utf8');
-        const advice = unservedEndpointAdvice({ ownedBy: localEntry.ownedBy, modelId: localEntry.id, path: request.path, status: result.status, body: text, spawnedByHomeport: !localEntry.runtime.id.includes('@') });
-        if (advice !== null) {
-          target.breaker.success();
-          const said = briefError(result.body, (t) => t).replace(/^: /, '');
-          endAll(false, result.status, undefined, advice);
-          return {
-            kind: 'next',
-            attempt: { target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} does not serve ${request.path}: ${said ? `${said}. ` : ''}${advice}`, status: result.status, ms: attemptMs(), tries },
-            unserved: { status: result.status, message: `${localEntry.runtime.id}: ${said ? `${said} ` : ''}${advice}` },
-          };
-        }
-        answer = result;
-        break;
+        target.breaker.success();
+        const said = briefError(result.body, (t) => t).replace(/^: /, '');
+        endAll(false, result.status, undefined, advice);
+        return {
+          kind: 'next',
+          attempt: { target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} does not serve ${request.path}: ${said ? `${said}. ` : ''}${advice}`, status: result.status, ms: attemptMs(), tries },
+          unserved: { status: result.status, message: `${localEntry.runtime.id}: ${said ? `${said} ` : ''}${advice}` },
+        };
       } else if (result.kind === 'whole' && (result.status === 429 || result.status >= 500)) {
         if (result.status !== 429) target.breaker.failure();
         lastStatus = result.status;
@@ -819,4 +814,11 @@ function nothingAnswered(facts: NothingAnswered): GatewayError {
     headers: { 'Retry-After': '2' },
     message: `No target of route "${route.name}" can answer now${forcedTier !== null ? ` (${TIER_HEADER}: ${forcedTier})` : ''}: ${failures.length ? reasons : 'the route has no targets'}.`,
   });
+}
+
+/** What to tell the client when a local runtime refuses the endpoint itself (runtimes/external/unserved-endpoint.ts); null for any other answer. */
+function unservedAdvice(entry: ModelEntry, path: string, result: { readonly status: number; readonly body: Buffer }): string | null {
+  if (result.status !== 400 && result.status !== 404 && result.status !== 501) return null;
+  // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
+  return unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path, status: result.status, body: result.body.toString('utf8'), spawnedByHomeport: !entry.runtime.id.includes('@') });
 }
