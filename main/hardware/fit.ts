@@ -59,6 +59,13 @@ export interface FitRequest {
   readonly kvCacheType?: KvCacheType;
   readonly hardware: HardwareSnapshot;
   readonly policy?: Partial<FitPolicy>;
+  /**
+   * Tokens one sequence holds when the memory is read, for comparing the prediction with a process
+   * measured after a conversation shorter than its context (the attention mask and scores are
+   * written only as far as the context is used). Changes `memory` only: the verdict, placement and
+   * context limits are always for the full context, which is what users are told. Default: full.
+   */
+  readonly contextInUse?: number;
 }
 
 /**
@@ -162,7 +169,7 @@ export function fitModel(request: FitRequest): FitDecision {
     cpuOnly: largestContext(setup, (ctx) => (fitsAt(setup, ctx, 0) ? 0 : null)),
   };
   const gpuLayers = choice?.gpuLayers ?? 0;
-  const bytes = bytesAt(setup, contextSize, gpuLayers);
+  const bytes = bytesAt(setup, contextSize, gpuLayers, request.contextInUse);
   const memory = breakdown(bytes, setup);
   const verdict: FitVerdict = !choice ? 'does-not-fit' : gpuLayers === 0 ? 'cpu-only' : gpuLayers === totalLayers ? 'full-gpu' : 'partial-gpu';
 
@@ -207,8 +214,9 @@ function usableForOffload(gpu: GpuInfo): boolean {
   return !gpu.unifiedMemory && (gpu.vramTotalBytes ?? 0) > 0 && gpu.vendor !== 'other';
 }
 
-function bytesAt(setup: Setup, contextSize: number, gpuLayers: number): PlacementBytes {
+function bytesAt(setup: Setup, contextSize: number, gpuLayers: number, contextInUse?: number): PlacementBytes {
   return placementBytes({
+    ...(contextInUse !== undefined ? { contextInUse } : {}),
     shape: setup.model,
     contextSize,
     slots: setup.slots,

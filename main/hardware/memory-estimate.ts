@@ -55,6 +55,12 @@ export interface PlacementInput {
   readonly flashAttention?: boolean;
   /** ggml types the CPU backend repacks (cpu-repack.ts); default none. */
   readonly repackTypes?: readonly string[];
+  /**
+   * Tokens one sequence holds at its largest batch so far; default the full context. Only the CPU's
+   * working set depends on it (computeBufferBytes): for what a process holds after a conversation
+   * shorter than its context, not for whether the model fits.
+   */
+  readonly contextInUse?: number;
 }
 
 export interface SideBytes {
@@ -110,13 +116,20 @@ export function placementBytes(input: PlacementInput): PlacementBytes {
   const cpuKv = kvBytesPerToken(shape, kvCacheType, 0, gpuStart) * cells;
   const gpuKv = kvBytesPerToken(shape, kvCacheType, gpuStart, shape.layers) * cells;
 
-  const compute = computeBufferBytes({ shape, contextSize: input.contextSize, slots, ubatch: input.ubatch, flashAttention: input.flashAttention });
+  const compute = computeBufferBytes({
+    shape,
+    contextSize: input.contextSize,
+    slots,
+    ubatch: input.ubatch,
+    flashAttention: input.flashAttention,
+    ...(input.contextInUse !== undefined ? { contextInUse: input.contextInUse } : {}),
+  });
   const cpuLayersLeft = gpuStart > 0;
   // GPU memory is committed when reserved, so a GPU reserves llama.cpp's whole buffer. CPU buffers are
   // malloc'd and become RAM only where written: the CPU counts the working set of a generation.
   // The device holding the output layer computes the logits; a CPU that still runs some blocks needs
   // their activations and the attention mask; it always embeds the input.
-  const cpuCompute = gpuLayers === 0 ? compute.workingSet : compute.inputEmbedding + (cpuLayersLeft ? compute.blockPeak : 0);
+  const cpuCompute = gpuLayers === 0 ? compute.workingSet : compute.inputEmbedding + (cpuLayersLeft ? compute.blockPeakInUse : 0);
   const gpuCompute = gpuLayers === 0 ? 0 : compute.total;
 
   return {
@@ -133,24 +146,31 @@ export interface ComputeBufferInput {
   readonly ubatch?: number;
   /** Default true. */
   readonly flashAttention?: boolean;
+  /** Tokens one sequence holds at its largest batch so far (default: the full context); see workingSet. */
+  readonly contextInUse?: number;
 }
 
 export interface ComputeBufferBytes {
   /** What llama.cpp reserves for the whole graph (its `compute buffer size` + output buffer): a GPU commits all of it. */
   readonly total: number;
   /**
-   * What a generation writes at most (a full batch of prompt at a full context,
-   * logits for one token per sequence): the RAM a CPU buffer really takes.
+   * What a generation writes at most (a full batch of prompt, logits for one
+   * token per sequence): the RAM a CPU buffer really takes. At a full context
+   * unless `contextInUse` says less: llama.cpp sizes the mask and scores of a
+   * batch by the cells its sequence uses so far (`n_kv`, padded to 256), so a
+   * conversation shorter than the context writes only that part of them.
    */
   readonly workingSet: number;
-  /** The KQ mask, F32 plus its F16 copy with flash attention: (batch token, cached cell of its sequence). */
+  /** The KQ mask at a full context, F32 plus its F16 copy with flash attention: (batch token, cached cell of its sequence). */
   readonly attentionMask: number;
-  /** Without flash attention: the F32 attention scores of one layer (heads × batch × cells of a sequence). */
+  /** Without flash attention: the F32 attention scores of one layer at a full context (heads × batch × cells of a sequence). */
   readonly attentionScores: number;
   /** Peak live activations inside a block (FFN gate/up/down and the residual stream). */
   readonly blockActivations: number;
-  /** Mask plus the larger of scores and activations: the peak while the blocks run. */
+  /** Mask plus the larger of scores and activations: the peak while the blocks run (at a full context). */
   readonly blockPeak: number;
+  /** The same at `contextInUse` (equal to blockPeak without it): what a CPU running blocks writes. */
+  readonly blockPeakInUse: number;
   /** Logits of a full batch plus the last hidden state (reserved; written only when every token's logits are asked for). */
   readonly logits: number;
   /** llama.cpp's output buffer: one row of logits per sequence. */
@@ -177,16 +197,21 @@ export function computeBufferBytes(input: ComputeBufferInput): ComputeBufferByte
   const usedExperts = shape.experts ? Math.max(1, shape.experts.used) : 1;
   const ffnWidth = shape.feedForwardLength * usedExperts;
 
-  const attentionMask = (f32 + (flash ? f16 : 0)) * ubatch * cellsPerSequence;
-  const attentionScores = flash ? 0 : f32 * shape.headCount * ubatch * cellsPerSequence;
+  const maskAt = (cells: number) => (f32 + (flash ? f16 : 0)) * ubatch * cells;
+  const scoresAt = (cells: number) => (flash ? 0 : f32 * shape.headCount * ubatch * cells);
   const blockActivations = f32 * ubatch * (3 * ffnWidth + 2 * shape.embeddingLength);
-  const blockPeak = attentionMask + Math.max(attentionScores, blockActivations);
+  const blockPeakAt = (cells: number) => maskAt(cells) + Math.max(scoresAt(cells), blockActivations);
+  const attentionMask = maskAt(cellsPerSequence);
+  const attentionScores = scoresAt(cellsPerSequence);
+  const blockPeak = blockPeakAt(cellsPerSequence);
+  const cellsInUse = input.contextInUse === undefined ? cellsPerSequence : Math.min(cellsPerSequence, padContext(input.contextInUse));
   const logits = f32 * ubatch * (shape.vocabSize + shape.embeddingLength);
   const outputBuffer = f32 * shape.vocabSize * slots;
   const inputEmbedding = f32 * ubatch * shape.embeddingLength;
   return {
     total: Math.max(blockPeak, logits) + outputBuffer,
-    workingSet: blockPeak + f32 * slots * shape.vocabSize + outputBuffer,
+    workingSet: blockPeakAt(cellsInUse) + f32 * slots * shape.vocabSize + outputBuffer,
+    blockPeakInUse: blockPeakAt(cellsInUse),
     attentionMask,
     attentionScores,
     blockActivations,

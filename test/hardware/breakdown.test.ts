@@ -104,3 +104,34 @@ describe('the memory breakdown, worked by hand (CPU only, 1024 context, 1 slot)'
     expect(on.memory.flashAttention).toBe(true);
   });
 });
+
+describe('memory for the context in use (a process measured after a conversation shorter than its context)', () => {
+  const hardware = machine({ ramGiB: 32 });
+  const full = fitModel({ model: PAPER, contextSize: 4096, slots: 2, hardware });
+
+  it('writes the mask only over the cells the sequence uses, padded to 256, and changes nothing else', () => {
+    const short = fitModel({ model: PAPER, contextSize: 4096, slots: 2, hardware, contextInUse: 531 });
+    // mask 6 × 512 × 768 cells instead of 6 × 512 × 4096; FFN 4,194,304; logits rows 2 × 4000 + output buffer 2 × 4000
+    expect(short.memory.computeBytes).toBe(6 * 512 * 768 + 4_194_304 + 16_000);
+    expect(full.memory.computeBytes).toBe(6 * 512 * 4096 + 4_194_304 + 16_000);
+    expect(short.memory.totalBytes).toBe(full.memory.totalBytes - 6 * 512 * (4096 - 768));
+    expect(short.memory.weightsBytes + short.memory.kvCacheBytes + short.memory.computeBytes + short.memory.overheadBytes).toBe(short.memory.totalBytes);
+    expect(short.memory.kvCacheBytes).toBe(full.memory.kvCacheBytes);
+  });
+
+  it('keeps the verdict and the context limits at the full context, and never goes past it', () => {
+    const short = fitModel({ model: PAPER, contextSize: 4096, slots: 2, hardware, contextInUse: 100 });
+    expect(short.verdict).toBe(full.verdict);
+    expect(short.maxContext).toEqual(full.maxContext);
+    expect(fitModel({ model: PAPER, contextSize: 4096, slots: 2, hardware, contextInUse: 99_999 }).memory).toEqual(full.memory);
+  });
+
+  it('shrinks the attention scores too when flash attention is off', () => {
+    const narrow: ModelShape = { ...PAPER, headDimK: 32, headDimV: 32 };
+    const short = fitModel({ model: narrow, contextSize: 4096, hardware, contextInUse: 256 });
+    // F32 mask 4 × 512 × 256 + scores 4 × 4 heads × 512 × 256 (FFN 4,194,304 is larger) → the FFN wins
+    expect(short.memory.computeBytes).toBe(524_288 + 4_194_304 + 8_000);
+    const long = fitModel({ model: narrow, contextSize: 4096, hardware });
+    expect(long.memory.computeBytes).toBe(4 * 512 * 4096 + 4 * 4 * 512 * 4096 + 8_000);
+  });
+});
