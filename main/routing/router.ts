@@ -256,9 +256,9 @@ export class Router {
    * Counts the prompt with the tokenizer of each target that has one
    * (`tokenizer: "llama-server"`) and a known context, among those still in
    * the running: the effect the pure decision needs, done before it. Null
-   * when no target needs a count.
+   * (at once, no await on the hot path) when no target needs a count.
    */
-  private async countPrompts(request: RoutedRequest, decisions: readonly TargetDecision[]): Promise<Map<string, PromptCount> | null> {
+  private countPrompts(request: RoutedRequest, decisions: readonly TargetDecision[]): Promise<Map<string, PromptCount>> | null {
     if (!countable(request.endpointName, request.json)) return null;
     const wanted = decisions.filter(({ target, verdict }) => {
       const provider = target.provider;
@@ -266,7 +266,7 @@ export class Router {
       return verdict.go || verdict.reason.startsWith('context too small');
     });
     if (wanted.length === 0) return null;
-    const counts = await Promise.all(
+    const counting = Promise.all(
       wanted.map(async ({ target }) => {
         const provider = target.provider!;
         const count = await countWithLlamaServer({
@@ -280,7 +280,7 @@ export class Router {
         return [target.label, count.exact ? count : { exact: false as const, reason: this.scrub(count.reason) }] as const;
       }),
     );
-    return new Map(counts);
+    return counting.then((counts) => new Map(counts));
   }
 
   /** Answer one routed request. Never throws for upstream trouble: every outcome is answered and recorded. */
@@ -371,8 +371,9 @@ export class Router {
     const facts: DecisionFacts = { required: requiredFeatures(request.json), forcedTier };
     let decisions = this.decide(route, request.raw.length, facts);
     let routingMs = performance.now() - d0;
-    const counts = await this.countPrompts(request, decisions);
-    if (counts !== null) {
+    const counting = this.countPrompts(request, decisions);
+    if (counting !== null) {
+      const counts = await counting;
       trace.timing.tokenizeMs = round2(performance.now() - d0 - routingMs);
       if (request.clientGone.aborted) {
         trace.finish({ status: 499, error: 'The client closed the connection.' });
