@@ -1,5 +1,6 @@
 import type { HomeportConfig } from '../../config/schema.js';
 import { detectRuntimes, type RuntimeDetections } from './detect.js';
+import { sharedVersionProbe } from './version-probe.js';
 import { buildFleet, detectionOptionsFor, type RuntimeFleet } from './fleet/fleet.js';
 import { allocatePort } from '../process/ports.js';
 import { defaultEnvName, SecretResolver } from '../../secrets/resolver.js';
@@ -35,6 +36,8 @@ export async function startExternalRuntimes(options: {
   const detection = await detect();
   const fleet = await buildFleet({
     redetect: detect,
+    // Detection waits for versions no longer than its probes; one that comes later shows at once.
+    lateVersion: (binaryPath) => sharedVersionProbe.peek(binaryPath),
     attachedKeys,
     config: config.runtimes,
     detection,

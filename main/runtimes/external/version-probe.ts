@@ -60,6 +60,8 @@ export class VersionProbe {
   private readonly retryAfterMs: number;
   private readonly now: () => number;
   private readonly entries = new Map<string, Entry>();
+  /** The latest entry asked for each binary path (for peek). */
+  private readonly latest = new Map<string, Entry>();
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(options: VersionProbeOptions = {}) {
@@ -77,6 +79,7 @@ export class VersionProbe {
       entry = this.start(request);
       this.entries.set(key, entry);
     }
+    this.latest.set(request.binary, entry);
     if (entry.settled !== null) return entry.settled.result;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<VersionResult>((resolve) => {
@@ -94,6 +97,15 @@ export class VersionProbe {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * What the last version command asked of `binary` answered, once it has
+   * (no I/O): a detection that answered before its version did can show the
+   * version as soon as it is known, without detecting again.
+   */
+  peek(binary: string): VersionResult | null {
+    return this.latest.get(binary)?.settled?.result ?? null;
   }
 
   /** Resolves once no version command is running (tests, shutdown). */

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectRuntimes, VLLM_NEEDS_GPU } from '../../../main/runtimes/external/detect.js';
 import { VersionProbe } from '../../../main/runtimes/external/version-probe.js';
+import { buildFleet } from '../../../main/runtimes/external/fleet/fleet.js';
+import { runtimesConfigSchema } from '../../../main/config/runtimes-schema.js';
+import { allocatePort } from '../../../main/runtimes/process/ports.js';
 import { doubleBin, freePort, killAllDoubles, runDouble, spawnDouble, waitForHttp, type DoubleName } from '../../fixtures/doubles/harness.js';
 import { DOUBLE_VERSIONS } from '../../fixtures/doubles/versions.js';
 import { testModel } from '../../support/models.js';
@@ -163,9 +166,16 @@ describe('detectRuntimes with nothing there', () => {
       expect(first['llama-server']).toMatchObject({ installed: true, running: true, available: true, version: null });
       expect(first['llama-server'].versionReason).toMatch(/^`llama-server --version` has not answered within 1 s/);
       expect(readFileSync(runs, 'utf8')).toBe('started\n');
+      // A fleet built on that detection shows the version once it comes, without detecting again.
+      const off = runtimesConfigSchema.parse({ llamaServer: { mode: 'off' }, ollama: { mode: 'off' }, lmstudio: { mode: 'off' }, vllm: { mode: 'off' } });
+      const fleet = await buildFleet({ config: off, detection: first, gpu: { cuda: false }, allocatePort: () => allocatePort(), lateVersion: (binaryPath) => versions.peek(binaryPath) });
+      const shown = () => fleet.detected.find((d) => d.kind === 'llama-server');
+      expect(shown()).toMatchObject({ running: true, version: null });
 
       await versions.idle();
       expect(readFileSync(runs, 'utf8')).toBe('started\nfinished\n');
+      expect(shown()).toMatchObject({ running: true, version: 'b4242 (abc1234)', versionReason: 'reported by `llama-server --version`' });
+      await fleet.stop();
       for (let i = 0; i < 2; i++) {
         const later = await detectRuntimes(options);
         expect(later['llama-server']).toMatchObject({ running: true, version: 'b4242 (abc1234)', versionReason: 'reported by `llama-server --version`' });

@@ -103,6 +103,7 @@ export class RuntimeFleet {
   /** Servers attached during re-detection: let go at stop(). */
   private readonly letGo: FleetOwner[] = [];
   private readonly spawnedOwners: readonly FleetOwner[];
+  private readonly lateVersion: NonNullable<BuildFleetOptions['lateVersion']> | null;
   private refreshing: Promise<FleetRefresh> | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -114,12 +115,14 @@ export class RuntimeFleet {
     context?: FleetContext;
     /** A fresh detection run; without it, refresh() only lists the daemons' models again. */
     detect?: () => Promise<RuntimeDetections>;
+    lateVersion?: BuildFleetOptions['lateVersion'];
   }) {
     this.spawned = parts.spawned;
     for (const [kind, part] of parts.attached) this.attached.set(kind, part);
     this.daemons = [...parts.daemons];
     this.context = parts.context ?? null;
     this.detect = parts.detect ?? null;
+    this.lateVersion = parts.lateVersion ?? null;
     if (this.context !== null) this.recordDetection(this.context.detection);
     this.rebuild();
     // A model left out for a duplicate id never runs: its supervisor is no owner.
@@ -163,10 +166,18 @@ export class RuntimeFleet {
   get detected(): readonly DetectedRuntime[] {
     if (this.latest === null) return [];
     return Object.values(this.latest).map((detection) => ({
-      ...detection,
+      ...this.withLateVersion(detection),
       detectedAt: this.serverTimes.get(detection.kind)?.detectedAt ?? null,
       goneSince: this.serverTimes.get(detection.kind)?.goneSince ?? null,
     }));
+  }
+
+  /** The detection with a version its binary gave after the detection answered. */
+  private withLateVersion(detection: RuntimeDetection): RuntimeDetection {
+    if (detection.version !== null || detection.binaryPath === null || this.lateVersion === null) return detection;
+    const late = this.lateVersion(detection.binaryPath);
+    if (late === null || late.version === null) return detection;
+    return { ...detection, version: late.version, versionReason: late.reason };
   }
 
   /** Keep a detection as the latest; note servers that appeared (detectedAt) or went away (goneSince). */
@@ -360,5 +371,6 @@ export async function buildFleet(options: BuildFleetOptions): Promise<RuntimeFle
     daemons: [ollama, lmstudio],
     context,
     ...(options.redetect !== undefined ? { detect: options.redetect } : {}),
+    ...(options.lateVersion !== undefined ? { lateVersion: options.lateVersion } : {}),
   });
 }

@@ -88,6 +88,11 @@ export interface BuildFleetOptions {
   readonly redetect?: () => Promise<RuntimeDetections>;
   /** Keys of attached servers started with one (attached-keys.ts). */
   readonly attachedKeys?: AttachedKeys;
+  /**
+   * A version that came after its detection answered (version-probe.ts's
+   * peek): `detected` shows it without waiting for the next detection.
+   */
+  readonly lateVersion?: (binaryPath: string) => { readonly version: string | null; readonly reason: string } | null;
 }
 
 /** What the parts get from buildFleet, with defaults applied. */
