@@ -3,14 +3,12 @@
  * one run on this machine, printed as a Markdown table for the README.
  * Not a test: nothing here fails a build.
  */
-import { spawn } from 'node:child_process';
 import { cpus, totalmem, availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { testModel } from '../support/models.js';
 import { createClient } from './http-client.js';
-import { startEngineProcess, rssMiB } from './serve-process.js';
+import { startBareProxy, startEngineProcess, rssMiB } from './serve-process.js';
 import { measureGatewayOverhead } from './gateway-overhead.js';
 import { measureHttpDecode, measureInProcessDecode, type DecodeResult } from './decode-speed.js';
 import { fmt } from './stats.js';
@@ -24,19 +22,6 @@ import { measureRouting } from './routing.js';
 const TOKENS = 128;
 const rows: string[][] = [];
 const row = (metric: string, value: string, target: string, verdict: boolean | null) => rows.push([metric, value, target, verdict === null ? '' : verdict ? 'met' : '**missed**']);
-
-/** The bare pass-through proxy (bare-proxy.ts) in front of `upstream`, as its own process. */
-async function startBareProxy(upstream: string, headers: Readonly<Record<string, string>> = {}): Promise<{ origin: string; stop: () => void }> {
-  const port = await allocatePort({ host: '127.0.0.1' });
-  const script = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
-  const key = headers.authorization?.replace(/^Bearer /, '');
-  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(key ? { HOMEPORT_WORKER_KEY: key } : {}) } });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`bare proxy exited with ${code}`)));
-  });
-  return { origin: `http://127.0.0.1:${port}`, stop: () => child.kill() };
-}
 
 async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', withOverhead: boolean): Promise<{ http: DecodeResult; inproc: DecodeResult }> {
   const model = testModel(name);

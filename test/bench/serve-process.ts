@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatePort } from '../../main/runtimes/process/ports.js';
 
 export interface RunningEngine {
   readonly child: ChildProcess;
@@ -70,4 +71,17 @@ export async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
+}
+
+/** The bare pass-through proxy (bare-proxy.ts) in front of `upstream`, as its own process: the floor of a process hop. */
+export async function startBareProxy(upstream: string, headers: Readonly<Record<string, string>> = {}): Promise<{ origin: string; stop: () => void }> {
+  const port = await allocatePort({ host: '127.0.0.1' });
+  const script = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
+  const key = headers.authorization?.replace(/^Bearer /, '');
+  const child = spawn(process.execPath, [script, upstream, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(key ? { HOMEPORT_WORKER_KEY: key } : {}) } });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare proxy exited with ${code}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
