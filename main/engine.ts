@@ -12,6 +12,7 @@ import { embeddedLaunchPlan } from './runtimes/embedded/launch-plan.js';
 import { ModelRegistry } from './runtimes/model-registry.js';
 import { startExternalRuntimes, type ExternalRuntimes } from './runtimes/external/start.js';
 import { startRedetectLoop } from './runtimes/external/redetect-loop.js';
+import { describeDetectedRuntimes, describeGoneModels } from './runtimes/external/fleet/sightings-view.js';
 import type { FleetEntry } from './runtimes/external/fleet/fleet.js';
 import { hasCudaGpu } from './hardware/cuda.js';
 import type { RuntimeHandle } from './runtimes/types.js';
@@ -226,6 +227,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const requestLog = new RequestLog({ store: requestStore });
   const embed = embedWithLocalModel({ models: () => directory.list(), readyDeadlineMs: config.readyDeadlineMs });
   const cache = createResponseCache({ file: join(paths.state, 'cache.sqlite'), ...cacheLimits(config.cache), embed, log: (m) => log(`cache: ${m}`) });
+  const cacheSwitch = { enabled: config.cache.enabled };
   const requestRouter = new RequestRouter({
     config: { providers: config.providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker },
     local: { resolve: (name) => directory.resolve(name), facts: (id) => facts.get(id) },
@@ -233,7 +235,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     metrics,
     readyDeadlineMs: config.readyDeadlineMs,
     cache,
-    cacheEnabled: config.cache.enabled,
+    // Read on every request: the Settings page switches the cache on and off live.
+    get cacheEnabled() {
+      return cacheSwitch.enabled;
+    },
     spentToday: requestStore.providerSpend(),
     // Bound late: the probes are built below, with the control routes.
     features: (id) => probes.service.features(id),
@@ -255,7 +260,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     baseUrl,
     resolve: (name) => directory.resolve(name),
     contextLength: (id) => facts.get(id)?.contextLength ?? null,
-    runtimeVersion: (kind) => describeRuntimeVersion(kind, HOMEPORT_VERSION, (k) => (external.detection as Readonly<Record<string, { version: string | null } | undefined>>)[k]?.version),
+    runtimeVersion: (kind) => describeRuntimeVersion(kind, HOMEPORT_VERSION, (k) => external.fleet.detected.find((d) => d.kind === k)?.version),
   });
   const controlRoutes = Router();
   controlRoutes.use(
@@ -278,6 +283,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         },
         loadedWith: (id) => (['starting', 'ready'].includes(pool.get(id)?.snapshot().state ?? 'stopped') ? (launchedWith.get(id) ?? null) : null),
         ttlInEffect: (id) => ttlAtStart.get(id) ?? null,
+        setTtl: (id, ttlMinutes) => {
+          pool.setModelTtl(id, modelTtlMs(ttlMinutes ?? undefined));
+          ttlAtStart.set(id, ttlMinutes);
+        },
         setAliases: (id, aliases) => {
           const i = entries.findIndex((e) => e.id === id);
           if (i === -1) throw new Error(`"${id}" takes no aliases here`);
@@ -293,6 +302,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       appliers: {
         memoryBudgetBytes: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
         maxLoadedModels: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
+        idleTtlMinutes: (next) => (pool.setDefaultTtl(poolSettings(next.lifecycle).defaultTtlMs ?? 0), true),
+        cache: (next) => {
+          cacheSwitch.enabled = next.cache.enabled;
+          if (!cache.setLimits) return false;
+          cache.setLimits(cacheLimits(next.cache));
+          return true;
+        },
         // The panel reads the theme from the settings and applies it itself.
         theme: () => true,
         // The same switch as the Routing page's: the router takes it at once.
@@ -312,6 +328,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
       decisions: (limit) => decisions.list({ limit }),
       runtimesInfo: () => describeRuntimes(external),
+      goneModels: () => describeGoneModels(external.fleet),
       refreshRuntimes,
     }),
     createHardwareRouter({ service: library }),
@@ -479,7 +496,9 @@ async function listGgufFiles(folder: string): Promise<string[]> {
 /** What the engine found of each external runtime, and why any of them cannot serve. */
 function describeRuntimes(external: ExternalRuntimes) {
   return {
-    detected: Object.values(external.detection),
+    // The latest detection (refresh and the re-detection loop renew it), with detectedAt / goneSince per runtime.
+    detected: describeDetectedRuntimes(external.fleet),
+    gone: describeGoneModels(external.fleet),
     unavailable: external.fleet.unavailable,
     owners: external.fleet.owners.map((o) => ({ kind: o.kind, runtime: o.runtime.id, attached: o.attached, state: o.runtime.snapshot().state })),
   };

@@ -122,7 +122,10 @@ export interface RuntimeLogsView {
 
 /** `GET /runtimes`: external runtimes as detected, what cannot serve and why, what Homeport owns or attached to. */
 export interface RuntimesInfoView {
+  /** Each runtime's latest detection, with `detectedAt` / `goneSince` (ISO times, null when never / still there). */
   readonly detected: readonly Record<string, unknown>[];
+  /** Models a running server offered and no longer does. */
+  readonly gone?: readonly { readonly id: string; readonly runtime: string; readonly upstreamModel: string; readonly detectedAt: string | null; readonly goneSince: string }[];
   readonly unavailable: readonly { readonly runtime: string; readonly model?: string; readonly reason: string }[];
   readonly owners: readonly { readonly kind: string; readonly runtime: string; readonly attached: boolean; readonly state: string }[];
 }

@@ -77,8 +77,9 @@ export function expectsUsage(body: Readonly<Record<string, unknown>>): boolean {
 }
 
 export function createResponseCache(options: ResponseCacheOptions): ResponseCacheInstance {
-  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Changed live by setLimits (the Settings page).
+  let ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  let maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = options.now ?? Date.now;
   const { embed, log } = options;
   const entries = new EntryStore({ file: options.file, ...(log ? { log } : {}) });
@@ -317,6 +318,15 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     },
     stats,
     clear,
+    setLimits(limits: { readonly ttlMs?: number; readonly maxBytes?: number }): void {
+      if (limits.ttlMs !== undefined) ttlMs = limits.ttlMs;
+      if (limits.maxBytes !== undefined) maxBytes = limits.maxBytes;
+      if (closed) return;
+      // A shorter lifetime or a smaller size takes effect now, not at the next write.
+      lastSweep = -Infinity;
+      sweep(now());
+      evict(-1);
+    },
     close(): void {
       if (closed) return;
       flushTouches();

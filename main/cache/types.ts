@@ -80,6 +80,8 @@ export interface ResponseCache {
   stats(): CacheStats;
   /** Removes all entries, or one route's; returns how many were removed. */
   clear(route?: string): number;
+  /** New entry lifetime and size limit, in effect at once (expired and excess entries go now). */
+  setLimits?(limits: { readonly ttlMs?: number; readonly maxBytes?: number }): void;
   close(): void;
 }
 

@@ -22,6 +22,8 @@ export interface ModelControlOptions {
   readonly ttlInEffect: (id: string) => number | null;
   /** Swap the model's aliases in the directory (throws when a name is taken). */
   readonly setAliases: (id: string, aliases: readonly string[]) => void;
+  /** Apply a model's idle TTL now (minutes; null = the engine default). Without it a new TTL waits for a restart. */
+  readonly setTtl?: (id: string, ttlMinutes: number | null) => void;
 }
 
 const EMBEDDED_READ_ONLY: readonly (keyof ModelSettings)[] = ['gpuLayers'];
@@ -80,6 +82,7 @@ export function createModelControl(options: ModelControlOptions): ModelControl {
         }
       }
       await options.store.update(id, patch);
+      if (patch.ttlMinutes !== undefined && options.setTtl) options.setTtl(id, options.store.get(id).ttlMinutes ?? options.base(id)?.ttlMinutes ?? null);
       return settings(id)!;
     },
   };

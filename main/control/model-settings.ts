@@ -10,7 +10,7 @@
  * - ctx and parallel: at the model's next load (a loaded model keeps its
  *   context until it is unloaded; the view says `appliesOnNextLoad`);
  * - aliases: at once (the model directory is swapped whole);
- * - ttlMinutes: from the next start of Homeport (`restartRequired`);
+ * - ttlMinutes: at once where the engine applies it (model-control `setTtl`), else from the next start (`restartRequired`);
  * - gpuLayers: read-only for the embedded runtime, which runs on the CPU.
  */
 import { randomBytes } from 'node:crypto';

@@ -73,7 +73,8 @@ export class ManagedRuntime implements RuntimeHandle {
   readonly kind: RuntimeKind;
   readonly modelId: string;
   readonly estimatedBytes: number;
-  readonly ttlMs: number;
+  /** Idle TTL; only the pool changes it (ModelPool.setDefaultTtl / setModelTtl). */
+  ttlMs: number;
 
   private readonly inner: RuntimeHandle;
   private readonly clock: Clock;

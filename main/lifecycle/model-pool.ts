@@ -91,7 +91,9 @@ export class ModelPool implements PoolControl {
   readonly decisions: DecisionLog;
 
   private limitsNow: PoolLimits;
-  private readonly defaultTtlMs: number;
+  private defaultTtlMs: number;
+  /** Models added with their own TTL: a new default does not change theirs. */
+  private readonly ownTtl = new Set<string>();
   private readonly clock: Clock;
   private readonly models = new Map<string, ManagedRuntime>();
   private readonly idleTimers = new Map<ManagedRuntime, TimerHandle>();
@@ -122,6 +124,7 @@ export class ModelPool implements PoolControl {
       pool: this,
     });
     this.models.set(options.id, model);
+    if (options.ttlMs !== undefined) this.ownTtl.add(options.id);
     if (model.intent === 'loaded') this.adopted(model, `it was already ${options.runtime.snapshot().state} when added`);
     return model;
   }
@@ -142,6 +145,28 @@ export class ModelPool implements PoolControl {
   setLimits(limits: PoolLimits): void {
     this.limitsNow = limits;
     this.schedulePump();
+  }
+
+  /** A new default idle TTL, in effect at once for every model that has no TTL of its own (its idle timer is re-armed). */
+  setDefaultTtl(ttlMs: number): void {
+    this.defaultTtlMs = Math.max(0, ttlMs);
+    for (const model of this.models.values()) if (!this.ownTtl.has(model.modelId)) this.retime(model, this.defaultTtlMs);
+  }
+
+  /** A model's own idle TTL (undefined: back to the default), in effect at once. */
+  setModelTtl(id: string, ttlMs: number | undefined): void {
+    const model = this.models.get(id);
+    if (!model) return;
+    if (ttlMs === undefined) this.ownTtl.delete(id);
+    else this.ownTtl.add(id);
+    this.retime(model, ttlMs ?? this.defaultTtlMs);
+  }
+
+  private retime(model: ManagedRuntime, ttlMs: number): void {
+    model.ttlMs = Math.max(0, ttlMs);
+    const idleNow = model.state === 'ready' && model.busy === 0 && model.intent === 'loaded';
+    if (idleNow) this.armIdleTimer(model, model.lastUsedAt + model.ttlMs);
+    else if (model.ttlMs <= 0) this.cancelIdleTimer(model);
   }
 
   snapshot(): readonly PoolModelSnapshot[] {

@@ -80,7 +80,7 @@ export function createSettingsStore(options: { readonly transport?: () => Transp
         const result = await transport().call('updateSettings', patch);
         if (result.ok) {
           const waiting = result.data.restartRequired.filter((key) => key in patch);
-          set({ view: result.data, saving: false, saved: waiting.length ? `Saved — restart Homeport to apply: ${waiting.join(', ')}` : 'Saved' });
+          set({ view: result.data, saving: false, saved: waiting.length ? `Saved — restart Homeport to apply: ${waiting.join(', ')}` : 'Saved and applied' });
         } else {
           set({ saving: false, saveError: result.error });
         }

@@ -4,12 +4,13 @@ import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Titl
 import type { EngineStatus } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { formatCount, formatRelativeTime, NO_VALUE } from '../../lib/format.js';
+import { formatClock, formatCount, formatRelativeTime, NO_VALUE } from '../../lib/format.js';
+import { useNow } from '../../lib/use-now.js';
 import { useRuntimes, type RuntimeAction } from '../../stores/runtimes.js';
 import { useStatus } from '../../stores/status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { LogTail } from './LogTail.js';
-import { KIND_LABEL, STATE_LOOK, runtimeActions } from './runtime-look.js';
+import { describeSighting, KIND_LABEL, STATE_LOOK, runtimeActions } from './runtime-look.js';
 
 type RuntimeRow = EngineStatus['runtimes'][number];
 
@@ -119,6 +120,8 @@ function DetectedRuntimes() {
   const refresh = useRuntimes((s) => s.refresh);
   const loadInfo = useRuntimes((s) => s.loadInfo);
   const detected = (info?.detected ?? []) as readonly Record<string, unknown>[];
+  const gone = info?.gone ?? [];
+  const now = useNow(15_000);
   return (
     <Card>
       <Group justify="space-between" mb="xs">
@@ -141,6 +144,7 @@ function DetectedRuntimes() {
               <Table.Th>Installed</Table.Th>
               <Table.Th>Version</Table.Th>
               <Table.Th>Running</Table.Th>
+              <Table.Th>Seen</Table.Th>
               <Table.Th>Usable</Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -155,17 +159,36 @@ function DetectedRuntimes() {
               <Table.Td>node-llama-cpp</Table.Td>
               <Table.Td>one process per model</Table.Td>
               <Table.Td>
+                <Text size="sm" c="dimmed">
+                  inside Homeport
+                </Text>
+              </Table.Td>
+              <Table.Td>
                 <Badge size="sm" variant="light" color={ROLE_COLORS.ok}>
                   yes
                 </Badge>
               </Table.Td>
             </Table.Tr>
             {detected.map((d) => (
-              <DetectedRow key={String(d.kind)} detection={d} />
+              <DetectedRow key={String(d.kind)} detection={d} now={now} />
             ))}
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {gone.length > 0 && (
+        <Alert color="yellow" variant="light" mt="sm" title="Models that went away" role="status">
+          <Stack gap={2}>
+            {gone.map((g) => {
+              const sighting = describeSighting({ detectedAt: g.detectedAt, goneSince: g.goneSince, now, relative: formatRelativeTime, clock: formatClock });
+              return (
+                <Text key={g.id} size="sm">
+                  <b>{g.id}</b> ({KIND_LABEL[g.runtime as keyof typeof KIND_LABEL] ?? g.runtime}): {sighting.text} · {sighting.detail}
+                </Text>
+              );
+            })}
+          </Stack>
+        </Alert>
+      )}
       {(info?.unavailable.length ?? 0) > 0 && (
         <Stack gap={4} mt="sm">
           {info!.unavailable.map((u) => (
@@ -180,7 +203,7 @@ function DetectedRuntimes() {
   );
 }
 
-function DetectedRow({ detection }: { readonly detection: Record<string, unknown> }) {
+function DetectedRow({ detection, now }: { readonly detection: Record<string, unknown>; readonly now: number }) {
   const text = (key: string) => (typeof detection[key] === 'string' ? (detection[key] as string) : '');
   const flag = (key: string, reasonKey: string, yes = 'yes', no = 'no') => (
     <Tooltip label={text(reasonKey) || (detection[key] ? yes : no)} multiline maw={360}>
@@ -196,7 +219,28 @@ function DetectedRow({ detection }: { readonly detection: Record<string, unknown
       <Table.Td>{flag('installed', 'installedReason')}</Table.Td>
       <Table.Td>{text('version') || NO_VALUE}</Table.Td>
       <Table.Td>{flag('running', 'runningReason', text('url') || 'yes')}</Table.Td>
+      <Table.Td>
+        <SightingCell detectedAt={text('detectedAt') || null} goneSince={text('goneSince') || null} now={now} />
+      </Table.Td>
       <Table.Td>{flag('available', 'reason')}</Table.Td>
     </Table.Tr>
+  );
+}
+
+/** "detected 2 minutes ago" or "gone since 14:03:22", with the longer story on hover. */
+function SightingCell({ detectedAt, goneSince, now }: { readonly detectedAt: string | null; readonly goneSince: string | null; readonly now: number }) {
+  const sighting = describeSighting({ detectedAt, goneSince, now, relative: formatRelativeTime, clock: formatClock });
+  return (
+    <Tooltip label={sighting.detail} multiline maw={360}>
+      {sighting.tone === 'gone' ? (
+        <Badge size="sm" variant="light" color={ROLE_COLORS.warn} tt="none" tabIndex={0}>
+          {sighting.text}
+        </Badge>
+      ) : (
+        <Text size="sm" c={sighting.tone === 'never' ? 'dimmed' : undefined} className="hp-figure" tabIndex={0}>
+          {sighting.text}
+        </Text>
+      )}
+    </Tooltip>
   );
 }

@@ -1,6 +1,6 @@
 /** Settings: server, memory and idle unloading, cache, privacy, budgets, keys, desktop and theme. Each control saves on its own. */
-import { useEffect, useState } from 'react';
-import { Alert, Anchor, Card, Center, Group, Loader, NumberInput, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
+import { useEffect, useState, type ReactNode } from 'react';
+import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, NumberInput, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
 import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatUsd } from '../../lib/format.js';
@@ -34,6 +34,7 @@ export function SettingsPage() {
           <Loader size="sm" aria-label="Loading settings" />
         </Center>
       )}
+      {view && view.restartRequired.length > 0 && <RestartNotice waiting={view.restartRequired} />}
       {view && <SettingsForm settings={view.settings} unavailable={view.unavailable} restartRequired={view.restartRequired} />}
       <SecretsSection />
       <BudgetsSection />
@@ -48,9 +49,49 @@ interface FormProps {
   readonly restartRequired: readonly (keyof AppSettings)[];
 }
 
+const SETTING_WORDS: Readonly<Record<keyof AppSettings, string>> = {
+  port: 'Port',
+  idleTtlMinutes: 'Unload idle models after',
+  memoryBudgetBytes: 'Memory budget',
+  maxLoadedModels: 'Models loaded at once',
+  cache: 'Cache',
+  privacy: 'Privacy mode',
+  startOnLogin: 'Start on login',
+  closeToTray: 'Keep running in the tray',
+  theme: 'Theme',
+};
+
+/** Saved settings the running engine does not use yet, and what to do about it. */
+function RestartNotice({ waiting }: { readonly waiting: readonly (keyof AppSettings)[] }) {
+  return (
+    <Alert color="yellow" variant="light" title="Restart Homeport to use these settings" role="status">
+      <Text size="sm">
+        {waiting.map((key) => SETTING_WORDS[key]).join(', ')} {waiting.length === 1 ? 'is' : 'are'} saved but cannot change while Homeport runs. Quit Homeport (or stop{' '}
+        <Code>homeport serve</Code>) and start it again; everything else on this page applies at once.
+      </Text>
+    </Alert>
+  );
+}
+
+/** "Applies at once" or "Needs a restart", next to a setting's name. */
+function WhenApplied({ restart }: { readonly restart: boolean }) {
+  return (
+    <Badge size="xs" variant={restart ? 'light' : 'outline'} color={restart ? 'yellow' : 'gray'} ml={6} tt="none" style={{ verticalAlign: 'middle' }}>
+      {restart ? 'needs a restart' : 'applies at once'}
+    </Badge>
+  );
+}
+
+/** The save error for a field, when the engine named it (OpenAI's `param`, e.g. `cache` or `idleTtlMinutes`). */
+function useFieldError(field: keyof AppSettings): string | undefined {
+  const error = useSettings((s) => s.saveError);
+  return error?.param && (error.param === field || error.param.startsWith(`${field}.`)) ? error.message : undefined;
+}
+
 /** A number input that saves when the user leaves it or presses Enter. */
 function SavedNumber(props: {
-  readonly label: string;
+  readonly label: ReactNode;
+  readonly error?: string;
   readonly description?: string;
   readonly value: number;
   readonly min?: number;
@@ -78,6 +119,7 @@ function SavedNumber(props: {
       decimalScale={props.decimalScale}
       suffix={props.suffix}
       disabled={props.disabled}
+      error={props.error}
       onChange={setDraft}
       onBlur={commit}
       onKeyDown={(e) => {
@@ -90,9 +132,9 @@ function SavedNumber(props: {
 
 /** What the port field says: where the endpoint is now, and when a change applies. */
 export function portHint(saved: number, running: number | null, restartRequired: boolean): string {
-  if (restartRequired) return `Saved: Homeport uses port ${saved} after a restart.`;
+  if (restartRequired) return `Saved: Homeport moves to port ${saved} when it restarts; apps keep using ${running ?? 'the current port'} until then.`;
   if (running !== null && running !== saved) return `Running on ${running} now (set with --port); this port applies when Homeport starts without --port.`;
-  return 'The endpoint listens on 127.0.0.1 at this port. A change applies after a restart.';
+  return 'The endpoint listens on 127.0.0.1 at this port. Apps hold on to it, so a change waits for a restart.';
 }
 
 function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
@@ -100,6 +142,14 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
   const baseUrl = useStatus((s) => s.status?.baseUrl ?? null);
   const runningPort = baseUrl ? Number(new URL(baseUrl).port) || null : null;
   const save = (patch: SettingsPatch) => void update(patch);
+  const needsRestart = (key: keyof AppSettings) => restartRequired.includes(key);
+  const errors = {
+    port: useFieldError('port'),
+    idleTtlMinutes: useFieldError('idleTtlMinutes'),
+    memoryBudgetBytes: useFieldError('memoryBudgetBytes'),
+    maxLoadedModels: useFieldError('maxLoadedModels'),
+    cache: useFieldError('cache'),
+  };
 
   return (
     <>
@@ -108,7 +158,13 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
           Server
         </Title>
         <SavedNumber
-          label="Port"
+          label={
+            <>
+              Port
+              <WhenApplied restart />
+            </>
+          }
+          error={errors.port}
           description={portHint(settings.port, runningPort, restartRequired.includes('port'))}
           value={settings.port}
           min={1024}
@@ -122,9 +178,28 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
           Models and memory
         </Title>
         <Group align="flex-start" gap="lg">
-          <SavedNumber label="Unload idle models after" description="Minutes without a request; 0 keeps them loaded." value={settings.idleTtlMinutes} min={0} suffix=" min" onSave={(idleTtlMinutes) => save({ idleTtlMinutes })} />
           <SavedNumber
-            label="Memory budget"
+            label={
+              <>
+                Unload idle models after
+                <WhenApplied restart={needsRestart('idleTtlMinutes')} />
+              </>
+            }
+            error={errors.idleTtlMinutes}
+            description="Minutes without a request; 0 keeps them loaded. Loaded models get the new time at once."
+            value={settings.idleTtlMinutes}
+            min={0}
+            suffix=" min"
+            onSave={(idleTtlMinutes) => save({ idleTtlMinutes })}
+          />
+          <SavedNumber
+            label={
+              <>
+                Memory budget
+                <WhenApplied restart={needsRestart('memoryBudgetBytes')} />
+              </>
+            }
+            error={errors.memoryBudgetBytes}
             description={settings.memoryBudgetBytes ? `Loaded models may use ${formatBytes(settings.memoryBudgetBytes)} together.` : '0: the machine’s memory decides.'}
             value={Math.round((settings.memoryBudgetBytes / GIB) * 10) / 10}
             min={0}
@@ -133,13 +208,26 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             suffix=" GiB"
             onSave={(gib) => save({ memoryBudgetBytes: Math.round(gib * GIB) })}
           />
-          <SavedNumber label="Models loaded at once" description="0: as many as fit." value={settings.maxLoadedModels} min={0} onSave={(maxLoadedModels) => save({ maxLoadedModels })} />
+          <SavedNumber
+            label={
+              <>
+                Models loaded at once
+                <WhenApplied restart={needsRestart('maxLoadedModels')} />
+              </>
+            }
+            error={errors.maxLoadedModels}
+            description="0: as many as fit."
+            value={settings.maxLoadedModels}
+            min={0}
+            onSave={(maxLoadedModels) => save({ maxLoadedModels })}
+          />
         </Group>
       </Card>
 
       <Card component="section" aria-label="Cache">
         <Title order={4} mb="sm">
           Cache
+          <WhenApplied restart={needsRestart('cache')} />
         </Title>
         <Switch
           label="Answer repeated requests from the cache"
@@ -150,7 +238,8 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
         <Group align="flex-start" gap="lg" mt="md">
           <SavedNumber
             label="Keep answers for"
-            description="Hours a cached answer stays valid."
+            error={errors.cache}
+            description="Hours a cached answer stays valid; older ones go at once."
             value={Math.round((settings.cache.ttlMinutes / 60) * 10) / 10}
             min={0}
             step={1}
