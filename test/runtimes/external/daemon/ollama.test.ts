@@ -4,27 +4,20 @@
  * stops the server), and an `ollama serve` Homeport starts itself.
  */
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimesConfigSchema } from '../../../../main/config/runtimes-schema.js';
 import type { RuntimesConfigInput } from '../../../../main/config/runtimes-schema.js';
 import { DaemonModelRuntime } from '../../../../main/runtimes/external/daemon/model-runtime.js';
 import { buildFleet } from '../../../../main/runtimes/external/fleet/fleet.js';
 import type { RuntimeFleet } from '../../../../main/runtimes/external/fleet/fleet.js';
 import { allocatePort } from '../../../../main/runtimes/process/ports.js';
-import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
 import type { RuntimeDetections } from '../../../../main/runtimes/external/detect.js';
-import { freePort, killAllDoubles, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
+import { freePort, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
 import { readRecord } from '../../../fixtures/doubles/record.js';
 import type { RecordEntry } from '../../../fixtures/doubles/record.js';
-import { detected, detections, isAlive, removeTempDirs, spawnWithEnv, tempDir, waitFor } from '../fleet/support.js';
+import { detected, detections, isAlive, spawnWithEnv, stopFleetsAfterEach, tempDir, waitFor } from '../fleet/support.js';
 
-const fleets: RuntimeFleet[] = [];
-afterEach(async () => {
-  await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
-  killAllChildrenSync();
-  await killAllDoubles();
-});
-afterAll(removeTempDirs);
+const fleets = stopFleetsAfterEach();
 
 type RequestEntry = Extract<RecordEntry, { kind: 'request' }>;
 const requests = (file: string, method: string, urlPath: string): RequestEntry[] =>

@@ -3,28 +3,20 @@
  * runtime and unique, each entry mapped to the name its runtime expects;
  * plus the owner decision (pure) and the config fragment.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimesConfigSchema, runtimesSectionSchema } from '../../../../main/config/runtimes-schema.js';
 import { decideDaemonOwner } from '../../../../main/runtimes/external/daemon/owner.js';
 import { detectRuntimes } from '../../../../main/runtimes/external/detect.js';
 import { buildFleet, detectionOptionsFor } from '../../../../main/runtimes/external/fleet/fleet.js';
-import type { RuntimeFleet } from '../../../../main/runtimes/external/fleet/fleet.js';
 import { allocatePort } from '../../../../main/runtimes/process/ports.js';
-import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
 import { DaemonModelRuntime } from '../../../../main/runtimes/external/daemon/model-runtime.js';
 import { Supervisor } from '../../../../main/runtimes/process/supervisor.js';
-import { doubleBin, freePort, killAllDoubles, pathWithDoubles, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
-import { detected, detections, isAlive, removeTempDirs } from './support.js';
+import { doubleBin, freePort, pathWithDoubles, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
+import { detected, detections, isAlive, stopFleetsAfterEach } from './support.js';
 import { testModel } from '../../../support/models.js';
 
 const MODEL = testModel('stories260K.gguf');
-const fleets: RuntimeFleet[] = [];
-afterEach(async () => {
-  await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
-  killAllChildrenSync();
-  await killAllDoubles();
-});
-afterAll(removeTempDirs);
+const fleets = stopFleetsAfterEach();
 
 describe('buildFleet', () => {
   it('gives every model an id prefixed by its runtime, unique, mapped to the name the runtime expects', async () => {

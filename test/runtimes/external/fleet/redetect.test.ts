@@ -6,29 +6,21 @@
  * spawned llama-server models, and the advice for an endpoint a runtime does
  * not serve.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimesConfigSchema } from '../../../../main/config/runtimes-schema.js';
 import { detectRuntimes } from '../../../../main/runtimes/external/detect.js';
 import { buildFleet, detectionOptionsFor } from '../../../../main/runtimes/external/fleet/fleet.js';
-import type { RuntimeFleet } from '../../../../main/runtimes/external/fleet/fleet.js';
 import { attachedModelNames } from '../../../../main/runtimes/external/fleet/model-names.js';
 import { startRedetectLoop } from '../../../../main/runtimes/external/redetect-loop.js';
 import { unservedEndpointAdvice } from '../../../../main/runtimes/external/unserved-endpoint.js';
 import { allocatePort } from '../../../../main/runtimes/process/ports.js';
-import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
-import { freePort, killAllDoubles, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
+import { freePort, spawnDouble, waitForHttp } from '../../../fixtures/doubles/harness.js';
 import { readRecord } from '../../../fixtures/doubles/record.js';
-import { detected, detections, removeTempDirs, spawnWithEnv, tempDir } from './support.js';
+import { detected, detections, spawnWithEnv, stopFleetsAfterEach, tempDir } from './support.js';
 import { testModel } from '../../../support/models.js';
 
 const MODEL = testModel('stories260K.gguf');
-const fleets: RuntimeFleet[] = [];
-afterEach(async () => {
-  await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
-  killAllChildrenSync();
-  await killAllDoubles();
-});
-afterAll(removeTempDirs);
+const fleets = stopFleetsAfterEach();
 
 describe('attached model names', () => {
   it('gives a path-named llama-server model its file name, lower case, and keeps the long form as an alias', () => {

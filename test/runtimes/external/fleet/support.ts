@@ -13,7 +13,10 @@ import { fetchHealthProbe } from '../../../../main/runtimes/process/health.js';
 import type { HealthProbe } from '../../../../main/runtimes/process/health.js';
 import { spawnRuntimeProcess } from '../../../../main/runtimes/process/spawn.js';
 import type { SpawnRuntime } from '../../../../main/runtimes/process/spawn.js';
-import { doubleBin, pathWithDoubles } from '../../../fixtures/doubles/harness.js';
+import { afterAll, afterEach } from 'vitest';
+import type { RuntimeFleet } from '../../../../main/runtimes/external/fleet/fleet.js';
+import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
+import { doubleBin, killAllDoubles, pathWithDoubles } from '../../../fixtures/doubles/harness.js';
 
 const DEFAULT_PORTS: Readonly<Record<ExternalRuntimeKind, number>> = { 'llama-server': 8080, ollama: 11434, lmstudio: 1234, vllm: 8000 };
 const BINARIES: Readonly<Record<ExternalRuntimeKind, 'llama-server' | 'ollama' | 'lms' | 'vllm'>> = { 'llama-server': 'llama-server', ollama: 'ollama', lmstudio: 'lms', vllm: 'vllm' };
@@ -88,4 +91,19 @@ export function removeTempDirs(): void {
 }
 
 /** Polls until `check` holds; throws naming what it waited for. isAlive: a zombie counts as dead. */
+/**
+ * After each test: stop the fleets it pushed to the returned list, kill what
+ * they spawned and every double; after the file: remove the temp folders.
+ */
+export function stopFleetsAfterEach(): RuntimeFleet[] {
+  const fleets: RuntimeFleet[] = [];
+  afterEach(async () => {
+    await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
+    killAllChildrenSync();
+    await killAllDoubles();
+  });
+  afterAll(removeTempDirs);
+  return fleets;
+}
+
 export { waitUntil as waitFor, isAlive } from '../../../support/processes.js';
