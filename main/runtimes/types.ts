@@ -1,8 +1,9 @@
 /**
- * Contracts shared by the supervisor, the runtime adapters and the gateway.
- * A "runtime" is a process that serves an OpenAI-compatible HTTP API on a
- * loopback port. Homeport spawns it (or, later, attaches to one) and owns its
- * lifecycle through exactly one Supervisor.
+ * Contracts shared by the runtime handles, the runtime adapters and the
+ * gateway. A "runtime" is a process that serves an OpenAI-compatible HTTP API
+ * on a loopback port. Homeport spawns it (Supervisor), attaches to one already
+ * running (AttachedRuntime) or loads a model into a daemon
+ * (DaemonModelRuntime); each is one RuntimeHandle on the lifecycle core.
  */
 
 export const RUNTIME_STATES = ['stopped', 'starting', 'ready', 'stopping', 'failed'] as const;
@@ -106,7 +107,7 @@ export interface EnsureReadyOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What the gateway and the engine API see of a runtime. Implemented by Supervisor. */
+/** What the gateway and the engine API see of a runtime. Implemented on CoreRuntimeHandle (core-runtime-handle.ts), and by the pool's ManagedRuntime. */
 export interface RuntimeHandle {
   readonly id: string;
   readonly kind: RuntimeKind;
