@@ -4,6 +4,7 @@
  * Playground's "force a tier" control sends it; any app may. Pure: the router
  * reads the header once and asks `forcedTierVerdict` per target.
  */
+import { GatewayError } from '../gateway/errors.js';
 import type { Tier } from '../requests/types.js';
 import type { Verdict } from './policies.js';
 
@@ -33,4 +34,21 @@ export function parseForcedTier(value: string | readonly string[] | undefined): 
 export function forcedTierVerdict(targetTier: Tier, forced: Tier | null): Verdict | null {
   if (forced === null || targetTier === forced) return null;
   return { go: false, reason: `not tried: tier forced to ${forced}` };
+}
+
+/**
+ * For a model name with no route (answered by its own local model, nothing
+ * else): null when the header allows that (absent, empty or `local`), else
+ * the OpenAI-shaped error to answer — the gateway's unrouted path calls this.
+ */
+export function unroutedTierError(value: string | readonly string[] | undefined, model: string): GatewayError | null {
+  const forced = parseForcedTier(value);
+  if (!forced.ok) return new GatewayError({ status: 400, code: 'invalid_tier', param: TIER_HEADER, message: forced.message });
+  if (forced.tier === null || forced.tier === 'local') return null;
+  return new GatewayError({
+    status: 400,
+    code: 'no_target_in_tier',
+    param: TIER_HEADER,
+    message: `"${model}" has no route, so only its local model answers it (no ${forced.tier} tier). Add a route with a ${forced.tier} target for it, or leave ${TIER_HEADER} out.`,
+  });
 }

@@ -5,7 +5,7 @@ import { judgeContext, judgeLocal, judgeRemote, predictedWaitMs } from '../../ma
 import { parseServerLoad } from '../../main/routing/prometheus.js';
 import { parseTarget } from '../../main/routing/targets.js';
 import { contextLimitOf, isContextError } from '../../main/routing/context-errors.js';
-import { forcedTierVerdict, parseForcedTier } from '../../main/routing/forced-tier.js';
+import { forcedTierVerdict, parseForcedTier, unroutedTierError } from '../../main/routing/forced-tier.js';
 import { tokenizerOrigin } from '../../main/routing/prompt-tokens.js';
 
 const remote = {
@@ -62,6 +62,16 @@ describe('routing policies', () => {
     expect(forcedTierVerdict('local', null)).toBeNull();
     expect(forcedTierVerdict('cloud', 'cloud')).toBeNull();
     expect(forcedTierVerdict('local', 'cloud')).toEqual({ go: false, reason: 'not tried: tier forced to cloud' });
+    // A model name without a route: only its local model can answer.
+    expect(unroutedTierError(undefined, 'llama3')).toBeNull();
+    expect(unroutedTierError('local', 'llama3')).toBeNull();
+    expect(unroutedTierError('cloud', 'llama3')?.toBody().error).toEqual({
+      type: 'invalid_request_error',
+      code: 'no_target_in_tier',
+      param: 'x-homeport-tier',
+      message: '"llama3" has no route, so only its local model answers it (no cloud tier). Add a route with a cloud target for it, or leave x-homeport-tier out.',
+    });
+    expect(unroutedTierError('cahce', 'llama3')).toMatchObject({ status: 400, code: 'invalid_tier' });
   });
 
   it('recognises context errors of the embedded worker, OpenAI and llama-server', () => {
