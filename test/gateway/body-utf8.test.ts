@@ -1,27 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.js';
-import { FakeRuntime, call, directoryOf, modelEntry, startGateway, type TestGateway } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { call, useGatewayOverUpstream } from './harness.js';
 
 /**
  * A JSON body must be valid UTF-8: bytes that do not decode are a 400
  * `invalid_json`, never silently replaced by U+FFFD and forwarded.
  */
-let upstream: FakeUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gateway = await startGateway({
-    models: directoryOf([modelEntry('m', new FakeRuntime('rt', { kind: 'ready', endpoint: upstream.endpoint() }))]),
-    bodyLimitBytes: 64 * 1024,
-    readyDeadlineMs: 200,
-  });
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayOverUpstream({ bodyLimitBytes: 64 * 1024, readyDeadlineMs: 200 });
 
 const body = (content: Buffer) =>
   Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"'), content, Buffer.from('"}]}')]);
@@ -34,18 +18,18 @@ describe('strict UTF-8 request bodies', () => {
     ['an overlong encoding of "/"', Buffer.from([0xc0, 0xaf])],
     ['an encoded UTF-16 surrogate', Buffer.from([0xed, 0xa0, 0x80])],
   ])('%s: 400 invalid_json, nothing forwarded', async (_name, bytes) => {
-    const before = upstream.requests.length;
-    const result = await call(gateway.port, { path: '/v1/chat/completions', body: body(bytes) });
+    const before = env.upstream.requests.length;
+    const result = await call(env.gateway.port, { path: '/v1/chat/completions', body: body(bytes) });
     expect(result.status).toBe(400);
     const error = (result.json as { error: { code: string; type: string; message: string } }).error;
     expect(error.code).toBe('invalid_json');
     expect(error.type).toBe('invalid_request_error');
     expect(error.message).toMatch(/UTF-8/);
-    expect(upstream.requests.length).toBe(before);
+    expect(env.upstream.requests.length).toBe(before);
   });
 
   it('a byte-order mark is not taken away silently: the body is refused as malformed JSON', async () => {
-    const result = await call(gateway.port, { path: '/v1/chat/completions', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body(Buffer.from('hi'))]) });
+    const result = await call(env.gateway.port, { path: '/v1/chat/completions', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body(Buffer.from('hi'))]) });
     expect(result.status).toBe(400);
     expect((result.json as { error: { code: string } }).error.code).toBe('invalid_json');
   });
@@ -53,8 +37,8 @@ describe('strict UTF-8 request bodies', () => {
   it('valid multi-byte UTF-8 is forwarded byte for byte', async () => {
     const text = Buffer.from('héllo — 日本語 🚀', 'utf8');
     const sent = body(text);
-    const result = await call(gateway.port, { path: '/v1/chat/completions', body: sent });
+    const result = await call(env.gateway.port, { path: '/v1/chat/completions', body: sent });
     expect(result.status).toBe(200);
-    expect(upstream.requests.at(-1)!.body.equals(sent)).toBe(true);
+    expect(env.upstream.requests.at(-1)!.body.equals(sent)).toBe(true);
   });
 });

@@ -8,6 +8,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Router } from 'express';
+import { afterAll, beforeAll } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.js';
 import { createGateway } from '../../main/gateway/app.js';
 import { listenGateway } from '../../main/gateway/listen.js';
 import type { ListeningGateway } from '../../main/gateway/listen.js';
@@ -196,6 +198,27 @@ export async function startGateway(options: StartGatewayOptions): Promise<TestGa
   });
   const listening = await listenGateway(app, { port, host: '127.0.0.1' });
   return Object.assign(listening, { metrics });
+}
+
+/**
+ * One ready model `m` served by a recording upstream double, behind a gateway
+ * on a real socket: started before the file's tests, closed after them.
+ * Read the fields inside tests (they are set once beforeAll has run).
+ */
+export function useGatewayOverUpstream(options: { readonly bodyLimitBytes: number; readonly readyDeadlineMs: number }): { readonly upstream: FakeUpstream; readonly gateway: TestGateway } {
+  const env = {} as { upstream: FakeUpstream; gateway: TestGateway };
+  beforeAll(async () => {
+    env.upstream = await startFakeUpstream();
+    env.gateway = await startGateway({
+      models: directoryOf([modelEntry('m', new FakeRuntime('rt', { kind: 'ready', endpoint: env.upstream.endpoint() }))]),
+      ...options,
+    });
+  });
+  afterAll(async () => {
+    await env.gateway?.close();
+    await env.upstream?.close();
+  });
+  return env;
 }
 
 export interface CallOptions {

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatStreamChunks, defaultResponder, startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.js';
-import { FakeRuntime, directoryOf, modelEntry, startGateway, type TestGateway } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { chatStreamChunks, defaultResponder } from '../fixtures/fake-upstream.js';
+import { useGatewayOverUpstream } from './harness.js';
 
 /**
  * Probes a hostile client would try, sent as raw bytes on a socket so that no
@@ -12,22 +12,7 @@ import { FakeRuntime, directoryOf, modelEntry, startGateway, type TestGateway } 
  * path, never a management path such as Ollama's `/api/pull`.
  */
 
-let upstream: FakeUpstream;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gateway = await startGateway({
-    models: directoryOf([modelEntry('m', new FakeRuntime('rt', { kind: 'ready', endpoint: upstream.endpoint() }))]),
-    bodyLimitBytes: 64 * 1024,
-    readyDeadlineMs: 500,
-  });
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await upstream?.close();
-});
+const env = useGatewayOverUpstream({ bodyLimitBytes: 64 * 1024, readyDeadlineMs: 500 });
 
 const CHAT = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 
@@ -40,7 +25,7 @@ interface RawAnswer {
 /** Write `bytes` on a fresh connection and read until the server closes it or `settleMs` pass in silence. */
 function rawExchange(bytes: string | Buffer, settleMs = 300): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(gateway.port, '127.0.0.1');
+    const socket = net.connect(env.gateway.port, '127.0.0.1');
     let raw = '';
     let timer: NodeJS.Timeout | undefined;
     const done = () => {
@@ -67,12 +52,12 @@ function rawExchange(bytes: string | Buffer, settleMs = 300): Promise<RawAnswer>
 }
 
 function post(path: string, body = CHAT, extraHeaders = ''): string {
-  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`;
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`;
 }
 
 /** Paths the upstream received since `from`. */
 function receivedSince(from: number): string[] {
-  return upstream.requests.slice(from).map((r) => r.url);
+  return env.upstream.requests.slice(from).map((r) => r.url);
 }
 
 describe('path tricks on the raw request line', () => {
@@ -91,8 +76,8 @@ describe('path tricks on the raw request line', () => {
     `http://127.0.0.1:PORT/api/pull`,
     '/homeport/../api/pull',
   ])('POST %s is refused and nothing reaches the runtime', async (template) => {
-    const path = template.replace('PORT', String(gateway.port));
-    const before = upstream.requests.length;
+    const path = template.replace('PORT', String(env.gateway.port));
+    const before = env.upstream.requests.length;
     const answer = await rawExchange(post(path));
     expect(answer.statuses).toHaveLength(1);
     expect(answer.statuses[0]).toBeGreaterThanOrEqual(400);
@@ -103,7 +88,7 @@ describe('path tricks on the raw request line', () => {
   it.each(['//v1/chat/completions', '/V1/chat/completions', '/v1/CHAT/completions', '/v1/chat/completions/', '/v1/chat/completions?x=/api/pull'])(
     'POST %s: whatever the answer, the runtime sees at most the one inference path, never anything else',
     async (path) => {
-      const before = upstream.requests.length;
+      const before = env.upstream.requests.length;
       const answer = await rawExchange(post(path));
       expect(answer.statuses).toHaveLength(1);
       const received = receivedSince(before);
@@ -113,8 +98,8 @@ describe('path tricks on the raw request line', () => {
   );
 
   it('a GET of a management path is refused and not forwarded', async () => {
-    const before = upstream.requests.length;
-    const answer = await rawExchange(`GET /api/tags HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nConnection: close\r\n\r\n`);
+    const before = env.upstream.requests.length;
+    const answer = await rawExchange(`GET /api/tags HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nConnection: close\r\n\r\n`);
     expect(answer.statuses).toEqual([404]);
     expect(receivedSince(before)).toEqual([]);
   });
@@ -122,11 +107,11 @@ describe('path tricks on the raw request line', () => {
 
 describe('request smuggling', () => {
   it('Content-Length together with Transfer-Encoding is refused (400) and nothing smuggled behind it reaches the runtime', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     const smuggled = post('/api/pull', '{"model":"x"}');
     const body = `0\r\n\r\n${smuggled}`;
     const bytes =
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nContent-Type: application/json\r\n` +
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`;
     const answer = await rawExchange(bytes);
     expect(answer.statuses[0]).toBe(400);
@@ -135,19 +120,19 @@ describe('request smuggling', () => {
   });
 
   it('two Content-Length headers that disagree are refused', async () => {
-    const before = upstream.requests.length;
-    const bytes = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nContent-Type: application/json\r\nContent-Length: ${CHAT.length}\r\nContent-Length: 5\r\n\r\n${CHAT}`;
+    const before = env.upstream.requests.length;
+    const bytes = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nContent-Type: application/json\r\nContent-Length: ${CHAT.length}\r\nContent-Length: 5\r\n\r\n${CHAT}`;
     const answer = await rawExchange(bytes);
     expect(answer.statuses[0]).toBe(400);
     expect(receivedSince(before)).toEqual([]);
   });
 
   it('an obfuscated Transfer-Encoding ("chunked, identity") is not taken as a length to smuggle past', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     const smuggled = post('/api/pull', '{"model":"x"}');
     const body = `0\r\n\r\n${smuggled}`;
     const bytes =
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nContent-Type: application/json\r\n` +
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nContent-Type: application/json\r\n` +
       `Transfer-Encoding: chunked, identity\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const answer = await rawExchange(bytes);
     expect(answer.statuses[0]).toBe(400);
@@ -157,7 +142,7 @@ describe('request smuggling', () => {
 
 describe('header flood', () => {
   it('headers over the limit get 431 and the gateway keeps serving', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     const flood = Array.from({ length: 2000 }, (_, i) => `X-Flood-${i}: ${'a'.repeat(40)}\r\n`).join('');
     const answer = await rawExchange(post('/v1/chat/completions', CHAT, flood));
     expect(answer.statuses).toEqual([431]);
@@ -169,13 +154,13 @@ describe('header flood', () => {
 
 describe('hop-by-hop and upgrade headers', () => {
   it('are not forwarded to the runtime, nor are client headers the runtime has no use for', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     const headers =
       'Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: websocket\r\nProxy-Authorization: Basic c2VjcmV0\r\n' +
       'Proxy-Connection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\nX-Custom: hello\r\nCookie: session=abc\r\n';
     const answer = await rawExchange(post('/v1/chat/completions', CHAT, headers));
     expect(answer.statuses).toEqual([200]);
-    const [received] = upstream.requests.slice(before);
+    const [received] = env.upstream.requests.slice(before);
     expect(received?.url).toBe('/v1/chat/completions');
     const names = Object.keys(received!.headers);
     for (const name of ['keep-alive', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'x-forwarded-for', 'x-custom', 'cookie', 'transfer-encoding']) {
@@ -184,9 +169,9 @@ describe('hop-by-hop and upgrade headers', () => {
   });
 
   it('a WebSocket upgrade request is not switched or forwarded', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     const bytes =
-      `GET /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gateway.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `GET /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${env.gateway.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
       'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
     const answer = await rawExchange(bytes);
     expect(answer.statuses).not.toContain(101);
@@ -201,7 +186,7 @@ function openFds(): number {
 
 describe('many streams with client aborts', () => {
   it('100 streams, 34 aborted mid-stream: the rest complete, and no sockets are left open afterwards', async () => {
-    upstream.respondWith(() => ({ kind: 'stream', chunks: chatStreamChunks(Array.from({ length: 10 }, (_, i) => `w${i} `), 'm'), delayMs: 2 }));
+    env.upstream.respondWith(() => ({ kind: 'stream', chunks: chatStreamChunks(Array.from({ length: 10 }, (_, i) => `w${i} `), 'm'), delayMs: 2 }));
     try {
       // Warm up once so lazily opened handles do not count as growth.
       await streamOnce(false);
@@ -216,10 +201,10 @@ describe('many streams with client aborts', () => {
       while (openFds() > fdsBefore + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(openFds()).toBeLessThanOrEqual(fdsBefore + 2);
       // Every aborted stream's upstream request was closed too.
-      const hungUp = upstream.requests.slice(-100).filter((r) => r.closedEarlyAt !== undefined).length;
+      const hungUp = env.upstream.requests.slice(-100).filter((r) => r.closedEarlyAt !== undefined).length;
       expect(hungUp).toBeGreaterThanOrEqual(30);
     } finally {
-      upstream.respondWith(defaultResponder);
+      env.upstream.respondWith(defaultResponder);
     }
   });
 });
@@ -228,7 +213,7 @@ describe('many streams with client aborts', () => {
 function streamOnce(abort: boolean): Promise<'done' | 'aborted'> {
   const body = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
   return new Promise((resolve, reject) => {
-    const socket = net.connect(gateway.port, '127.0.0.1');
+    const socket = net.connect(env.gateway.port, '127.0.0.1');
     let raw = '';
     socket.on('connect', () => socket.write(post('/v1/chat/completions', body)));
     socket.on('data', (chunk: Buffer) => {
