@@ -62,6 +62,7 @@ describe('context guard with llama-server /tokenize', () => {
     const { data, response } = await sdk.chat.completions.create({ model: 'guarded', messages: [{ role: 'user', content }] }).withResponse();
     expect(data.choices[0]?.message.content).toBeTruthy();
     expect(response.headers.get('x-homeport-route')).toBe('route=guarded; target=small:m; tier=network');
+    expect(response.headers.get('server-timing')).toMatch(/^routing;dur=[\d.]+, tokenize;dur=[\d.]+, upstream;dur=[\d.]+$/);
     // The chat template, then the tokens of the templated prompt; the key goes along (llama-server --api-key).
     expect(server.tokenizerCalls.slice(before)).toEqual([
       { path: '/apply-template', authorized: true },
