@@ -99,6 +99,20 @@ describe('context guard with llama-server /tokenize', () => {
     expect(server.received.length).toBe(before);
   });
 
+  it('a completions prompt is tokenized as it is, with the begin-of-text token', async () => {
+    const before = server.tokenizerCalls.length;
+    const res = await fetch(`${t.engine.baseUrl}/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'small-only', prompt: words(300) }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toContain('the prompt has 301 tokens (exact, llama-server /tokenize), the context holds 100');
+    expect(server.tokenizerCalls.slice(before).map((c) => c.path)).toEqual(['/tokenize']);
+  });
+
   it('a failing tokenizer falls back to the estimate, and the reason says so', async () => {
     server.setTokenizer('fail');
     try {
