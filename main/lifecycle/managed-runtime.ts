@@ -27,7 +27,7 @@ import type {
   RuntimeKind,
   RuntimeSnapshot,
   RuntimeState,
-  SupervisorEvent,
+  RuntimeEvent,
 } from '../runtimes/types.js';
 import type { ResidentModel } from './eviction-policy.js';
 
@@ -173,7 +173,7 @@ export class ManagedRuntime implements RuntimeHandle {
     return this.inner.logs();
   }
 
-  subscribe(listener: (event: SupervisorEvent) => void): () => void {
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
     return this.inner.subscribe(listener);
   }
 
@@ -283,7 +283,7 @@ export class ManagedRuntime implements RuntimeHandle {
     this.servable = intent === 'loaded' && this.innerState === 'ready';
   }
 
-  private onInnerEvent(event: SupervisorEvent): void {
+  private onInnerEvent(event: RuntimeEvent): void {
     if (event.type !== 'state') return;
     this.innerState = event.to;
     switch (event.to) {

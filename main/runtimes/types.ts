@@ -83,7 +83,7 @@ export type RuntimeEvent =
       readonly at: number;
     };
 
-/** The older name of RuntimeEvent, kept for the many places that use it. */
+/** The older name of RuntimeEvent, still used by the control routes and some integration tests. */
 export type SupervisorEvent = RuntimeEvent;
 
 export interface RuntimeSnapshot {

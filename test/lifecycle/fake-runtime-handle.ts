@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from '../../main/runtimes/process/health.js';
 import { CoreRuntimeHandle } from '../../main/runtimes/core-runtime-handle.js';
 import { PROCESS_TRANSITIONS } from '../../main/runtimes/lifecycle-core.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../main/runtimes/types.js';
-import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeKind, RuntimeSnapshot, RuntimeState, SupervisorEvent } from '../../main/runtimes/types.js';
+import type { EnsureReadyOptions, RuntimeEndpoint, RuntimeKind, RuntimeSnapshot, RuntimeState, RuntimeEvent } from '../../main/runtimes/types.js';
 
 export interface FakeRuntimeOptions {
   readonly id: string;
@@ -34,7 +34,7 @@ let nextPort = 41_000;
 /** States, events, waiters and the ready hot path come from the lifecycle core, as in every real handle. */
 export class FakeRuntimeHandle extends CoreRuntimeHandle {
   readonly calls: RecordedCall[] = [];
-  readonly events: SupervisorEvent[] = [];
+  readonly events: RuntimeEvent[] = [];
   /** Change between loads to control how long the next one takes. */
   readyDelayMs: number;
   stopDelayMs: number;

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ollamaAdapter } from '../../../main/runtimes/external/adapters/ollama.js';
 import { AttachedRuntime } from '../../../main/runtimes/external/attached.js';
 import { RuntimeFailedError } from '../../../main/runtimes/types.js';
-import type { SupervisorEvent } from '../../../main/runtimes/types.js';
+import type { RuntimeEvent } from '../../../main/runtimes/types.js';
 import { freePort, killAllDoubles, spawnDouble, waitForHttp } from '../../fixtures/doubles/harness.js';
 import { isAlive, removeTempDirs, waitFor } from './fleet/support.js';
 
@@ -25,7 +25,7 @@ async function runningOllama() {
 }
 
 function attach(url: string, overrides: Partial<ConstructorParameters<typeof AttachedRuntime>[0]> = {}) {
-  const events: SupervisorEvent[] = [];
+  const events: RuntimeEvent[] = [];
   const handle = new AttachedRuntime({ id: 'ollama', kind: 'ollama', displayName: 'Ollama', baseUrl: url, health: ollamaAdapter.health, ...overrides });
   handle.subscribe((event) => events.push(event));
   handles.push(handle);

@@ -14,7 +14,7 @@ import { killAllChildrenSync } from '../../../main/runtimes/process/spawn.js';
 import { Supervisor } from '../../../main/runtimes/process/supervisor.js';
 import type { SupervisorOptions } from '../../../main/runtimes/process/supervisor.js';
 import { RuntimeFailedError, RuntimeNotReadyError } from '../../../main/runtimes/types.js';
-import type { LaunchPlan, SupervisorEvent } from '../../../main/runtimes/types.js';
+import type { LaunchPlan, RuntimeEvent } from '../../../main/runtimes/types.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FAKE_RUNTIME = path.join(ROOT, 'test/fixtures/fake-runtime.ts');
@@ -28,8 +28,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-type StateEvent = Extract<SupervisorEvent, { type: 'state' }>;
-type ExitEvent = Extract<SupervisorEvent, { type: 'exit' }>;
+type StateEvent = Extract<RuntimeEvent, { type: 'state' }>;
+type ExitEvent = Extract<RuntimeEvent, { type: 'exit' }>;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,7 +39,7 @@ function delay(ms: number): Promise<void> {
 
 interface Harness {
   readonly supervisor: Supervisor;
-  readonly events: SupervisorEvent[];
+  readonly events: RuntimeEvent[];
   /** Attempt numbers plan() was called with, in order. */
   readonly planCalls: number[];
   /** When plan() was called (ms timestamps). */
@@ -61,7 +61,7 @@ function harness(
 ): Harness {
   counter += 1;
   const stateFile = path.join(tmp, `state-${counter}.log`);
-  const events: SupervisorEvent[] = [];
+  const events: RuntimeEvent[] = [];
   const planCalls: number[] = [];
   const planTimes: number[] = [];
   const ports: number[] = [];

@@ -17,7 +17,7 @@ import type { RuntimeFleet } from '../../../../main/runtimes/external/fleet/flee
 import { allocatePort } from '../../../../main/runtimes/process/ports.js';
 import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
 import type { Supervisor } from '../../../../main/runtimes/process/supervisor.js';
-import type { SupervisorEvent } from '../../../../main/runtimes/types.js';
+import type { RuntimeEvent } from '../../../../main/runtimes/types.js';
 import { doubleBin } from '../../../fixtures/doubles/harness.js';
 import { readRecord } from '../../../fixtures/doubles/record.js';
 import { cliEnv, detected, detections, removeTempDirs, spawnWithEnv, tempDir, waitFor } from '../fleet/support.js';
@@ -136,7 +136,7 @@ describe('Supervisor with a detached launcher (lms server start)', () => {
       supervisor: { healthIntervalMs: 100, startDeadlineMs: 30_000, stopTimeoutMs: 5_000, backoff: { initialMs: 50, factor: 2, maxMs: 500 }, spawn: spawnWithEnv(env) },
     });
     owners.push(owner);
-    const events: SupervisorEvent[] = [];
+    const events: RuntimeEvent[] = [];
     owner.subscribe((event) => events.push(event));
     const transitions = () => events.flatMap((e) => (e.type === 'state' ? [`${e.from}->${e.to}`] : []));
 

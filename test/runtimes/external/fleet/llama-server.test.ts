@@ -13,7 +13,7 @@ import type { FleetSupervisorSettings, RuntimeFleet } from '../../../../main/run
 import { allocatePort } from '../../../../main/runtimes/process/ports.js';
 import { killAllChildrenSync } from '../../../../main/runtimes/process/spawn.js';
 import { RuntimeFailedError } from '../../../../main/runtimes/types.js';
-import type { RuntimeEndpoint, SupervisorEvent } from '../../../../main/runtimes/types.js';
+import type { RuntimeEndpoint, RuntimeEvent } from '../../../../main/runtimes/types.js';
 import { readRecord } from '../../../fixtures/doubles/record.js';
 import { detected, detections, recordingProbe, removeTempDirs, spawnWithEnv, tempDir, waitFor } from './support.js';
 import { testModel } from '../../../support/models.js';
@@ -90,7 +90,7 @@ describe('llama-server models', () => {
       { crashLimit: { count: 2, windowMs: 60_000 }, backoff: { initialMs: 50, factor: 2, maxMs: 500 } },
     );
     const runtime = fleet.entries[0]!.runtime;
-    const events: SupervisorEvent[] = [];
+    const events: RuntimeEvent[] = [];
     runtime.subscribe((event) => events.push(event));
 
     const first = await runtime.ensureReady({ deadlineMs: 30_000 });
