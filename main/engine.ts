@@ -24,6 +24,7 @@ import { createControlRouter } from './control/http.js';
 import { LibraryService } from './models/library/service.js';
 import { createHardwareRouter } from './control/hardware-routes.js';
 import { createLibraryRouter } from './control/library-routes.js';
+import { createLibraryServeRouter } from './control/library-serve-routes.js';
 import { createDownloadRouter } from './control/download-routes.js';
 import { createPlaygroundRouter } from './control/playground-routes.js';
 import { PlaygroundStore } from './playground/store.js';
@@ -162,7 +163,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
   // Every model goes through the pool: on-demand loading, idle TTL and co-residency limits.
   const runtimes: RuntimeHandle[] = [];
-  for (const model of models) {
+  const addEmbedded = async (model: ResolvedModel): Promise<RuntimeHandle> => {
     const sizeBytes = (await stat(model.path)).size;
     facts.set(model.id, { path: model.path, sizeBytes, contextLength: tuningOf(model).ctx, parallel: tuningOf(model).parallel });
     const ttlMinutes = modelSettings.get(model.id).ttlMinutes ?? model.ttlMinutes;
@@ -172,8 +173,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       launchedWith.set(model.id, { ctx: now.ctx, parallel: now.parallel });
       return now;
     };
-    runtimes.push(pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) }));
-  }
+    const handle = pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) });
+    runtimes.push(handle);
+    return handle;
+  };
+  for (const model of models) await addEmbedded(model);
   const embeddedRuntimes = [...runtimes];
   const entries: ModelEntry[] = models.map((model, i) => ({
     id: model.id,
@@ -215,9 +219,32 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const status = () =>
     collectStatus({ version: HOMEPORT_VERSION, startedAt, baseUrl, runtimes, models: directory, metrics, probeLoad: probeRuntimeLoad });
   // The library scans the usual model folders plus the folders of the models being served.
+  // The folders to scan change from the Models page (control/library-serve-routes.ts): the roots are read at each scan.
+  const libraryFolders = { list: [...config.modelFolders] };
   const catalog = createModelCatalog({
-    roots: defaultModelRoots({ dataDir: options.dataDir, extraFolders: [...new Set([...config.modelFolders, ...models.map((m) => dirname(m.path))])] }),
+    get roots() {
+      return defaultModelRoots({ dataDir: options.dataDir, extraFolders: [...new Set([...libraryFolders.list, ...models.map((m) => dirname(m.path))])] });
+    },
   });
+  /** Serve a GGUF file the library found (Load on a library row): into the pool and onto the endpoint now; answers its id. */
+  const serveFile = async (path: string): Promise<string> => {
+    const absolute = resolve(path);
+    const known = models.find((m) => m.path === absolute);
+    if (known) return known.id;
+    await assertModelFile(absolute);
+    const [resolved] = resolveModelList({ config, cliPaths: [absolute], folderPaths: [], overrides: options.tuning ?? {}, cores: availableParallelism() });
+    const taken = new Set(directory.list().flatMap((e) => [e.id, ...e.aliases]));
+    let id = resolved!.id;
+    for (let n = 2; taken.has(id); n++) id = `${resolved!.id}-${n}`;
+    const model: ResolvedModel = { ...resolved!, id };
+    const handle = await addEmbedded(model);
+    (models as ResolvedModel[]).push(model);
+    embeddedRuntimes.push(handle);
+    const entry: ModelEntry = { id, aliases: modelSettings.get(id).aliases ?? model.aliases, ownedBy: 'homeport-embedded', created: Math.floor(Date.now() / 1000), upstreamModel: id, runtime: handle };
+    entries.push(entry);
+    directory.replace([...directory.list(), entry]);
+    return id;
+  };
   // Secrets: the store, then environment variables (OPENAI_API_KEY, HF_TOKEN, …); the hub token comes from here too.
   const secrets = new SecretResolver({
     store: options.secretCipher ? encryptedSecretStore(createSecretStore({ dir: paths.state }), options.secretCipher) : createSecretStore({ dir: paths.state }),
@@ -333,6 +360,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     }),
     createHardwareRouter({ service: library }),
     createLibraryRouter({ service: library }),
+    createLibraryServeRouter({ service: library, serve: serveFile, folders: libraryFolders, configFile: options.configFile ?? paths.config }),
     createDownloadRouter({ service: library }),
     createPlaygroundRouter({ store: playground }),
     createRoutingRouter({ router: requestRouter, secrets, configFile: options.configFile ?? paths.config, cache }),

@@ -297,6 +297,11 @@ export const CALLS = {
   rescanLibrary: call<SetupParams, LibraryView>('POST', '/library/rescan', { paramsIn: 'query' }),
   fit: call<{ id: string } & SetupParams, FitView>('GET', '/library/:id/fit'),
   prediction: call<{ id: string; gpuLayers?: number } & SetupParams, PredictionView>('GET', '/library/:id/prediction'),
+  /** Serve a library model that is not served yet (kept in the config); then `loadModel` loads it. */
+  serveLibraryModel: call<{ id: string }, { id: string; path: string }>('POST', '/library/:id/serve'),
+  /** Folders added to the scan (the usual ones are always scanned). */
+  modelFolders: call<void, { folders: readonly string[] }>('GET', '/library/folders'),
+  setModelFolders: call<{ folders: readonly string[] }, { folders: readonly string[] }>('PUT', '/library/folders'),
 
   // Hugging Face and downloads
   searchHub: call<{ q?: string; limit?: number }, HubSearchView>('POST', '/hub/search'),

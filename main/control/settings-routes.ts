@@ -10,7 +10,6 @@
  * and reported in `restartRequired`.
  */
 import express, { Router, type Request, type Response } from 'express';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AppSettings, SettingsView } from '../../preload/contract.js';
 import type { HomeportConfig } from '../config/schema.js';
@@ -19,6 +18,7 @@ import { ConfigError } from '../config/errors.js';
 import { THEME_PREFERENCES } from '../config/desktop-schema.js';
 import { GatewayError } from '../gateway/errors.js';
 import { parseParams } from './library-routes.js';
+import { readRawConfig, type RawConfig } from './config-file-edit.js';
 
 export type SettingKey = keyof AppSettings;
 
@@ -72,8 +72,6 @@ export function settingsOf(config: HomeportConfig): AppSettings {
   };
 }
 
-type RawConfig = Record<string, unknown>;
-
 /** The patch written into the raw config file object (other keys and the user's layout of defaults kept). */
 export function patchRawConfig(raw: RawConfig, patch: SettingsPatch): RawConfig {
   const next: RawConfig = structuredClone(raw);
@@ -105,22 +103,7 @@ export function createSettingsRouter(options: SettingsRoutesOptions): Router {
   const appliedLive = new Map<SettingKey, unknown>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function readRaw(): Promise<RawConfig> {
-    let text: string;
-    try {
-      text = await readFile(options.configFile, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new GatewayError({ status: 500, code: 'config_unreadable', message: `Could not read ${options.configFile}: ${(error as Error).message}` });
-    }
-    try {
-      const json = JSON.parse(text) as unknown;
-      if (json && typeof json === 'object' && !Array.isArray(json)) return json as RawConfig;
-    } catch {
-      // reported below
-    }
-    throw new GatewayError({ status: 409, code: 'config_invalid', message: `${options.configFile} is not a JSON object; fix it by hand before changing settings here.` });
-  }
+  const readRaw = (): Promise<RawConfig> => readRawConfig(options.configFile);
 
   function view(config: HomeportConfig): SettingsView {
     const settings = settingsOf(config);

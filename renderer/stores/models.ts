@@ -59,6 +59,10 @@ export interface ModelsState {
   readonly library: LibraryView | null;
   readonly libraryError: ContractError | null;
   readonly rescanning: boolean;
+  /** Folders added to the scan (the usual ones are always scanned); null until read. */
+  readonly folders: readonly string[] | null;
+  readonly foldersError: ContractError | null;
+  readonly savingFolders: boolean;
   /** Newest first. */
   readonly decisions: readonly Decision[];
   /** A load or unload the user started and the engine has not finished. */
@@ -70,6 +74,11 @@ export interface ModelsState {
   refreshServed(): Promise<void>;
   loadLibrary(): Promise<void>;
   rescan(): Promise<void>;
+  loadFolders(): Promise<void>;
+  /** Saves the folder list, then scans again with it. */
+  saveFolders(folders: readonly string[]): Promise<Result<{ readonly folders: readonly string[] }>>;
+  /** Serves a library model that is not served yet, then loads it (progress and errors under the library id). */
+  serveLibraryModel(libraryId: string): Promise<void>;
   runAction(id: string, action: ModelAction): Promise<Result<ModelView>>;
   loadSettings(id: string): Promise<void>;
   saveSettings(id: string, patch: Partial<ModelSettings>): Promise<Result<ModelSettingsView>>;
@@ -113,6 +122,9 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
       library: null,
       libraryError: null,
       rescanning: false,
+      folders: null,
+      foldersError: null,
+      savingFolders: false,
       decisions: [],
       actions: {},
       actionErrors: {},
@@ -137,6 +149,34 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
         set({ rescanning: true });
         const result = await transport().call('rescanLibrary', {});
         set(result.ok ? { library: result.data, libraryError: null, rescanning: false } : { libraryError: result.error, rescanning: false });
+      },
+
+      async loadFolders() {
+        const result = await transport().call('modelFolders');
+        set(result.ok ? { folders: result.data.folders, foldersError: null } : { foldersError: result.error });
+      },
+
+      async saveFolders(folders) {
+        set({ savingFolders: true, foldersError: null });
+        const result = await transport().call('setModelFolders', { folders });
+        set(result.ok ? { folders: result.data.folders, savingFolders: false } : { foldersError: result.error, savingFolders: false });
+        if (result.ok) await get().rescan();
+        return result;
+      },
+
+      async serveLibraryModel(libraryId) {
+        set({ actions: { ...get().actions, [libraryId]: { action: 'load', since: now() } }, actionErrors: { ...get().actionErrors, [libraryId]: undefined } });
+        const served = await transport().call('serveLibraryModel', { id: libraryId });
+        if (!served.ok) {
+          const actions = { ...get().actions };
+          delete actions[libraryId];
+          set({ actions, actionErrors: { ...get().actionErrors, [libraryId]: served.error } });
+          return;
+        }
+        const loaded = await get().runAction(served.data.id, 'load');
+        const actions = { ...get().actions };
+        delete actions[libraryId];
+        set({ actions, ...(loaded.ok ? {} : { actionErrors: { ...get().actionErrors, [libraryId]: loaded.error } }) });
       },
 
       async runAction(id, action) {

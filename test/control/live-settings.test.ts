@@ -88,7 +88,7 @@ describe('cache settings, live', () => {
     await cache.store(chatRequest(), completion('kept an hour'));
     now += 5 * 60_000;
     expect(await cache.lookup(chatRequest(), {})).toBeDefined();
-    cache.setLimits({ ttlMs: 60_000 });
+    cache.setLimits!({ ttlMs: 60_000 });
     expect(cache.stats().entries).toBe(0);
     expect(await cache.lookup(chatRequest(), {})).toBeUndefined();
   });
@@ -99,7 +99,7 @@ describe('cache settings, live', () => {
     for (let i = 0; i < 6; i += 1) await cache.store(chatRequest({ max_tokens: i + 1 }), completion(`answer ${i} ${'x'.repeat(2000)}`));
     const before = cache.stats();
     expect(before.entries).toBe(6);
-    cache.setLimits({ maxBytes: Math.floor(before.bytes / 2) });
+    cache.setLimits!({ maxBytes: Math.floor(before.bytes / 2) });
     const after = cache.stats();
     expect(after.entries).toBeLessThan(6);
     expect(after.bytes).toBeLessThanOrEqual(Math.floor(before.bytes / 2));

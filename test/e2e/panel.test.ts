@@ -10,11 +10,12 @@
  * reported (dist/e2e-shots/figures.json), asserted only generously.
  */
 import { cpus, totalmem } from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHubDouble, type HubDouble } from '../fixtures/hf-hub-double.js';
+import { testModel } from '../support/models.js';
 import { figures, goTo, launchBrowser, longTasks, openPanel, screenshot, SHOTS_DIR, startPanelEngine, type PanelEngine } from './harness.js';
 
 // A real browser on a shared 2-core machine: generous per-test time.
@@ -125,6 +126,31 @@ describe('Models', () => {
       await row.getByText(/^(Available|Not loaded|Unloaded)$/).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: `Load ${target.models[1]}` }).click();
       await row.getByText('Loaded', { exact: true }).waitFor({ timeout: 60_000 });
+    } catch (error) {
+      await screenshot(page, `failed-${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80)}`).catch(() => undefined);
+      throw error;
+    } finally {
+      await close();
+    }
+  });
+
+  it('adds a folder, finds the GGUF in it, and serves it with Load', async () => {
+    const folder = join(target.dataDir, 'my-ggufs');
+    await mkdir(folder, { recursive: true });
+    await copyFile(testModel('stories260K.gguf'), join(folder, 'shelf-model.gguf'));
+    const { page, close } = await openPanel(browser, target, { hash: '/models' });
+    try {
+      await page.getByRole('tab', { name: /Folders and files/ }).click();
+      await page.getByRole('textbox', { name: 'Folder to add' }).fill(folder);
+      await page.getByRole('button', { name: 'Add folder' }).click();
+      await page.getByRole('button', { name: `Remove folder ${folder}` }).waitFor();
+      await screenshot(page, 'models-folders-light');
+      await page.getByRole('tab', { name: 'My models' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'shelf-model' });
+      await row.first().waitFor({ timeout: 30_000 });
+      await row.first().getByRole('button', { name: /^Load / }).click();
+      await page.getByRole('row').filter({ hasText: 'shelf-model' }).getByText('Loaded', { exact: true }).first().waitFor({ timeout: 60_000 });
+      await screenshot(page, 'models-served-from-library-light');
     } catch (error) {
       await screenshot(page, `failed-${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80)}`).catch(() => undefined);
       throw error;

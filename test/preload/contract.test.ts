@@ -39,7 +39,7 @@ describe('answers as results', () => {
     expect(await toResult(new Response('# Title', { headers: { 'content-type': 'text/markdown' } }))).toEqual({ ok: true, data: '# Title' });
     expect(await toResult(new Response(null, { status: 204 }))).toEqual({ ok: true, data: null });
     const error = await toResult(new Response('{"error":{"message":"No model \\"x\\".","type":"invalid_request_error","param":"id","code":"model_not_found"}}', { status: 404 }));
-    expect(error).toEqual({ ok: false, error: { code: 'model_not_found', message: 'No model "x".' } });
+    expect(error).toEqual({ ok: false, error: { code: 'model_not_found', message: 'No model "x".', param: 'id' } });
     expect(errorFrom(502, undefined, '')).toEqual({ code: 'http_502', message: 'The engine answered 502.' });
     expect(errorFrom(401, undefined, '').message).toContain('homeport panel-url');
   });

@@ -1,6 +1,8 @@
 /** Where Homeport looks for models, what it could not read there, and files that are broken (with the reason). */
-import { Badge, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
-import type { LibraryView } from '../../../preload/contract.js';
+import { useState } from 'react';
+import { ActionIcon, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import type { ContractError, LibraryView, Result } from '../../../preload/contract.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatRelativeTime } from '../../lib/format.js';
 import { ROLE_COLORS } from '../../theme.js';
 
@@ -12,16 +14,27 @@ const SOURCE_WORDS: Record<string, string> = {
   ollama: 'Ollama',
 };
 
-export function LibraryFolders({ library, rescanning, onRescan }: { readonly library: LibraryView | null; readonly rescanning: boolean; readonly onRescan: () => void }) {
+export interface LibraryFoldersProps {
+  readonly library: LibraryView | null;
+  readonly rescanning: boolean;
+  readonly onRescan: () => void;
+  /** Folders the user added (null until read). */
+  readonly folders: readonly string[] | null;
+  readonly foldersError: ContractError | null;
+  readonly savingFolders: boolean;
+  readonly onSaveFolders: (folders: readonly string[]) => Promise<Result<unknown>>;
+}
+
+export function LibraryFolders({ library, rescanning, onRescan, folders, foldersError, savingFolders, onSaveFolders }: LibraryFoldersProps) {
   return (
     <Stack gap="lg">
+      <YourFolders folders={folders} error={foldersError} saving={savingFolders || rescanning} onSave={onSaveFolders} />
       <Card component="section" aria-label="Model folders">
         <Group justify="space-between" mb="xs">
           <div>
             <Title order={4}>Folders Homeport scans</Title>
             <Text size="sm" c="dimmed">
-              {library ? `Last scanned ${formatRelativeTime(library.scannedAt)}.` : ''} Add more folders with <Code>modelFolders</Code> in config.json, or serve a file with{' '}
-              <Code>--model</Code>.
+              {library ? `Last scanned ${formatRelativeTime(library.scannedAt)}.` : ''} The usual places are always scanned; add your own above.
             </Text>
           </div>
           <Button size="xs" variant="default" loading={rescanning} onClick={onRescan}>
@@ -99,5 +112,72 @@ export function LibraryFolders({ library, rescanning, onRescan }: { readonly lib
         )}
       </Card>
     </Stack>
+  );
+}
+
+/** The folders the user added to the scan: add one by its path, remove one, each change saved and scanned at once. */
+function YourFolders({
+  folders,
+  error,
+  saving,
+  onSave,
+}: {
+  readonly folders: readonly string[] | null;
+  readonly error: ContractError | null;
+  readonly saving: boolean;
+  readonly onSave: (folders: readonly string[]) => Promise<Result<unknown>>;
+}) {
+  const [draft, setDraft] = useState('');
+  const list = folders ?? [];
+  const add = async () => {
+    const path = draft.trim();
+    if (!path || list.includes(path)) return;
+    const result = await onSave([...list, path]);
+    if (result.ok) setDraft('');
+  };
+  return (
+    <Card component="section" aria-label="Your model folders">
+      <Title order={4}>Your model folders</Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Folders with .gguf files you keep elsewhere. Homeport scans them with the usual places; a change is saved and scanned at once.
+      </Text>
+      {list.length === 0 ? (
+        <Text size="sm" mb="sm">
+          None yet: add the full path of a folder below.
+        </Text>
+      ) : (
+        <Stack gap={4} mb="sm">
+          {list.map((folder) => (
+            <Group key={folder} gap="xs" wrap="nowrap" justify="space-between">
+              <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+                {folder}
+              </Text>
+              <Tooltip label="Stop scanning this folder (its files stay on disk)">
+                <ActionIcon variant="subtle" color="red" aria-label={`Remove folder ${folder}`} disabled={saving} onClick={() => void onSave(list.filter((f) => f !== folder))}>
+                  ×
+                </ActionIcon>
+              </Tooltip>
+            </Group>
+          ))}
+        </Stack>
+      )}
+      <Group gap="xs" align="flex-start" wrap="nowrap">
+        <TextInput
+          aria-label="Folder to add"
+          placeholder="/home/you/models"
+          value={draft}
+          onChange={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') void add();
+          }}
+          error={error?.param === 'folders' || error?.param?.startsWith('folders.') ? error.message : undefined}
+          style={{ flex: 1 }}
+        />
+        <Button variant="light" onClick={() => void add()} loading={saving} disabled={!draft.trim()}>
+          Add folder
+        </Button>
+      </Group>
+      {error && !(error.param === 'folders' || error.param?.startsWith('folders.')) && <ErrorNotice title="Could not change the folders" message={error.message} />}
+    </Card>
   );
 }

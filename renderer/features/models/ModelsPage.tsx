@@ -88,7 +88,22 @@ function Folders() {
   const library = useModels((s) => s.library);
   const rescanning = useModels((s) => s.rescanning);
   const rescan = useModels((s) => s.rescan);
-  return <LibraryFolders library={library} rescanning={rescanning} onRescan={() => void rescan()} />;
+  const folders = useModels((s) => s.folders);
+  const foldersError = useModels((s) => s.foldersError);
+  const saving = useModels((s) => s.savingFolders);
+  const { loadFolders, saveFolders } = useModels.getState();
+  useEffect(() => void loadFolders(), [loadFolders]);
+  return (
+    <LibraryFolders
+      library={library}
+      rescanning={rescanning}
+      onRescan={() => void rescan()}
+      folders={folders}
+      foldersError={foldersError}
+      savingFolders={saving}
+      onSaveFolders={(next) => saveFolders(next)}
+    />
+  );
 }
 
 function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelRow[]; readonly onOpen: (id: string) => void; readonly onDownload: () => void }) {
@@ -202,6 +217,7 @@ function Actions({ row, onOpen }: { readonly row: ModelRow; readonly onOpen: (id
   const pending = useModels((s) => s.actions[row.id]);
   const error = useModels((s) => s.actionErrors[row.id]);
   const runAction = useModels((s) => s.runAction);
+  const serveLibraryModel = useModels((s) => s.serveLibraryModel);
   const state = row.served?.state;
   const canUnload = state === 'loaded' || state === 'loading';
   const action = canUnload ? 'unload' : 'load';
@@ -219,6 +235,19 @@ function Actions({ row, onOpen }: { readonly row: ModelRow; readonly onOpen: (id
             aria-label={`${label} ${row.id}`}
           >
             {label}
+          </Button>
+        </Tooltip>
+      ) : row.library ? (
+        <Tooltip label={error?.message ?? 'Serve this file on the endpoint and load it (Homeport keeps serving it after a restart)'} multiline maw={360} color={error ? 'red' : undefined}>
+          <Button
+            size="compact-sm"
+            variant="filled"
+            color={error ? 'red' : undefined}
+            loading={pending !== undefined}
+            onClick={() => void serveLibraryModel(row.library!.id)}
+            aria-label={`Load ${row.id}`}
+          >
+            Load
           </Button>
         </Tooltip>
       ) : null}
