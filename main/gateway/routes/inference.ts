@@ -146,27 +146,41 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     // In flight from here on: lifecycle policy never unloads or evicts a runtime with holds.
     const meter = finishOnce(baseMeter, runtime.hold?.());
 
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) clientGone.abort();
-    });
-
     let endpoint: RuntimeEndpoint;
-    try {
-      if (runtime.snapshot().state !== 'ready') meter.waiting();
-      endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs, signal: clientGone.signal });
-    } catch (err) {
+    if (runtime.snapshot().state === 'ready') {
+      // Resolves at once; the proxy watches the response for the client leaving from here on.
+      try {
+        endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs });
+      } catch (err) {
+        const unavailable = runtimeUnavailable(err);
+        meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
+        throw unavailable ?? err;
+      }
+    } else {
+      // Waiting for the runtime: the client leaving stops the wait.
+      const clientGone = new AbortController();
+      const onClose = (): void => {
+        if (!res.writableFinished) clientGone.abort();
+      };
+      res.on('close', onClose);
+      try {
+        meter.waiting();
+        endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs, signal: clientGone.signal });
+      } catch (err) {
+        if (clientGone.signal.aborted) {
+          meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
+          return;
+        }
+        const unavailable = runtimeUnavailable(err);
+        meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
+        throw unavailable ?? err;
+      } finally {
+        res.off('close', onClose);
+      }
       if (clientGone.signal.aborted) {
         meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
         return;
       }
-      const unavailable = runtimeUnavailable(err);
-      meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
-      throw unavailable ?? err;
-    }
-    if (clientGone.signal.aborted) {
-      meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
-      return;
     }
 
     // Forward the client's bytes untouched unless the runtime knows the model by another name.
@@ -184,7 +198,6 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
         stream: routed.stream,
         res,
         meter,
-        clientGone: clientGone.signal,
         // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
         advise: (status, text) =>
           unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path: options.path, status, body: text, spawnedByHomeport: !runtime.id.includes('@') }),
