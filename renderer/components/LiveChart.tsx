@@ -31,7 +31,7 @@ export interface LiveChartProps {
   readonly yRange?: readonly [number, number];
   /** Axis tick labels (short, without the unit the title gives); default `formatValue`. */
   readonly formatAxis?: (value: number) => string;
-  /** Seconds of history the x axis always spans, so the first points do not fill the width. */
+  /** Seconds of history the x axis always spans, so the first points do not fill the width (with a little room on the right, so the newest point is never cut off). */
   readonly windowSec?: number;
 }
 
@@ -57,7 +57,7 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       height,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: { x: { time: true, ...(windowSec ? { range: (_u: uPlot, _min: number, max: number) => [max - windowSec, max] as uPlot.Range.MinMax } : {}) }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: { x: { time: true, ...(windowSec ? { range: (_u: uPlot, _min: number, max: number) => [max - windowSec, max + windowSec * 0.015] as uPlot.Range.MinMax } : {}) }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{ ...axis, space: 90, values: (_u, ticks) => ticks.map((t) => formatClock(t * 1000)) }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => (axisFormat.current ?? format.current)(t)) }],
       series: [
         {},

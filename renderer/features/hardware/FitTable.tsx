@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { FitBadge, layersDetail } from '../../components/FitBadge.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatBytes, formatContext, formatSignedPercent, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
+import { useShallow } from 'zustand/react/shallow';
 import { useHardware } from '../../stores/hardware.js';
 import { fitRows, type FitRow } from './fit-rows.js';
 
@@ -41,12 +42,7 @@ const MEASURED_COLUMNS: readonly Column<FitRow>[] = [
     header: 'Memory measured',
     width: '170px',
     align: 'right',
-    render: (r) => (
-      <span className="hp-figure">
-        {formatBytes(r.prediction?.measured?.memoryBytes)}
-        {r.prediction?.errorPct?.memory != null ? ` (${formatSignedPercent(r.prediction.errorPct.memory)})` : ''}
-      </span>
-    ),
+    render: (r) => <Measured value={formatBytes(r.prediction?.measured?.memoryBytes)} errorPct={r.prediction?.errorPct?.memory} />,
   },
   { key: 'ptps', header: 'Speed predicted', width: '170px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSecRange(r.prediction?.predicted.tokensPerSecond)}</span> },
   {
@@ -54,12 +50,7 @@ const MEASURED_COLUMNS: readonly Column<FitRow>[] = [
     header: 'Speed measured',
     width: '170px',
     align: 'right',
-    render: (r) => (
-      <span className="hp-figure">
-        {formatTokPerSec(r.prediction?.measured?.tokensPerSecond)}
-        {r.prediction?.errorPct?.tokensPerSecond != null ? ` (${formatSignedPercent(r.prediction.errorPct.tokensPerSecond)})` : ''}
-      </span>
-    ),
+    render: (r) => <Measured value={formatTokPerSec(r.prediction?.measured?.tokensPerSecond)} errorPct={r.prediction?.errorPct?.tokensPerSecond} />,
   },
   {
     key: 'when',
@@ -77,12 +68,9 @@ const MEASURED_COLUMNS: readonly Column<FitRow>[] = [
 ];
 
 export function FitTable() {
-  const setup = useHardware((s) => s.fitSetup);
-  const table = useHardware((s) => s.fitTable);
-  const details = useHardware((s) => s.details);
-  const error = useHardware((s) => s.fitError);
-  const loading = useHardware((s) => s.fitLoading);
-  const setFitSetup = useHardware((s) => s.setFitSetup);
+  const { setup, table, details, error, loading, setFitSetup } = useHardware(
+    useShallow((s) => ({ setup: s.fitSetup, table: s.fitTable, details: s.details, error: s.fitError, loading: s.fitLoading, setFitSetup: s.setFitSetup })),
+  );
   useEffect(() => {
     void setFitSetup(useHardware.getState().fitSetup);
   }, [setFitSetup]);
@@ -127,5 +115,15 @@ export function FitTable() {
         <VirtualTable label="Predicted vs measured" columns={MEASURED_COLUMNS} rows={rows} rowKey={(r) => r.id} empty={empty} />
       </Card>
     </Stack>
+  );
+}
+
+/** A measured figure and how far it is from the prediction: "1.2 GiB (+4 %)". */
+function Measured({ value, errorPct }: { readonly value: string; readonly errorPct: number | null | undefined }) {
+  return (
+    <span className="hp-figure">
+      {value}
+      {errorPct != null ? ` (${formatSignedPercent(errorPct)})` : ''}
+    </span>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Badge, Button, Code, Divider, Drawer, Group, NumberInput, Slider, Stack, TagsInput, Text, Title, Tooltip } from '@mantine/core';
 import type { ModelSettings, ModelSettingsView } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { FactList } from '../../components/FactList.js';
 import { formatBytes, formatCompact, formatContext, formatRelativeTime } from '../../lib/format.js';
 import { useModels, type SetupDraft } from '../../stores/models.js';
 import { contextSteps, nearestStep } from './context-steps.js';
@@ -49,18 +50,7 @@ function ModelDetails({ row }: { readonly row: ModelRow }) {
           </Tooltip>
         )}
       </Group>
-      <Group gap="xl">
-        {facts.map(([label, value]) => (
-          <div key={label}>
-            <Text size="xs" c="dimmed">
-              {label}
-            </Text>
-            <Text size="sm" className="hp-figure">
-              {value}
-            </Text>
-          </div>
-        ))}
-      </Group>
+      <FactList facts={facts} />
       {row.library && (
         <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
           {row.library.files.join(', ')}

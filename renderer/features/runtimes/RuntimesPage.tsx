@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import type { EngineStatus } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
+import { FactList } from '../../components/FactList.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatClock, formatCount, formatRelativeTime, NO_VALUE } from '../../lib/format.js';
 import { useNow } from '../../lib/use-now.js';
@@ -83,18 +84,7 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
         {KIND_LABEL[runtime.kind]}
         {runtime.models.length ? ` · serves ${runtime.models.join(', ')}` : ''}
       </Text>
-      <SimpleGrid cols={3} spacing={6} verticalSpacing={6} mb="sm">
-        {facts.map(([label, value]) => (
-          <div key={label}>
-            <Text size="xs" c="dimmed">
-              {label}
-            </Text>
-            <Text size="sm" className="hp-figure">
-              {value}
-            </Text>
-          </div>
-        ))}
-      </SimpleGrid>
+      <FactList facts={facts} layout={{ grid: 3 }} mb="sm" />
       {runtime.lastError && (
         <Alert color={runtime.state === 'failed' ? 'red' : 'yellow'} variant="light" p="xs" mb="sm" title="Last error">
           <Text size="xs">{runtime.lastError}</Text>

@@ -4,6 +4,7 @@ import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, NumberInput, S
 import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatUsd } from '../../lib/format.js';
+import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../../stores/settings.js';
 import { useStatus } from '../../stores/status.js';
 import { providerFacts } from '../overview/tier-summary.js';
@@ -13,11 +14,7 @@ const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
 export function SettingsPage() {
-  const view = useSettings((s) => s.view);
-  const loadError = useSettings((s) => s.loadError);
-  const load = useSettings((s) => s.load);
-  const saved = useSettings((s) => s.saved);
-  const saveError = useSettings((s) => s.saveError);
+  const { view, loadError, load, saved, saveError } = useSettings(useShallow((s) => ({ view: s.view, loadError: s.loadError, load: s.load, saved: s.saved, saveError: s.saveError })));
   useEffect(() => void load(), [load]);
 
   return (
@@ -79,6 +76,16 @@ function WhenApplied({ restart }: { readonly restart: boolean }) {
     <Badge size="xs" variant={restart ? 'light' : 'outline'} color={restart ? 'yellow' : 'gray'} ml={6} tt="none" style={{ verticalAlign: 'middle' }}>
       {restart ? 'needs a restart' : 'applies at once'}
     </Badge>
+  );
+}
+
+/** A setting's name with when it applies. */
+function SettingLabel({ text, restart }: { readonly text: string; readonly restart: boolean }) {
+  return (
+    <>
+      {text}
+      <WhenApplied restart={restart} />
+    </>
   );
 }
 
@@ -158,12 +165,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
           Server
         </Title>
         <SavedNumber
-          label={
-            <>
-              Port
-              <WhenApplied restart />
-            </>
-          }
+          label={<SettingLabel text="Port" restart />}
           error={errors.port}
           description={portHint(settings.port, runningPort, restartRequired.includes('port'))}
           value={settings.port}
@@ -179,12 +181,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
         </Title>
         <Group align="flex-start" gap="lg">
           <SavedNumber
-            label={
-              <>
-                Unload idle models after
-                <WhenApplied restart={needsRestart('idleTtlMinutes')} />
-              </>
-            }
+            label={<SettingLabel text="Unload idle models after" restart={needsRestart('idleTtlMinutes')} />}
             error={errors.idleTtlMinutes}
             description="Minutes without a request; 0 keeps them loaded. Loaded models get the new time at once."
             value={settings.idleTtlMinutes}
@@ -193,12 +190,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             onSave={(idleTtlMinutes) => save({ idleTtlMinutes })}
           />
           <SavedNumber
-            label={
-              <>
-                Memory budget
-                <WhenApplied restart={needsRestart('memoryBudgetBytes')} />
-              </>
-            }
+            label={<SettingLabel text="Memory budget" restart={needsRestart('memoryBudgetBytes')} />}
             error={errors.memoryBudgetBytes}
             description={settings.memoryBudgetBytes ? `Loaded models may use ${formatBytes(settings.memoryBudgetBytes)} together.` : '0: the machine’s memory decides.'}
             value={Math.round((settings.memoryBudgetBytes / GIB) * 10) / 10}
@@ -209,12 +201,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             onSave={(gib) => save({ memoryBudgetBytes: Math.round(gib * GIB) })}
           />
           <SavedNumber
-            label={
-              <>
-                Models loaded at once
-                <WhenApplied restart={needsRestart('maxLoadedModels')} />
-              </>
-            }
+            label={<SettingLabel text="Models loaded at once" restart={needsRestart('maxLoadedModels')} />}
             error={errors.maxLoadedModels}
             description="0: as many as fit."
             value={settings.maxLoadedModels}
