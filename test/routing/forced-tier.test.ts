@@ -142,6 +142,24 @@ describe('x-homeport-tier', () => {
     expect(error.message).toBe(`Route "local-and-lan" has no cloud target (its targets: local:${model} (local), lan:qwen (network)). Choose another x-homeport-tier, or leave it out.`);
   });
 
+  it('a model name without a route answers only locally: a forced local tier is served, any other is a 400 and nothing is sent', async () => {
+    const local = await post({ model, max_tokens: 4, messages: [{ role: 'user', content: 'Hi' }] }, { 'x-homeport-tier': 'local' });
+    expect(local.status).toBe(200);
+    expect(local.headers.get('x-homeport-route')).toContain(`model=${model}`);
+    const before = cloud.received.length + lan.received.length;
+    for (const tier of ['cloud', 'network', 'cache']) {
+      const res = await post({ model, messages: [{ role: 'user', content: 'Hi' }] }, { 'x-homeport-tier': tier });
+      expect(res.status).toBe(400);
+      const error = ((await res.json()) as { error: { code: string; param: string; message: string } }).error;
+      expect(error).toMatchObject({ code: 'no_target_in_tier', param: 'x-homeport-tier' });
+      expect(error.message).toContain(`"${model}" has no route, so only its local model answers it (no ${tier} tier)`);
+    }
+    const bad = await post({ model, messages: [{ role: 'user', content: 'Hi' }] }, { 'x-homeport-tier': 'gpu' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_tier');
+    expect(cloud.received.length + lan.received.length).toBe(before);
+  });
+
   it('privacy mode still wins over a forced cloud tier: 503 naming privacy, nothing sent', async () => {
     await applyRouting(true);
     try {

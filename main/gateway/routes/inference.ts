@@ -16,6 +16,7 @@ function modelNotAllowed(model: string): GatewayError {
   return new GatewayError({ status: 403, code: 'model_not_allowed', message: `This app key may not use the model '${model}'. Use a key without a model list, or add the model to this key's list.` });
 }
 import type { Router } from '../../routing/router.js';
+import { TIER_HEADER, unroutedTierError } from '../../routing/forced-tier.js';
 import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
 import type { LoadTracker } from '../../routing/load-tracker.js';
 
@@ -129,6 +130,9 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
       }
       return;
     }
+    // No route: only the model's own local runtime can answer, so a tier forced elsewhere is refused.
+    const tierError = unroutedTierError(req.headers[TIER_HEADER], routed.model);
+    if (tierError !== null) throw tierError;
     const entry = models.resolve(routed.model);
     if (entry === undefined) throw modelNotFound(routed.model, models.list());
 
