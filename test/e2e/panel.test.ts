@@ -245,6 +245,29 @@ describe('Playground', () => {
     }
   });
 
+  it('forces the local tier: the request carries it and the answer says so', async () => {
+    const { page, close } = await openPlayground();
+    try {
+      await pickTarget(page, 'Model or route', target.models[0]);
+      await setField(page, 'Max tokens', '20');
+      await page.getByRole('radiogroup').getByText('Local', { exact: true }).click();
+      expect(await page.getByRole('radio', { name: 'Local' }).isChecked()).toBe(true);
+      await send(page, 'A forced story');
+      await settled(page);
+      const answer = answers(page).last();
+      await expect.poll(() => answer.innerText()).toMatch(/forced local/i);
+      expect(await answer.innerText()).toMatch(/\blocal\b/i);
+      await page.getByRole('button', { name: 'Copy as code' }).click();
+      await expect.poll(() => page.getByText("-H 'x-homeport-tier: local'").count()).toBeGreaterThan(0);
+      await screenshot(page, 'playground-forced-tier-light');
+    } catch (error) {
+      await screenshot(page, `failed-${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80)}`).catch(() => undefined);
+      throw error;
+    } finally {
+      await close();
+    }
+  });
+
   it('answers the same prompt to two models side by side, streaming in parallel with their figures', async () => {
     const { page, close } = await openPlayground();
     try {
@@ -390,7 +413,10 @@ describe('smoothness', () => {
       await pickTarget(page, 'Model or route', target.models[0]);
       await setField(page, 'Max tokens', '3000');
       await setField(page, 'Temperature', '0.9');
+      // Only what happens during the stream counts (each page's own loading comes before).
       const baseline = (await longTasks(page)).length;
+      const routingBaseline = (await longTasks(routing.page)).length;
+      const overviewBaseline = (await longTasks(overview.page)).length;
       const started = Date.now();
       await send(page, 'Tell me a very long story about a dragon');
       await streamingAnswers(page).first().waitFor();
@@ -406,8 +432,8 @@ describe('smoothness', () => {
       await settled(page);
       const streamedMs = Date.now() - started;
       const tasks = (await longTasks(page)).slice(baseline);
-      const routingTasks = await longTasks(routing.page);
-      const overviewTasks = await longTasks(overview.page);
+      const routingTasks = (await longTasks(routing.page)).slice(routingBaseline);
+      const overviewTasks = (await longTasks(overview.page)).slice(overviewBaseline);
       const answerText = await answers(page).last().innerText();
       figures.longStream = {
         streamedMs,
