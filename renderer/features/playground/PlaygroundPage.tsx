@@ -25,6 +25,16 @@ export function PlaygroundPage() {
   const targetCount = usePlayground((s) => s.targets.length);
   const error = usePlayground((s) => s.error);
   const { loadTargets, refreshConversations, refreshPresets, dismissError } = usePlayground.getState();
+  // The Markdown renderer is a large chunk: fetch and parse it while idle, not when the first answer finishes.
+  useEffect(() => {
+    const preload = () => void import('./Markdown.js');
+    if (typeof requestIdleCallback === 'function') {
+      const handle = requestIdleCallback(preload, { timeout: 3000 });
+      return () => cancelIdleCallback(handle);
+    }
+    const timer = setTimeout(preload, 500);
+    return () => clearTimeout(timer);
+  }, []);
   useEffect(() => {
     void loadTargets();
     void refreshConversations();
