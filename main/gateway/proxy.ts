@@ -5,6 +5,7 @@ import type { RuntimeEndpoint } from '../runtimes/types.js';
 import { GatewayError, sendError } from './errors.js';
 import { StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
+import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 
 /** Keep-alive connections to the runtimes, shared by every request of one gateway. */
 export function createUpstreamAgent(): http.Agent {
@@ -214,7 +215,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
         return;
       }
       const said = runtimeMessage(text);
-      const failure = new GatewayError({ status, code: 'endpoint_not_served', message: `${said ? `${options.runtimeId}: ${said} ` : ''}${advice}` });
+      const failure = new GatewayError({ status, code: 'endpoint_not_served', message: unservedMessage(options.runtimeId, said, advice) });
       sendError(res, failure);
       finish({ status, error: failure.message });
     });

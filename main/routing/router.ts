@@ -39,7 +39,7 @@ import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
 import { forcedTierVerdict, parseForcedTier, TIER_HEADER } from './forced-tier.js';
 import { countable, countWithLlamaServer, type PromptCount } from './prompt-tokens.js';
-import { unservedEndpointAdvice } from '../runtimes/external/unserved-endpoint.js';
+import { unservedEndpointAdvice, unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 import type { Tier } from '../requests/types.js';
 
 export interface LocalModels {
@@ -565,7 +565,7 @@ export class Router {
         return {
           kind: 'next',
           attempt: { target: target.label, tier: target.tier, outcome: 'skipped', reason: `${target.label} does not serve ${request.path}: ${said ? `${said}. ` : ''}${advice}`, status: result.status, ms: attemptMs(), tries },
-          unserved: { status: result.status, message: `${localEntry.runtime.id}: ${said ? `${said} ` : ''}${advice}` },
+          unserved: { status: result.status, message: unservedMessage(localEntry.runtime.id, said, advice) },
         };
       } else if (result.kind === 'whole' && (result.status === 429 || result.status >= 500)) {
         if (result.status !== 429) target.breaker.failure();

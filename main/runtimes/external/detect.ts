@@ -6,7 +6,8 @@
  * default port or a configured URL, recognised by its fingerprint:
  *
  *   llama-server  GET /health {"status":"ok"} (or 503 "Loading model") and
- *                 GET /v1/models owned_by "llamacpp"
+ *                 GET /v1/models owned_by "llamacpp", or (started with
+ *                 --api-key, newer builds) its 401 authentication_error
  *   Ollama        GET / "Ollama is running" (+ /api/version)
  *   LM Studio     GET /lmstudio-greeting {"lmstudio":true}; when nothing answers
  *                 on the probed port (and no URL is configured), `lms server
@@ -163,6 +164,9 @@ const identifyLlamaServer: Identify = async (base, get) => {
     return { running: true, reason: `llama-server at ${base} is loading its model` };
   }
   if (health.status !== 200 || (json(health.body) as { status?: unknown } | undefined)?.status !== 'ok') return notThis('llama-server', base, `GET /health answered ${health.status}`);
+  // Builds since late 2025 keep only /health public once started with --api-key; older ones also /v1/models.
+  const locked = models.ok && models.status === 401 && (json(models.body) as { error?: { type?: unknown } } | undefined)?.error?.type === 'authentication_error';
+  if (locked) return { running: true, reason: `llama-server answers at ${base} (its /v1 needs an API key: runtimes.llamaServer.apiKeySecret or apiKeyEnv)` };
   if (!models.ok || models.status !== 200) return notThis('llama-server', base, 'GET /v1/models did not answer 200');
   const owner = ownedBy(models.body);
   if (owner !== 'llamacpp') return notThis('llama-server', base, `/v1/models is owned by ${owner ?? 'nobody'}`);

@@ -40,3 +40,9 @@ export function unservedEndpointAdvice(input: UnservedEndpointInput): string | n
   }
   return null;
 }
+
+/** The client's message: the runtime's own words (as one sentence), then the advice. */
+export function unservedMessage(runtimeId: string, said: string, advice: string): string {
+  const sentence = said.trim().replace(/[\s.]+$/, '');
+  return sentence === '' ? advice : `${runtimeId}: ${sentence}. ${advice}`;
+}

@@ -80,7 +80,7 @@ describe('llama-server double: HTTP', () => {
     expect(plain.data[0]!.id).toBe(MODEL);
   });
 
-  it('requires the API key on inference paths (Bearer or X-Api-Key) but not on /health and /v1/models', async () => {
+  it('requires the API key everywhere but /health (Bearer or X-Api-Key), /v1/models included as in current builds', async () => {
     const { base } = await startReady(['--api-key', 'k1,k2']);
     const chat = (headers: Record<string, string>) =>
       fetch(`${base}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
@@ -92,7 +92,8 @@ describe('llama-server double: HTTP', () => {
     expect((await chat({ 'X-Api-Key': 'k1' })).status).toBe(200);
     expect((await chat({ Authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await fetch(`${base}/health`)).status).toBe(200);
-    expect((await fetch(`${base}/v1/models`)).status).toBe(200);
+    expect((await fetch(`${base}/v1/models`)).status).toBe(401);
+    expect((await fetch(`${base}/v1/models`, { headers: { Authorization: 'Bearer k1' } })).status).toBe(200);
     expect((await fetch(`${base}/slots`)).status).toBe(401);
   });
 

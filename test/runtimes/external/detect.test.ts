@@ -186,6 +186,20 @@ describe('detectRuntimes with nothing there', () => {
     }
   });
 
+  it('sees a llama-server started with --api-key, whose /v1/models needs the key, as running and says a key is needed', async () => {
+    const port = await freePort();
+    const keyed = spawnDouble('llama-server', ['-m', MODEL, '--port', String(port), '--api-key', 'user-key-1234']);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health`);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/models`)).status).toBe(401);
+      const found = await detectRuntimes({ env: { PATH: '' }, urls: { llamaServer: `http://127.0.0.1:${port}` }, timeoutMs: 2_000 });
+      expect(found['llama-server']).toMatchObject({ running: true, available: true });
+      expect(found['llama-server'].runningReason).toContain('its /v1 needs an API key: runtimes.llamaServer.apiKeySecret or apiKeyEnv');
+    } finally {
+      await keyed.stop({ signal: 'SIGKILL' });
+    }
+  });
+
   it('sees a llama-server that is still loading its model as running', async () => {
     const port = await freePort();
     const loading = spawnDouble('llama-server', ['-m', MODEL, '--port', String(port)], { env: { HOMEPORT_DOUBLE_HEALTH_DELAY_MS: '60000' } });

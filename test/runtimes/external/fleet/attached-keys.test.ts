@@ -51,7 +51,7 @@ describe('keys of attached servers', () => {
     expect(() => runtimesConfigSchema.parse({ llamaServer: { apiKeySecret: 'no spaces' } })).toThrow();
   });
 
-  it('sends the configured key to a llama-server started with --api-key (its model list is public, inference is not)', async () => {
+  it('sends the configured key to a llama-server started with --api-key, and says what to set when there is none', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     spawnDouble('llama-server', ['-m', MODEL, '--port', String(port), '--api-key', KEY, '-a', 'users-model']);
@@ -64,9 +64,11 @@ describe('keys of attached servers', () => {
       return fleet;
     };
     const without = await build(false);
-    expect(without.entries.map((e) => e.id)).toEqual(['llama-server/users-model']);
-    expect(await chat(without, 'llama-server/users-model')).toBe(401);
+    // Current llama-server builds guard /v1/models too, so without the key the model cannot even be listed.
+    expect(without.entries).toEqual([]);
+    expect(without.unavailable.map((u) => u.reason)).toEqual([expect.stringContaining('needs an API key for /v1/models; set runtimes.llamaServer.apiKeySecret')]);
     const keyed = await build(true);
+    expect(keyed.entries.map((e) => e.id)).toEqual(['llama-server/users-model']);
     expect(await chat(keyed, 'llama-server/users-model')).toBe(200);
   });
 
