@@ -9,6 +9,7 @@ import { Box, Text, useComputedColorScheme, useMantineTheme } from '@mantine/cor
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatClock } from '../lib/format.js';
+import { liveXRange } from './live-x-range.js';
 import type { RingSeries } from './ring-buffer.js';
 
 export interface LiveChartSeries {
@@ -57,7 +58,8 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       height,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: { x: { time: true, ...(windowSec ? { range: (_u: uPlot, _min: number, max: number) => [max - windowSec, max + windowSec * 0.015] as uPlot.Range.MinMax } : {}) }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      // The x range comes from the data, not from uPlot's min/max: with one sample uPlot widens those to a day.
+      scales: { x: { time: true, range: (u: uPlot, min: number, max: number) => liveXRange(u.data[0] ?? [], windowSec) ?? [min, max] }, y: { range: yRange ? () => [yRange[0], yRange[1]] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{ ...axis, space: 90, values: (_u, ticks) => ticks.map((t) => formatClock(t * 1000)) }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => (axisFormat.current ?? format.current)(t)) }],
       series: [
         {},

@@ -1,0 +1,168 @@
+// @vitest-environment jsdom
+/**
+ * The Hardware page's live chart draws from its first telemetry sample: the
+ * sample lies inside the x range uPlot is given and is drawn as a dot, instead
+ * of an empty chart until the second sample ~2 s later.
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cleanup, render, waitFor } from '@testing-library/react';
+import { MantineProvider } from '@mantine/core';
+import type uPlot from 'uplot';
+import type { LiveSample, Transport } from '../../preload/contract.js';
+import { LiveChart } from '../../renderer/components/LiveChart.js';
+import { liveXRange } from '../../renderer/components/live-x-range.js';
+import { RingSeries } from '../../renderer/components/ring-buffer.js';
+import { createHardwareStore, MAX_GPU_SERIES } from '../../renderer/stores/hardware.js';
+import { installJsdomShims } from './jsdom-shims.js';
+
+const made = vi.hoisted(() => [] as uPlot[]);
+vi.mock('uplot', async (importOriginal) => {
+  // uPlot reads matchMedia as it loads.
+  (await import('./jsdom-shims.js')).installJsdomShims();
+  const Real = (await importOriginal<{ default: typeof uPlot }>()).default;
+  class Recorded extends Real {
+    constructor(...args: ConstructorParameters<typeof Real>) {
+      super(...args);
+      made.push(this);
+    }
+  }
+  return { default: Recorded };
+});
+
+/** Arcs (uPlot's point dots) in every path the chart fills or strokes. */
+const drawnArcs: { x: number; y: number }[] = [];
+
+class RecordingPath2D {
+  readonly arcs: { x: number; y: number }[] = [];
+  arc(x: number, y: number) {
+    this.arcs.push({ x, y });
+  }
+  addPath(other: RecordingPath2D) {
+    this.arcs.push(...other.arcs);
+  }
+  moveTo() {}
+  lineTo() {}
+  rect() {}
+  closePath() {}
+  bezierCurveTo() {}
+}
+
+/** A 2D context that accepts everything and records the dots it is asked to draw. */
+function recordingContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  const state: Record<string | symbol, unknown> = { canvas };
+  const draw = (path?: unknown) => {
+    if (path instanceof RecordingPath2D) drawnArcs.push(...path.arcs);
+  };
+  return new Proxy(state, {
+    get(target, key) {
+      if (key in target) return target[key];
+      if (key === 'fill' || key === 'stroke') return draw;
+      if (key === 'measureText') return (text: string) => ({ width: text.length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+      return () => undefined;
+    },
+    set(target, key, value) {
+      target[key] = value;
+      return true;
+    },
+  }) as unknown as CanvasRenderingContext2D;
+}
+
+beforeAll(() => {
+  installJsdomShims();
+  (globalThis as { Path2D?: unknown }).Path2D = RecordingPath2D;
+  HTMLCanvasElement.prototype.getContext = function getContext(this: HTMLCanvasElement) {
+    return recordingContext(this);
+  } as unknown as typeof HTMLCanvasElement.prototype.getContext;
+});
+afterEach(() => {
+  cleanup();
+  made.length = 0;
+  drawnArcs.length = 0;
+});
+
+const SERIES = [
+  { label: 'RAM used', color: '#1c7ed6' },
+  { label: 'CPU', color: '#e8590c' },
+];
+const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)}%`);
+
+function sample(at: number): LiveSample {
+  return { at, ram: { totalBytes: 16e9, usedBytes: 8e9, availableBytes: 8e9 }, cpuLoadPct: 37.5, gpus: [] };
+}
+
+/** The hardware store fed one sample through a fake `hardwareLive` subscription, flushed at once. */
+function storeWithOneSample(at: number) {
+  const transport = {
+    call: () => Promise.reject(new Error('not used here')),
+    subscribe: (_name: string, listener: (event: { type: 'sample'; data: LiveSample }) => void) => {
+      listener({ type: 'sample', data: sample(at) });
+      return () => undefined;
+    },
+  } as unknown as Transport;
+  const frames: (() => void)[] = [];
+  const store = createHardwareStore({ transport: () => transport, scheduler: { request: (run) => frames.push(run), cancel: () => undefined } });
+  const release = store.hardwareLiveFeed.acquire();
+  for (const frame of frames.splice(0)) frame();
+  return { state: store.useHardware.getState(), release };
+}
+
+async function chartFor(live: RingSeries, version: number, windowSec: number | undefined) {
+  render(
+    <MantineProvider env="test">
+      <LiveChart title="Utilisation (%), last 10 minutes" data={live} version={version} series={SERIES} formatValue={pct} yRange={[0, 100]} windowSec={windowSec} height={200} />
+    </MantineProvider>,
+  );
+  await waitFor(() => expect(made.length).toBe(1));
+  const plot = made[0]!;
+  await waitFor(() => expect(plot.scales.x?.min).not.toBeUndefined());
+  return plot;
+}
+
+describe('live chart with a single sample', () => {
+  it('puts the first hardware sample inside the visible 10-minute window and draws it as a dot', async () => {
+    const at = Date.UTC(2026, 11, 5, 16, 0, 0);
+    const { state, release } = storeWithOneSample(at);
+    try {
+      expect(state.live.length).toBe(1);
+      const plot = await chartFor(state.live, state.live.version, 600);
+      const x = at / 1000;
+      const { min, max } = plot.scales.x!;
+      expect(min).not.toBeNull();
+      expect(x).toBeGreaterThanOrEqual(min!);
+      expect(x).toBeLessThanOrEqual(max!);
+      // The window is ten minutes ending just after the sample, not a day ahead of it.
+      expect(max! - min!).toBeLessThan(700);
+      const px = plot.valToPos(x, 'x');
+      expect(px).toBeGreaterThanOrEqual(0);
+      expect(px).toBeLessThanOrEqual(plot.width);
+      // One dot per series with a value (RAM and CPU), drawn inside the plot.
+      await waitFor(() => expect(drawnArcs.length).toBeGreaterThanOrEqual(2));
+      const { left, width } = plot.bbox; // canvas pixels, as the dots are drawn
+      for (const arc of drawnArcs) expect(arc.x).toBeGreaterThanOrEqual(left);
+      for (const arc of drawnArcs) expect(arc.x).toBeLessThanOrEqual(left + width);
+    } finally {
+      release();
+    }
+  });
+
+  it('centres a lone sample when the chart has no fixed window', async () => {
+    const live = new RingSeries(10, 2 + MAX_GPU_SERIES);
+    live.push(1_800_000_000, [50, 20]);
+    const plot = await chartFor(live, live.version, undefined);
+    const { min, max } = plot.scales.x!;
+    expect(1_800_000_000).toBeGreaterThan(min!);
+    expect(1_800_000_000).toBeLessThan(max!);
+  });
+});
+
+describe('liveXRange', () => {
+  it('ends a fixed window just after the newest sample, however few there are', () => {
+    expect(liveXRange([1000], 600)).toEqual([400, 1009]);
+    expect(liveXRange([1000, 1002], 600)).toEqual([402, 1011]);
+  });
+  it('spans the data without a window, and pads a lone sample on both sides', () => {
+    expect(liveXRange([10, 20])).toEqual([10, 20]);
+    expect(liveXRange([10])).toEqual([-20, 40]);
+    expect(liveXRange([])).toBeNull();
+  });
+});
