@@ -5,7 +5,7 @@
  *   PUT    /routing         the same keys; validated (400 naming the bad field), saved atomically to the
  *                           config file, applied at once without a restart
  *   GET    /providers       per provider: health, load (from its /metrics), circuit breakers, today's spend, budget left
- *   GET    /cache           hit/miss counts, entries, bytes, per route
+ *   GET    /cache           whether the cache is on now, hit/miss counts, entries, bytes, per route
  *   DELETE /cache?route=    clear the cache, or one route's entries
  */
 import { readFile } from 'node:fs/promises';
@@ -25,6 +25,8 @@ export interface RoutingRoutesOptions {
   /** The config file PUT /routing writes. */
   readonly configFile: string;
   readonly cache?: ResponseCache;
+  /** The global cache switch as it is now (Settings turns it on and off live); read on every GET /cache. Default: on when there is a cache. */
+  readonly cacheEnabled?: () => boolean;
 }
 
 const ROUTING_KEYS = ['providers', 'routes', 'privacy', 'breaker'] as const;
@@ -113,7 +115,8 @@ export function createRoutingRouter(options: RoutingRoutesOptions): Router {
       res.json({ enabled: false, hits: 0, misses: 0, entries: 0, bytes: 0, byRoute: {} });
       return;
     }
-    res.json({ enabled: true, ...options.cache.stats() });
+    // Off in Settings, the entries are kept (and counted) but no request reads or writes them.
+    res.json({ enabled: options.cacheEnabled?.() ?? true, ...options.cache.stats() });
   });
 
   api.delete('/cache', function clearCache(req: Request, res: Response) {

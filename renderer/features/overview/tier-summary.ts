@@ -24,6 +24,7 @@ export function summariseCache(stats: CacheStatsView | null): TierSummary {
   const bytes = num(stats.bytes);
   const lookups = hits + misses;
   const stored = entries === null ? '' : ` · ${formatCount(entries)} entries${bytes === null ? '' : `, ${formatBytes(bytes)}`}`;
+  if (stats.enabled === false) return { value: 'Off', hint: `Switched off in Settings: requests go to their models${entries ? ` · ${formatCount(entries)} entries kept` : ''}`, badge: { text: 'off', tone: 'warn' } };
   if (lookups === 0) return { value: formatRatio(null), hint: `No lookups yet (routes are cached; add one under Routing)${stored}`, badge: { text: 'on', tone: 'ok' } };
   return { value: formatRatio(hits / lookups), hint: `${formatCount(hits)} of ${formatCount(lookups)} lookups answered from the cache${stored}`, badge: { text: 'on', tone: 'ok' } };
 }

@@ -4,8 +4,9 @@
  * the routes and providers that decide it.
  */
 import { useEffect } from 'react';
-import { Alert, Button, Card, Group, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import type { DailyTotals } from '../../../preload/contract.js';
+import { CacheOffBadge } from '../../components/CacheOffBadge.js';
 import { StatCard } from '../../components/StatCard.js';
 import { formatBytes, formatCount, formatRatio, formatUsd } from '../../lib/format.js';
 import { requestsFeed, useRequests } from '../../stores/requests.js';
@@ -70,6 +71,8 @@ function TodayCards() {
 }
 
 interface CacheFigures {
+  /** The global switch (Settings); off, the figures stay but no request reads or writes the cache. */
+  readonly enabled: boolean;
   readonly hits: number;
   readonly misses: number;
   readonly entries: number;
@@ -81,10 +84,11 @@ function cacheFigures(view: unknown): CacheFigures | null {
   if (typeof view !== 'object' || view === null) return null;
   const v = view as Partial<CacheFigures>;
   const n = (x: unknown) => (typeof x === 'number' ? x : 0);
-  return { hits: n(v.hits), misses: n(v.misses), entries: n(v.entries), bytes: n(v.bytes), byRoute: v.byRoute ?? {} };
+  return { enabled: v.enabled !== false, hits: n(v.hits), misses: n(v.misses), entries: n(v.entries), bytes: n(v.bytes), byRoute: v.byRoute ?? {} };
 }
 
-function CacheCard() {
+/** The response cache's figures, per route, and whether it is switched on. */
+export function CacheCard() {
   const cache = useRouting((s) => s.cache);
   const cacheError = useRouting((s) => s.cacheError);
   const notice = useRouting((s) => s.cacheNotice);
@@ -96,7 +100,10 @@ function CacheCard() {
   return (
     <Card component="section" aria-label="Response cache">
       <Group justify="space-between" mb="sm">
-        <Title order={4}>Response cache</Title>
+        <Group gap="xs">
+          <Title order={4}>Response cache</Title>
+          {figures && !figures.enabled && <CacheOffBadge />}
+        </Group>
         <Button size="xs" variant="light" color="red" onClick={() => clear()} loading={clearing === '*'} disabled={!figures || figures.entries === 0}>
           Clear all
         </Button>
@@ -109,6 +116,15 @@ function CacheCard() {
       {notice && (
         <Text size="sm" c={ROLE_COLORS.ok} mb="sm" role="status">
           {notice}
+        </Text>
+      )}
+      {figures && !figures.enabled && (
+        <Text size="sm" c="dimmed" mb="sm">
+          The cache is switched off in{' '}
+          <Anchor href="#/settings" size="sm">
+            Settings
+          </Anchor>
+          : every request goes to its model, and nothing is stored. The entries below are kept for when it is switched on again.
         </Text>
       )}
       {figures && (

@@ -2,6 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, NumberInput, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
 import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
+import { CacheOffBadge } from '../../components/CacheOffBadge.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatUsd } from '../../lib/format.js';
 import { useShallow } from 'zustand/react/shallow';
@@ -215,6 +216,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
         <Title order={4} mb="sm">
           Cache
           <WhenApplied restart={needsRestart('cache')} />
+          {!settings.cache.enabled && <CacheOffBadge ml={6} />}
         </Title>
         <Switch
           label="Answer repeated requests from the cache"
