@@ -9,6 +9,7 @@ import { dataPaths } from './config/paths.js';
 import { Supervisor } from './runtimes/process/supervisor.js';
 import { allocatePort } from './runtimes/process/ports.js';
 import { embeddedLaunchPlan } from './runtimes/embedded/launch-plan.js';
+import { SpareWorkerPool } from './runtimes/embedded/spare-worker.js';
 import { ModelRegistry } from './runtimes/model-registry.js';
 import { startExternalRuntimes, type ExternalRuntimes } from './runtimes/external/start.js';
 import { startRedetectLoop } from './runtimes/external/redetect-loop.js';
@@ -101,6 +102,8 @@ export interface Engine {
   status(): Promise<EngineStatus>;
   /** Wait until the models loaded at start are ready (or one fails). */
   whenReady(deadlineMs: number): Promise<void>;
+  /** The spare embedded worker embedded model starts adopt (lifecycle.spareWorker). */
+  readonly spareWorker: SpareWorkerPool;
   stop(): Promise<void>;
 }
 
@@ -161,6 +164,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const own = modelSettings.get(model.id);
     return { ...model.tuning, ctx: own.ctx ?? model.tuning.ctx, parallel: own.parallel ?? model.tuning.parallel };
   };
+  // One spare worker with node-llama-cpp loaded, adopted by the next embedded model start.
+  const spareWorker = new SpareWorkerPool({ enabled: config.lifecycle.spareWorker, allocatePort: () => allocatePort({ host: '127.0.0.1' }), log });
   // Every model goes through the pool: on-demand loading, idle TTL and co-residency limits.
   const runtimes: RuntimeHandle[] = [];
   const addEmbedded = async (model: ResolvedModel): Promise<RuntimeHandle> => {
@@ -173,8 +178,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       launchedWith.set(model.id, { ctx: now.ctx, parallel: now.parallel });
       return now;
     };
-    const handle = pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) });
+    const handle = pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning, spareWorker), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) });
     runtimes.push(handle);
+    handle.subscribe((event) => {
+      if (event.type === 'state' && event.to === 'ready') void spareWorker.replenish();
+    });
     return handle;
   };
   for (const model of models) await addEmbedded(model);
@@ -417,6 +425,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     }),
   );
   preloading.forEach((p) => p.catch(() => undefined));
+  // The spare is prepared once the models loaded at start are up (not competing with them), and again after
+  // every embedded model becomes ready (the one it had may just have been adopted).
+  if (embeddedRuntimes.length > 0) {
+    void Promise.allSettled(preloading).then(() => spareWorker.replenish(tuningOf(models[0]!).threads));
+  }
 
   const stopRecorder = startMeasurementRecorder({
     runtimes: new Map(models.map((m, i) => [m.id, runtimes[i]!])),
@@ -436,6 +449,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     pool,
     library,
     status,
+    spareWorker,
     async whenReady(deadlineMs) {
       await Promise.all(preload.map((r) => r.ensureReady({ deadlineMs })));
     },
@@ -445,7 +459,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         await gateway.close();
         stopRecorder();
         pool.dispose();
-        await Promise.all(embeddedRuntimes.map((r) => r.stop()));
+        await Promise.all([...embeddedRuntimes.map((r) => r.stop()), spareWorker.stop()]);
         // Spawned servers are stopped; attached ones are only let go (their models Homeport loaded are unloaded).
         stopRedetect();
         await external.fleet.stop();
@@ -463,13 +477,17 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 }
 
 /** `tuning` is read at every launch, so settings changed since the last one apply to the next. */
-function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig, tuning: () => ModelTuning = () => model.tuning): Supervisor {
+function createEmbeddedRuntime(model: ResolvedModel, config: HomeportConfig, tuning: () => ModelTuning = () => model.tuning, spares?: SpareWorkerPool): Supervisor {
   const s = config.supervisor;
   return new Supervisor({
     id: `embedded:${model.id}`,
     kind: 'embedded',
+    ...(spares !== undefined ? { spawn: spares.spawn } : {}),
     plan: async () => {
       const now = tuning();
+      if (spares !== undefined) {
+        return spares.plan({ modelPath: model.path, modelId: model.id, parallel: now.parallel, ctx: now.ctx, threads: now.threads, queue: now.queue });
+      }
       return embeddedLaunchPlan({
         modelPath: model.path,
         modelId: model.id,

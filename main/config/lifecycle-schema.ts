@@ -16,6 +16,11 @@ export const lifecycleConfigSchema = z
     maxLoadedModels: z.number().int().min(0).default(0),
     /** Memory the loaded models may take together (estimated), in bytes. 0 = unlimited. */
     memoryBudgetBytes: z.number().int().min(0).default(0),
+    /**
+     * Keep one spare embedded worker with node-llama-cpp already loaded, so an embedded model start
+     * skips ~1 s of the cold start (runtimes/embedded/spare-worker.ts). false: every start is cold.
+     */
+    spareWorker: z.boolean().default(true),
   })
   .strict();
 

@@ -10,9 +10,9 @@ import { modelTtlMs, poolSettings } from '../../main/lifecycle/settings.js';
 
 describe('lifecycle config schema', () => {
   it('fills defaults: 15 min TTL, no limits', () => {
-    expect(lifecycleConfigSchema.parse({})).toEqual({ idleTtlMinutes: 15, maxLoadedModels: 0, memoryBudgetBytes: 0 });
+    expect(lifecycleConfigSchema.parse({})).toEqual({ idleTtlMinutes: 15, maxLoadedModels: 0, memoryBudgetBytes: 0, spareWorker: true });
     expect(z.object({ lifecycle: lifecycleSectionSchema }).parse({})).toEqual({
-      lifecycle: { idleTtlMinutes: 15, maxLoadedModels: 0, memoryBudgetBytes: 0 },
+      lifecycle: { idleTtlMinutes: 15, maxLoadedModels: 0, memoryBudgetBytes: 0, spareWorker: true },
     });
   });
 

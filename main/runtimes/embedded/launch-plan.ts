@@ -29,6 +29,8 @@ export interface EmbeddedLaunchOptions {
   readonly execPath?: string;
   /** Where this adapter runs from (default: its own module URL); decides .ts vs compiled .js. */
   readonly adapterUrl?: string;
+  /** The per-launch key, when one exists already (an adopted spare worker's); default: a fresh one. */
+  readonly key?: string;
   /** Injectable randomness for the per-launch key (tests). */
   readonly randomBytes?: (size: number) => Buffer;
 }
@@ -68,7 +70,7 @@ export function embeddedLaunchPlan(options: EmbeddedLaunchOptions): LaunchPlan {
   for (const [flag, value] of optional) {
     if (value !== undefined) flags.push(flag, String(value));
   }
-  const key = newWorkerKey(options.randomBytes);
+  const key = options.key ?? newWorkerKey(options.randomBytes);
   return {
     command: options.execPath ?? process.execPath,
     args: [...entry.nodeArgs, entry.file, ...flags],

@@ -56,19 +56,33 @@ export interface LoadModelHostOptions {
   readonly signal?: AbortSignal;
   /** Where llama.cpp's warnings and errors go. */
   readonly log: (line: string) => void;
+  /**
+   * A Llama prepared earlier by prepareLlama() with the same threads (a spare
+   * worker's): the model loads into it instead of a new one.
+   */
+  readonly llama?: Llama;
 }
 
-export async function loadModelHost(options: LoadModelHostOptions): Promise<ModelHost> {
-  const { worker, signal, log } = options;
-  const llama = await getLlama({
+/**
+ * The Llama instance (node-llama-cpp's binding, CPU backend, `threads`): the slow part of a start
+ * (~0.65 s, most of it node-llama-cpp test-loading its binary in a child process), no model yet.
+ */
+export function prepareLlama(options: { readonly threads: number; readonly log: (line: string) => void }): Promise<Llama> {
+  const { log } = options;
+  return getLlama({
     gpu: false,
     build: 'never',
-    maxThreads: worker.threads,
+    maxThreads: options.threads,
     logLevel: LlamaLogLevel.warn,
     logger: (level, message) => {
       if (LlamaLogLevelGreaterThanOrEqual(level, LlamaLogLevel.warn)) log(`llama.cpp ${level}: ${message.trimEnd()}`);
     },
   });
+}
+
+export async function loadModelHost(options: LoadModelHostOptions): Promise<ModelHost> {
+  const { worker, signal, log } = options;
+  const llama = options.llama ?? (await prepareLlama({ threads: worker.threads, log }));
   try {
     const model = await llama.loadModel({ modelPath: worker.modelPath, loadSignal: signal });
     const contextSize = worker.ctx ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);

@@ -13,14 +13,22 @@
  * model cannot be loaded or the port cannot be bound, 2 for a bad command line
  * or a missing key.
  * One line on stdout when ready; diagnostics on stderr.
+ *
+ *   embedded-worker --spare --port P [--host 127.0.0.1] [--threads N]
+ *
+ * starts a spare (spare-args.ts): it goes as far as a start can without a
+ * model (Node, node-llama-cpp, getLlama) and waits for POST /spare/adopt,
+ * which names the model; from then on it is that model's worker.
  */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import type { Llama } from 'node-llama-cpp';
 import type { ModelHost } from './model-host.js';
 import { watchParent } from './parent-watch.js';
 import { EXIT_MODEL_UNUSABLE } from './exit-codes.js';
 import { WORKER_KEY_ENV } from './request-guard.js';
-import { parseWorkerArgs, WORKER_USAGE } from './worker-args.js';
+import { parseWorkerArgs, WORKER_USAGE, type WorkerOptions } from './worker-args.js';
+import { isSpareCommandLine, parseAdoption, parseSpareArgs, SPARE_USAGE, type SpareOptions } from './spare-args.js';
 import { WorkerServer } from './worker-server.js';
 
 const SHUTDOWN_DEADLINE_MS = 1800;
@@ -43,12 +51,25 @@ function describeLoadError(error: unknown): string {
 }
 
 async function main(): Promise<void> {
-  const parsed = parseWorkerArgs(process.argv.slice(2), { cpuCount: availableParallelism() });
-  if (!parsed.ok) {
-    log(`${parsed.message}\n${WORKER_USAGE}`);
-    process.exit(2);
+  const argv = process.argv.slice(2);
+  const cpuCount = availableParallelism();
+  let spare: SpareOptions | undefined;
+  let options: WorkerOptions | undefined;
+  if (isSpareCommandLine(argv)) {
+    const parsed = parseSpareArgs(argv, { cpuCount });
+    if (!parsed.ok) {
+      log(`${parsed.message}\n${SPARE_USAGE}`);
+      process.exit(2);
+    }
+    spare = parsed.options;
+  } else {
+    const parsed = parseWorkerArgs(argv, { cpuCount });
+    if (!parsed.ok) {
+      log(`${parsed.message}\n${WORKER_USAGE}`);
+      process.exit(2);
+    }
+    options = parsed.options;
   }
-  const options = parsed.options;
   const key = process.env[WORKER_KEY_ENV] ?? '';
   // Nothing this process starts needs the key.
   delete process.env[WORKER_KEY_ENV];
@@ -57,27 +78,22 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  let modelCreated: number;
-  try {
-    const info = await stat(options.modelPath);
-    if (!info.isFile()) throw new Error('not a file');
-    modelCreated = Math.floor(info.mtimeMs / 1000);
-  } catch (error) {
-    log(`cannot read the model file ${options.modelPath}: ${describe(error)}`);
-    process.exit(EXIT_MODEL_UNUSABLE);
-  }
+  const modelCreated = options === undefined ? 0 : await modelFileCreated(options.modelPath);
+  const bind = spare ?? options!;
 
-  const server = new WorkerServer({ host: options.host, port: options.port, modelCreated, log, key });
+  const server = new WorkerServer({ host: bind.host, port: bind.port, modelCreated, log, key });
   let port: number;
   try {
     port = await server.listen();
   } catch (error) {
-    log(`cannot listen on ${options.host}:${options.port}: ${describe(error)}`);
+    log(`cannot listen on ${bind.host}:${bind.port}: ${describe(error)}`);
     process.exit(1);
   }
 
   const loading = new AbortController();
   let host: ModelHost | undefined;
+  /** A spare's Llama, until a model host owns it. */
+  let llama: Llama | undefined;
   let stopping = false;
 
   const shutdown = async (reason: string): Promise<void> => {
@@ -88,7 +104,8 @@ async function main(): Promise<void> {
     loading.abort(new Error(reason));
     try {
       await server.close();
-      await host?.dispose();
+      if (host !== undefined) await host.dispose();
+      else await llama?.dispose();
     } catch (error) {
       log(`error while shutting down: ${describe(error)}`);
     }
@@ -108,16 +125,34 @@ async function main(): Promise<void> {
   let routes: Promise<void> | undefined;
   try {
     // node-llama-cpp is imported only now, after listen: the port answers within milliseconds of the start.
-    const { loadModelHost } = await import('./model-host.js');
-    const loaded = loadModelHost({ worker: options, signal: loading.signal, log });
-    routes = server.loadRoutes();
-    routes.catch(() => undefined); // reported below, after the model's outcome
-    host = await loaded;
+    const { loadModelHost, prepareLlama } = await import('./model-host.js');
+    if (spare !== undefined) {
+      const bound: SpareOptions = { ...spare, port };
+      const prepared = prepareLlama({ threads: spare.threads, log });
+      routes = server.loadRoutes();
+      routes.catch(() => undefined); // reported below, after the model's outcome
+      const adoption = server.awaitAdoption((body) => parseAdoption(body, bound, { cpuCount }));
+      llama = await prepared;
+      if (stopping) return;
+      server.markSparePrepared();
+      log(`spare ready (threads=${spare.threads}): node-llama-cpp loaded, waiting for a model`);
+      options = await adoption;
+      log(`adopted as the worker of ${options.modelId} (${options.modelPath})`);
+      server.setModelCreated(await modelFileCreated(options.modelPath));
+      host = await loadModelHost({ worker: options, signal: loading.signal, log, llama });
+      llama = undefined;
+    } else {
+      const loaded = loadModelHost({ worker: options!, signal: loading.signal, log });
+      routes = server.loadRoutes();
+      routes.catch(() => undefined); // reported below, after the model's outcome
+      host = await loaded;
+    }
   } catch (error) {
     if (stopping) return;
-    log(`cannot load the model ${options.modelPath}: ${describeLoadError(error)}`);
+    log(`cannot load the model ${options?.modelPath ?? '(none yet: preparing a spare)'}: ${describeLoadError(error)}`);
     process.exit(EXIT_MODEL_UNUSABLE);
   }
+  if (options === undefined) return;
   if (stopping) {
     await host.dispose().catch(() => undefined);
     return;
@@ -132,8 +167,20 @@ async function main(): Promise<void> {
   server.ready(host);
   process.stdout.write(
     `homeport-embedded ready model=${host.modelId} port=${port} ctx=${host.contextSize} ` +
-      `parallel=${options.parallel} threads=${options.threads}\n`,
+      `parallel=${options.parallel} threads=${options.threads}${spare !== undefined ? ' adopted=spare' : ''}\n`,
   );
+}
+
+/** The model file's mtime in Unix seconds; exits EXIT_MODEL_UNUSABLE when it cannot be read. */
+async function modelFileCreated(modelPath: string): Promise<number> {
+  try {
+    const info = await stat(modelPath);
+    if (!info.isFile()) throw new Error('not a file');
+    return Math.floor(info.mtimeMs / 1000);
+  } catch (error) {
+    log(`cannot read the model file ${modelPath}: ${describe(error)}`);
+    process.exit(EXIT_MODEL_UNUSABLE);
+  }
 }
 
 process.on('uncaughtException', (error) => {

@@ -18,6 +18,7 @@ import { clientGoneSignal, DEFAULT_BODY_LIMIT_BYTES, readJsonBody, sendError, se
 import type { ModelHost } from './model-host.js';
 import { checkWorkerRequest } from './request-guard.js';
 import type { RouteContext } from './route-context.js';
+import { ADOPT_PATH } from './spare-args.js';
 
 export interface WorkerServerOptions {
   readonly host: string;
@@ -31,7 +32,7 @@ export interface WorkerServerOptions {
   readonly log: (line: string) => void;
 }
 
-type Phase = { readonly name: 'loading' } | { readonly name: 'ready'; readonly host: ModelHost } | { readonly name: 'stopping' };
+type Phase = { readonly name: 'spare' } | { readonly name: 'loading' } | { readonly name: 'ready'; readonly host: ModelHost } | { readonly name: 'stopping' };
 
 interface PostRoute {
   readonly handler: (context: RouteContext) => Promise<void>;
@@ -51,6 +52,9 @@ async function importPostRoutes(): Promise<PostRoutes> {
   };
 }
 
+/** What a spare does with an adoption request's body: the options to load with, or why not. */
+export type AdoptionCheck<T> = (body: unknown) => { readonly ok: true; readonly options: T } | { readonly ok: false; readonly message: string };
+
 export class WorkerServer {
   readonly #options: WorkerServerOptions;
   readonly #server: Server;
@@ -61,9 +65,14 @@ export class WorkerServer {
   #port = -1;
   #routes: PostRoutes | undefined;
   #routesLoading: Promise<void> | undefined;
+  #modelCreated: number;
+  /** While a spare: takes the adoption request (set by awaitAdoption). */
+  #adopt: ((body: unknown) => string | null) | undefined;
+  #sparePrepared = false;
 
   constructor(options: WorkerServerOptions) {
     this.#options = options;
+    this.#modelCreated = options.modelCreated;
     this.#server = createServer({ noDelay: true }, (request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         options.log(`request handling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -90,6 +99,34 @@ export class WorkerServer {
       this.#routes = routes;
     });
     return this.#routesLoading;
+  }
+
+  /**
+   * Serve as a spare until adopted: /health answers 503 `spare`, and one POST /spare/adopt
+   * whose body `check` accepts ends it (202); the phase is then `loading`, as in a cold start.
+   */
+  awaitAdoption<T>(check: AdoptionCheck<T>): Promise<T> {
+    return new Promise((resolve) => {
+      this.#phase = { name: 'spare' };
+      this.#adopt = (body) => {
+        const result = check(body);
+        if (!result.ok) return result.message;
+        this.#adopt = undefined;
+        this.#phase = { name: 'loading' };
+        resolve(result.options);
+        return null;
+      };
+    });
+  }
+
+  /** The spare has done everything a start does before the model file (shown by /health). */
+  markSparePrepared(): void {
+    this.#sparePrepared = true;
+  }
+
+  /** The model's `created` (Unix seconds), known once an adopted spare has read the file. */
+  setModelCreated(seconds: number): void {
+    this.#modelCreated = seconds;
   }
 
   /** Serve `host`; loadRoutes() must have finished. */
@@ -124,7 +161,12 @@ export class WorkerServer {
         return;
       }
       if (phase.name === 'stopping') throw shuttingDown();
-      if (phase.name === 'loading' && path.startsWith('/v1/')) throw modelLoading();
+      if (path === ADOPT_PATH) {
+        if (method !== 'POST') throw methodNotAllowed(method, path, ['POST']);
+        await this.#handleAdoption(request, response);
+        return;
+      }
+      if ((phase.name === 'loading' || phase.name === 'spare') && path.startsWith('/v1/')) throw modelLoading();
 
       if (path === '/v1/models' || path.startsWith('/v1/models/')) {
         if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
@@ -149,7 +191,22 @@ export class WorkerServer {
     }
   }
 
+  async #handleAdoption(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const adopt = this.#adopt;
+    if (adopt === undefined) {
+      throw new ApiError({ status: 409, type: 'invalid_request_error', code: 'not_a_spare', message: 'This worker is not a spare waiting for a model.' });
+    }
+    const body = await readJsonBody(request, this.#options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+    const refusal = adopt(body);
+    if (refusal !== null) throw new ApiError({ status: 400, type: 'invalid_request_error', code: 'invalid_adoption', message: refusal });
+    sendJson(response, 202, { status: 'adopted', pid: process.pid });
+  }
+
   #sendHealth(response: ServerResponse, phase: Phase): void {
+    if (phase.name === 'spare') {
+      sendJson(response, 503, { status: 'spare', prepared: this.#sparePrepared, pid: process.pid });
+      return;
+    }
     if (phase.name !== 'ready') {
       sendJson(response, 503, { status: phase.name });
       return;
@@ -166,7 +223,7 @@ export class WorkerServer {
   #sendModels(response: ServerResponse, path: string): void {
     const phase = this.#phase;
     if (phase.name !== 'ready') throw modelLoading();
-    const entry = { id: phase.host.modelId, object: 'model', created: this.#options.modelCreated, owned_by: 'homeport-embedded' };
+    const entry = { id: phase.host.modelId, object: 'model', created: this.#modelCreated, owned_by: 'homeport-embedded' };
     if (path === '/v1/models') {
       sendJson(response, 200, { object: 'list', data: [entry] });
       return;
