@@ -16,7 +16,20 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHubDouble, type HubDouble } from '../fixtures/hf-hub-double.js';
 import { testModel } from '../support/models.js';
+import { CHART_COLORS } from '../../renderer/theme.js';
 import { figures, goTo, launchBrowser, longTasks, openPanel, screenshot, SHOTS_DIR, startPanelEngine, type PanelEngine } from './harness.js';
+
+/** Runs in the page: how many of a chart canvas's pixels are one of the series colours (#rrggbb). */
+function seriesPixels(canvas: HTMLCanvasElement, colors: readonly string[]): number {
+  const rgb = colors.map((c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)));
+  const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+  let count = 0;
+  for (let p = 0; p < data.length; p += 4) {
+    if (data[p + 3]! < 200) continue;
+    if (rgb.some(([r, g, b]) => Math.abs(data[p]! - r!) < 24 && Math.abs(data[p + 1]! - g!) < 24 && Math.abs(data[p + 2]! - b!) < 24)) count += 1;
+  }
+  return count;
+}
 
 // A real browser on a shared 2-core machine: generous per-test time.
 vi.setConfig({ testTimeout: 180_000 });
@@ -193,6 +206,15 @@ describe('Hardware', () => {
       const gib = totalmem() / 1024 ** 3;
       const shown = Number(/([\d.]+) GiB/.exec(memory)?.[1]);
       expect(Math.abs(shown - gib)).toBeLessThan(0.2);
+      // The live chart draws from the first sample (a lone sample is a dot), not from the second one 2 s later.
+      const live = page.getByRole('region', { name: 'Live use' });
+      await live.getByText(/sample so far|samples so far|Last 10 minutes/).waitFor();
+      let drawn = 0;
+      for (let i = 0; i < 50 && drawn === 0; i++) {
+        drawn = await live.locator('canvas').first().evaluate(seriesPixels, [CHART_COLORS[0], CHART_COLORS[1]]);
+        if (drawn === 0) await page.waitForTimeout(100);
+      }
+      expect(drawn).toBeGreaterThan(0);
     } catch (error) {
       await screenshot(page, `failed-${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80)}`).catch(() => undefined);
       throw error;
