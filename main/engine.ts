@@ -181,7 +181,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const handle = pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning, spareWorker), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) });
     runtimes.push(handle);
     handle.subscribe((event) => {
-      if (event.type === 'state' && event.to === 'ready') void spareWorker.replenish();
+      // A moment later: the request that loaded the model gets its first token without the new spare's start beside it.
+      if (event.type === 'state' && event.to === 'ready') setTimeout(() => void spareWorker.replenish(), 1_000).unref();
     });
     return handle;
   };

@@ -123,15 +123,15 @@ async function main(): Promise<void> {
   // load the model, create the context. The request handlers (zod, grammar, tool calls: ~0.15 s) are
   // imported while that child runs, not before, so they cost no time on that path.
   let routes: Promise<void> | undefined;
+  // A spare takes its adoption from the moment it listens, even while node-llama-cpp is still loading.
+  const adoption = spare === undefined ? undefined : server.awaitAdoption((body) => parseAdoption(body, { ...spare, port }, { cpuCount }));
   try {
     // node-llama-cpp is imported only now, after listen: the port answers within milliseconds of the start.
     const { loadModelHost, prepareLlama } = await import('./model-host.js');
-    if (spare !== undefined) {
-      const bound: SpareOptions = { ...spare, port };
+    if (spare !== undefined && adoption !== undefined) {
       const prepared = prepareLlama({ threads: spare.threads, log });
       routes = server.loadRoutes();
       routes.catch(() => undefined); // reported below, after the model's outcome
-      const adoption = server.awaitAdoption((body) => parseAdoption(body, bound, { cpuCount }));
       llama = await prepared;
       if (stopping) return;
       server.markSparePrepared();

@@ -95,6 +95,31 @@ describe('a spare worker process', () => {
     expect(out).toMatch(/homeport-embedded ready model=tiny port=\d+ ctx=256 parallel=2 threads=1 adopted=spare/);
   }, 120_000);
 
+  it('takes its model while node-llama-cpp is still loading, and serves it once loaded', async () => {
+    requireModel();
+    const port = await freePort();
+    const key = newWorkerKey();
+    const entry = resolveWorkerEntry(new URL('../../../main/runtimes/embedded/launch-plan.ts', import.meta.url).href);
+    child = spawn(process.execPath, [...entry.nodeArgs, entry.file, '--spare', '--port', String(port), '--threads', '1'], {
+      env: { ...process.env, [WORKER_KEY_ENV]: key },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const auth = { authorization: `Bearer ${key}`, host: `127.0.0.1:${port}` };
+    // The first answer from the port: the spare has not prepared yet.
+    await waitUntil(async () => (await send(port, { path: '/health', headers: auth }).catch(() => null)) !== null, 30_000, 'the spare to listen');
+    const early = JSON.parse((await send(port, { path: '/health', headers: auth })).body) as { status: string; prepared: boolean };
+    expect(early.status).toBe('spare');
+    const adopted = await send(port, {
+      method: 'POST',
+      path: '/spare/adopt',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ args: ['--model', STORIES_MODEL, '--model-id', 'early', '--ctx', '128', '--threads', '1'] }),
+    });
+    expect(adopted.status).toBe(202);
+    await waitUntil(async () => (await send(port, { path: '/health', headers: auth })).status === 200, 60_000, 'the adopted model to load');
+    expect(JSON.parse((await send(port, { path: '/health', headers: auth })).body)).toMatchObject({ status: 'ok', model: 'early' });
+  }, 90_000);
+
   it('exits 2 without the per-launch key, as any worker', async () => {
     const entry = resolveWorkerEntry(new URL('../../../main/runtimes/embedded/launch-plan.ts', import.meta.url).href);
     const env = { ...process.env };
