@@ -106,6 +106,20 @@ describe('spare embedded worker', () => {
     expect(t.engine.spareWorker.current()!.pid).not.toBe(spare);
   }, 120_000);
 
+  it('the restart after a crash adopts the spare', async () => {
+    requireModel();
+    running = await startTestEngine();
+    const t = running;
+    expect(await t.engine.spareWorker.whenPrepared(PREPARE_MS)).toBe(true);
+    const spare = t.engine.spareWorker.current()!.pid;
+    const crashed = runtimeOf(t).snapshot().pid!;
+    process.kill(crashed, 'SIGKILL');
+    await waitUntil(() => runtimeOf(t).snapshot().state === 'ready' && runtimeOf(t).snapshot().pid !== crashed, 60_000, 'the restart after the crash');
+    expect(runtimeOf(t).snapshot().pid).toBe(spare);
+    expect(runtimeOf(t).snapshot().restarts).toBe(1);
+    expect(await answer(t)).toEqual(expect.any(String));
+  }, 90_000);
+
   it('lifecycle.spareWorker: false keeps no spare and every start is cold', async () => {
     requireModel();
     running = await startTestEngine({ config: { lifecycle: { spareWorker: false } } });
