@@ -166,6 +166,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
   // One spare worker with node-llama-cpp loaded, adopted by the next embedded model start.
   const spareWorker = new SpareWorkerPool({ enabled: config.lifecycle.spareWorker, allocatePort: () => allocatePort({ host: '127.0.0.1' }), log });
+  let spareTimer: NodeJS.Timeout | undefined;
   // Every model goes through the pool: on-demand loading, idle TTL and co-residency limits.
   const runtimes: RuntimeHandle[] = [];
   const addEmbedded = async (model: ResolvedModel): Promise<RuntimeHandle> => {
@@ -181,8 +182,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const handle = pool.add({ id: model.id, runtime: createEmbeddedRuntime(model, config, tuning, spareWorker), estimatedBytes: sizeBytes, ttlMs: modelTtlMs(ttlMinutes) });
     runtimes.push(handle);
     handle.subscribe((event) => {
-      // A moment later: the request that loaded the model gets its first token without the new spare's start beside it.
-      if (event.type === 'state' && event.to === 'ready') setTimeout(() => void spareWorker.replenish(), 1_000).unref();
+      if (event.type !== 'state') return;
+      // A moment after a model is ready (its first token comes without a new spare's start beside it); a start in
+      // the meantime puts it off until that start is ready in turn, so a spare never prepares beside a cold start.
+      if (event.to === 'ready' || event.to === 'starting') clearTimeout(spareTimer);
+      if (event.to === 'ready') spareTimer = setTimeout(() => void spareWorker.replenish(), 1_000).unref();
     });
     return handle;
   };
