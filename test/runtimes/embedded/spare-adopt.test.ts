@@ -34,6 +34,19 @@ function send(port: number, options: { method?: string; path: string; headers?: 
 }
 
 let child: ChildProcess | undefined;
+
+/** A real spare worker (one thread) on a free port with its own key; `child` holds it for the clean-up. */
+async function startSpare(stdout: 'pipe' | 'ignore'): Promise<{ port: number; key: string; spare: ChildProcess }> {
+  const port = await freePort();
+  const key = newWorkerKey();
+  const entry = resolveWorkerEntry(new URL('../../../main/runtimes/embedded/launch-plan.ts', import.meta.url).href);
+  const spare = spawn(process.execPath, [...entry.nodeArgs, entry.file, '--spare', '--port', String(port), '--threads', '1'], {
+    env: { ...process.env, [WORKER_KEY_ENV]: key },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  child = spare;
+  return { port, key, spare };
+}
 afterEach(async () => {
   if (child !== undefined && child.exitCode === null && child.signalCode === null) {
     const gone = new Promise((resolve) => child!.once('exit', resolve));
@@ -46,23 +59,17 @@ afterEach(async () => {
 describe('a spare worker process', () => {
   it('is guarded like any worker, refuses what it cannot honour, and serves the model once adopted', async () => {
     requireModel();
-    const port = await freePort();
-    const key = newWorkerKey();
-    const entry = resolveWorkerEntry(new URL('../../../main/runtimes/embedded/launch-plan.ts', import.meta.url).href);
-    child = spawn(process.execPath, [...entry.nodeArgs, entry.file, '--spare', '--port', String(port), '--threads', '1'], {
-      env: { ...process.env, [WORKER_KEY_ENV]: key },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { port, key, spare } = await startSpare('pipe');
     let out = '';
     let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    spare.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    spare.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     const auth = { authorization: `Bearer ${key}`, host: `127.0.0.1:${port}` };
     const json = { ...auth, 'content-type': 'application/json' };
     const adopt = (body: Buffer | string, headers: Record<string, string> = json) => send(port, { method: 'POST', path: '/spare/adopt', headers, body });
 
     await waitUntil(async () => (await send(port, { path: '/health', headers: auth }).catch(() => null))?.body.includes('"prepared":true') === true, 60_000, `the spare to prepare (stderr: ${err})`);
-    expect(JSON.parse((await send(port, { path: '/health', headers: auth })).body)).toMatchObject({ status: 'spare', prepared: true, pid: child.pid });
+    expect(JSON.parse((await send(port, { path: '/health', headers: auth })).body)).toMatchObject({ status: 'spare', prepared: true, pid: spare.pid });
     // Nothing is served while spare.
     expect((await send(port, { method: 'POST', path: '/v1/completions', headers: json, body: '{"prompt":"a"}' })).status).toBe(503);
 
@@ -84,7 +91,7 @@ describe('a spare worker process', () => {
 
     const adopted = await adopt(good);
     expect(adopted.status).toBe(202);
-    expect(JSON.parse(adopted.body)).toEqual({ status: 'adopted', pid: child.pid });
+    expect(JSON.parse(adopted.body)).toEqual({ status: 'adopted', pid: spare.pid });
     // A second adoption finds no spare.
     expect((await adopt(good)).status).toBe(409);
     await waitUntil(async () => (await send(port, { path: '/health', headers: auth })).status === 200, 60_000, `the adopted model to load (stderr: ${err})`);
@@ -97,13 +104,7 @@ describe('a spare worker process', () => {
 
   it('takes its model while node-llama-cpp is still loading, and serves it once loaded', async () => {
     requireModel();
-    const port = await freePort();
-    const key = newWorkerKey();
-    const entry = resolveWorkerEntry(new URL('../../../main/runtimes/embedded/launch-plan.ts', import.meta.url).href);
-    child = spawn(process.execPath, [...entry.nodeArgs, entry.file, '--spare', '--port', String(port), '--threads', '1'], {
-      env: { ...process.env, [WORKER_KEY_ENV]: key },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const { port, key } = await startSpare('ignore');
     const auth = { authorization: `Bearer ${key}`, host: `127.0.0.1:${port}` };
     // The first answer from the port: the spare has not prepared yet.
     await waitUntil(async () => (await send(port, { path: '/health', headers: auth }).catch(() => null)) !== null, 30_000, 'the spare to listen');
