@@ -7,7 +7,7 @@ import { createSecretStore } from './secrets/store.js';
 import { HF_TOKEN_SECRET } from './models/library/service.js';
 import { recommendStarter, formatStarterAdvice } from './models/starter.js';
 import { createHardwareProbe } from './hardware/probe.js';
-import { loadConfig } from './config/store.js';
+import { enginePort, loadConfig } from './config/store.js';
 import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
 import { startEngine, LanWithoutKeysError, NoModelsError, type Engine } from './engine.js';
@@ -62,17 +62,13 @@ async function pull(args: PullArgs): Promise<number> {
 /** `homeport panel-url`: the panel's address with the control token, read from the data dir (created if missing). */
 async function printPanelUrl(args: PanelUrlArgs): Promise<number> {
   const dataDir = resolve(args.dataDir ?? defaultDataDir());
-  let port = args.port;
-  if (port === undefined) {
-    try {
-      port = (await loadConfig(resolve(args.config ?? dataPaths(dataDir).config))).port;
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        err(`homeport: ${e.message}`);
-        return 2;
-      }
-      throw e;
-    }
+  let port: number;
+  try {
+    port = await enginePort(args, dataDir);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`homeport: ${e.message}`);
+    return 2;
   }
   const existing = await readControlToken(dataDir);
   out(panelUrl(port, existing ?? (await ensureControlToken(dataDir))));

@@ -1,8 +1,9 @@
 import { readFile, rename, mkdir, open, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { configSchema, type ConfigInput, type HomeportConfig } from './schema.js';
 import { ConfigError, describeZodIssues } from './errors.js';
+import { dataPaths } from './paths.js';
 
 /** Validate a parsed JSON value; throws ConfigError naming each bad key. Returns a frozen config. */
 export function parseConfig(value: unknown, file: string | null = null): HomeportConfig {
@@ -61,3 +62,13 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+
+/**
+ * The port a running engine of this data dir listens on, for commands that
+ * call it (probe, panel-url): `--port` when given, else the config file's
+ * (`--config`, or the data dir's own). Throws ConfigError for a bad config.
+ */
+export async function enginePort(args: { readonly port?: number | undefined; readonly config?: string | undefined }, dataDir: string): Promise<number> {
+  if (args.port !== undefined) return args.port;
+  return (await loadConfig(resolve(args.config ?? dataPaths(dataDir).config))).port;
+}

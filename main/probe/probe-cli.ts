@@ -8,9 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/store.js';
+import { enginePort } from '../config/store.js';
 import { ConfigError } from '../config/errors.js';
-import { dataPaths, defaultDataDir } from '../config/paths.js';
+import { defaultDataDir } from '../config/paths.js';
 import { readControlToken } from '../control/control-token.js';
 import type { ProbeReport } from './types.js';
 
@@ -130,17 +130,13 @@ export function formatReport(report: ProbeReport): string {
 /** The CLI entry: finds the running engine (port from --port or the config, token from the data dir) and probes. */
 export async function probeFromCli(args: ProbeArgs, io: { readonly out: (line: string) => void; readonly err: (line: string) => void }): Promise<number> {
   const dataDir = resolve(args.dataDir ?? defaultDataDir());
-  let port = args.port;
-  if (port === undefined) {
-    try {
-      port = (await loadConfig(resolve(args.config ?? dataPaths(dataDir).config))).port;
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        io.err(`homeport: ${e.message}`);
-        return 2;
-      }
-      throw e;
-    }
+  let port: number;
+  try {
+    port = await enginePort(args, dataDir);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    io.err(`homeport: ${e.message}`);
+    return 2;
   }
   const controlToken = await readControlToken(dataDir);
   if (controlToken === null) {
