@@ -97,6 +97,8 @@ function finishOnce(meter: RequestMeter, release: (() => void) | undefined): Req
   };
 }
 
+const GONE_WHILE_WAITING = { status: 499, error: 'The client closed the connection while waiting for the runtime.' } as const;
+
 /** Usable as an express handler and by the gateway's fast lane. Rejects with the error to answer. */
 export type InferenceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -150,41 +152,33 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     // In flight from here on: lifecycle policy never unloads or evicts a runtime with holds.
     const meter = finishOnce(baseMeter, runtime.hold?.());
 
+    // Waiting for a runtime that is not ready: the client leaving stops the wait. A ready runtime resolves at once,
+    // and the proxy watches the response for the client leaving from then on.
+    const waitGone = runtime.snapshot().state === 'ready' ? undefined : new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) waitGone?.abort();
+    };
     let endpoint: RuntimeEndpoint;
-    if (runtime.snapshot().state === 'ready') {
-      // Resolves at once; the proxy watches the response for the client leaving from here on.
-      try {
-        endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs });
-      } catch (err) {
-        const unavailable = runtimeUnavailable(err);
-        meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
-        throw unavailable ?? err;
-      }
-    } else {
-      // Waiting for the runtime: the client leaving stops the wait.
-      const clientGone = new AbortController();
-      const onClose = (): void => {
-        if (!res.writableFinished) clientGone.abort();
-      };
-      res.on('close', onClose);
-      try {
+    try {
+      if (waitGone !== undefined) {
+        res.on('close', onClose);
         meter.waiting();
-        endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs, signal: clientGone.signal });
-      } catch (err) {
-        if (clientGone.signal.aborted) {
-          meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
-          return;
-        }
-        const unavailable = runtimeUnavailable(err);
-        meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
-        throw unavailable ?? err;
-      } finally {
-        res.off('close', onClose);
       }
-      if (clientGone.signal.aborted) {
-        meter.finish({ status: 499, error: 'The client closed the connection while waiting for the runtime.' });
+      endpoint = await runtime.ensureReady({ deadlineMs: options.readyDeadlineMs, ...(waitGone ? { signal: waitGone.signal } : {}) });
+    } catch (err) {
+      if (waitGone?.signal.aborted) {
+        meter.finish(GONE_WHILE_WAITING);
         return;
       }
+      const unavailable = runtimeUnavailable(err);
+      meter.finish({ status: unavailable?.status ?? 500, error: unavailable?.message ?? String(err) });
+      throw unavailable ?? err;
+    } finally {
+      if (waitGone !== undefined) res.off('close', onClose);
+    }
+    if (waitGone?.signal.aborted) {
+      meter.finish(GONE_WHILE_WAITING);
+      return;
     }
 
     // Forward the client's bytes untouched unless the runtime knows the model by another name.
