@@ -86,6 +86,29 @@ describe('faults', () => {
     expect(reply.choices[0]?.message.content?.length).toBeGreaterThan(0);
   });
 
+  it('a client that leaves while its model is still loading is recorded as 499, and the model still loads', async () => {
+    await runtime().stop();
+    const controller = new AbortController();
+    const sent = fetch(`${t.engine.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: t.modelId, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 }),
+      signal: controller.signal,
+    });
+    expect(await waitFor(async () => runtime().snapshot().state === 'starting', 5_000, 5)).toBe(true);
+    controller.abort();
+    await expect(sent).rejects.toThrow();
+    const recorded = await waitFor(async () => {
+      const res = await t.controlFetch(`/homeport/v1/requests?model=${encodeURIComponent(t.modelId)}&limit=1`);
+      const { records } = (await res.json()) as { records: Array<{ status?: number; error?: string }> };
+      return records[0]?.status === 499 && records[0].error === 'The client closed the connection while waiting for the runtime.';
+    }, 5_000, 20);
+    expect(recorded).toBe(true);
+    expect(await waitFor(async () => runtime().snapshot().state === 'ready', 60_000, 20)).toBe(true);
+    const reply = await t.client.chat.completions.create({ model: t.modelId, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 2 });
+    expect(reply.choices).toHaveLength(1);
+  });
+
   it('a client that disconnects mid-stream stops the generation in the runtime', async () => {
     const health = async () => {
       const res = await fetch(`${runtime().snapshot().baseUrl}/health`, { headers: runtime().readyEndpoint?.()?.headers ?? {} });
