@@ -138,8 +138,11 @@ Add a model in one of these ways:
   }
   // Models of other runtimes (Ollama, LM Studio, llama-server, vLLM) load on demand.
   const embeddedIds = new Set(engine.models.map((m) => m.id));
-  const otherModels = (await engine.status()).models.filter((m) => !embeddedIds.has(m.model));
-  for (const m of otherModels) out(`  ${m.model}  ←  ${m.runtime}  [loads on demand]`);
+  const status = await engine.status();
+  const runningRuntimes = new Set(status.runtimes.filter((r) => r.state === 'ready').map((r) => r.id));
+  const otherModels = status.models.filter((m) => !embeddedIds.has(m.model));
+  const otherRunning = otherModels.filter((m) => runningRuntimes.has(m.runtime)).length;
+  for (const m of otherModels) out(`  ${m.model}  ←  ${m.runtime}  [${runningRuntimes.has(m.runtime) ? 'running' : 'loads on demand'}]`);
   out();
   const firstModel = engine.models[0]?.id ?? otherModels[0]?.model;
   if (firstModel !== undefined) out(clientSnippet(engine.baseUrl, firstModel));
@@ -150,7 +153,7 @@ Add a model in one of these ways:
   const started = Date.now();
   return new Promise<number>((done) => {
     engine.whenReady(10 * 60_000).then(
-      () => out(readyLine(engine.models.length, otherModels.length, Date.now() - started)),
+      () => out(readyLine(engine.models.length, otherModels.length - otherRunning, otherRunning, Date.now() - started)),
       async (e: Error) => {
         err(`homeport: a model did not become ready: ${e.message}`);
         // Serving on with other models makes sense; serving nothing does not.
@@ -185,10 +188,12 @@ Add a model in one of these ways:
 }
 
 /** The line printed once the models loaded at start are ready, e.g. `Ready: 1 model loaded in 0.4 s; 2 models of other runtimes load on demand`. */
-function readyLine(embedded: number, other: number, elapsedMs: number): string {
+/** The line that says the endpoint is ready: embedded models loaded, other runtimes' models already running or loading on demand. */
+function readyLine(embedded: number, onDemand: number, running: number, elapsedMs: number): string {
   const plural = (n: number) => `${n} model${n === 1 ? '' : 's'}`;
   const loaded = embedded > 0 ? `${plural(embedded)} loaded in ${(elapsedMs / 1000).toFixed(1)} s` : 'no model loaded at start';
-  return `Ready: ${loaded}${other > 0 ? `; ${plural(other)} of other runtimes load on demand` : ''}`;
+  const runningPart = running > 0 ? `; ${plural(running)} of other runtimes running` : '';
+  return `Ready: ${loaded}${runningPart}${onDemand > 0 ? `; ${plural(onDemand)} of other runtimes load on demand` : ''}`;
 }
 
 /** The bundled demo model's path, or undefined when it is missing (then serving nothing stays an error). */

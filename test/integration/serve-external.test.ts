@@ -81,11 +81,22 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     const url = await startOllamaDouble();
     const { serve, port } = await serveWithConfig({ ollama: { mode: 'attach', url }, llamaServer: OFF, lmstudio: OFF, vllm: OFF });
     expect(serve.stdout()).toContain('model="ollama/llama3.2:latest"');
-    expect(serve.stdout()).toContain('ollama/llama3.2:latest  ←');
+    // Ollama's daemon runs, but the model itself is loaded by Ollama on the first request.
+    expect(serve.stdout()).toMatch(/ollama\/llama3\.2:latest {2}← {2}\S+ {2}\[loads on demand\]/);
     expect(await listedIds(port)).toEqual(['ollama/llama3.2:latest']);
     const reply = await chat(port, 'ollama/llama3.2:latest');
     expect(reply.status).toBe(200);
     expect(reply.content).toContain('ollama double');
+  });
+
+  it('only a llama-server the user already runs (attached): its model is listed as running, not as loading on demand', async () => {
+    const port = await freePort();
+    spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'mine']);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
+    const { serve, port: gateway } = await serveWithConfig({ llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF });
+    expect(serve.stdout()).toMatch(/llama-server\/mine {2}← {2}\S+ {2}\[running\]/);
+    expect(serve.stdout()).toMatch(/Ready: no model loaded at start; 1 model of other runtimes running$/m);
+    expect((await chat(gateway, 'llama-server/mine')).status).toBe(200);
   });
 
   it('both an attached Ollama and a spawned llama-server: every model listed and each one answers', async () => {
