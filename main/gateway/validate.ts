@@ -138,6 +138,10 @@ function isTextOrTokens(value: unknown): boolean {
   );
 }
 
+/** The message roles OpenAI's chat API accepts; anything else is a client's mistake, named before a runtime guesses. */
+const CHAT_ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+const ROLE_LIST = [...CHAT_ROLES].map((r) => `"${r}"`).join(', ');
+
 export const validateChatBody: BodyValidator = (body) => {
   const model = checkModel(body);
   const messages = body.messages;
@@ -148,8 +152,9 @@ export const validateChatBody: BodyValidator = (body) => {
   for (let i = 0; i < messages.length; i++) {
     const message: unknown = messages[i];
     if (!isObject(message)) throw invalidField(`messages[${i}]`, `\`messages[${i}]\` must be an object with a \`role\`.`);
-    if (typeof message.role !== 'string' || message.role.length === 0) {
-      throw invalidField(`messages[${i}].role`, `\`messages[${i}].role\` must be a string such as "system", "user" or "assistant".`);
+    if (typeof message.role !== 'string' || !CHAT_ROLES.has(message.role)) {
+      const given = typeof message.role === 'string' ? `"${message.role.slice(0, 40)}"` : describe(message.role);
+      throw invalidField(`messages[${i}].role`, `\`messages[${i}].role\` is ${given}; use one of ${ROLE_LIST}.`);
     }
   }
   checkFields(body, CHAT_FIELDS);

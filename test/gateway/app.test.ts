@@ -170,6 +170,13 @@ const cases: ErrorCase[] = [
     param: 'messages[1].role',
   },
   {
+    name: 'a role OpenAI does not have (refused before a runtime guesses what it means)',
+    send: chat({ model: 'ready-model', messages: [{ role: 'wizard', content: 'hi' }] }),
+    status: 400,
+    param: 'messages[0].role',
+    message: /`messages\[0\]\.role` is "wizard"; use one of "system", "developer", "user", "assistant", "tool", "function"/,
+  },
+  {
     name: 'temperature of the wrong type',
     send: chat({ model: 'ready-model', messages: hi, temperature: 'hot' }),
     status: 400,
