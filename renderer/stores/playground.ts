@@ -5,8 +5,8 @@
  *
  * Chat goes through the public /v1/chat/completions endpoint like any app
  * (see features/playground/chat-stream.ts); everything else goes through the
- * transport. Tokens are applied once per animation frame, so a fast stream
- * costs one render a frame, not one per token.
+ * transport. Tokens are applied at most 20 times a second, on an animation
+ * frame, so a fast stream costs a few renders a second, not one per token.
  */
 import { create } from 'zustand';
 import type { ContractError, ListOf, ModelView, Transport } from '../../preload/contract.js';
@@ -14,7 +14,7 @@ import type { Conversation, ConversationSummary, Lane, MessageStats, PlaygroundT
 import { buildChatRequest, type ChatTurn } from '../features/playground/chat-request.js';
 import { createFetchChatStreamer, type ChatOutcome, type ChatResponseInfo, type ChatStreamer } from '../features/playground/chat-stream.js';
 import { tierHeaders, type TierChoice } from '../features/playground/forced-tier.js';
-import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
+import { createFrameBatch, LIVE_TEXT_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 export interface PlaygroundMessage {
@@ -478,9 +478,9 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
     };
   });
 
-  /** Tokens and raw events, applied once a frame. */
+  /** Tokens and raw events, applied at most 20 times a second, on a frame. */
   const batch = createFrameBatch<Pending>({
-    scheduler: options.scheduler,
+    scheduler: options.scheduler ?? pacedFrames(LIVE_TEXT_INTERVAL_MS),
     apply(items) {
       const text = new Map<string, string>();
       const raw = new Map<string, { event: string; data: unknown }[]>();

@@ -4,12 +4,12 @@
  * event stream, one record opened with its full trace, and the daily totals
  * (today's spend and savings).
  *
- * Live events are applied once per animation frame; the list keeps at most
+ * Live events are applied at most 10 times a second (on an animation frame); the list keeps at most
  * `keep` records (the table is virtualised, so thousands scroll smoothly).
  */
 import { create } from 'zustand';
 import type { ContractError, DailyTotals, ListOf, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
-import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
+import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -164,7 +164,7 @@ export function createRequestsStore(options: RequestsStoreOptions = {}) {
     if (events.some((e) => e.type === 'finished')) totalsDue = true;
   }
 
-  const batch = createFrameBatch<LiveEvent>({ scheduler: options.scheduler, apply: applyEvents });
+  const batch = createFrameBatch<LiveEvent>({ scheduler: options.scheduler ?? pacedFrames(LIVE_TABLE_INTERVAL_MS), apply: applyEvents });
   let totalsDue = false;
 
   /** While a page holds it: the first page of records, the live stream, and the totals every few seconds. */

@@ -9,7 +9,7 @@
 import { create } from 'zustand';
 import type { CacheStatsView, ConnectionState, ContractError, EngineStatus, ProviderView, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
 import { RingSeries } from '../components/ring-buffer.js';
-import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
+import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
 import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
@@ -116,7 +116,7 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
   };
 
   const batch = createFrameBatch<LiveEvent>({
-    scheduler: options.scheduler,
+    scheduler: options.scheduler ?? pacedFrames(LIVE_TABLE_INTERVAL_MS),
     apply(events) {
       for (const event of events) applyLiveEvent(event);
       publishRows();

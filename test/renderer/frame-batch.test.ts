@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RingSeries } from '../../renderer/components/ring-buffer.js';
-import { createFrameBatch, createLatestByKey } from '../../renderer/lib/frame-batch.js';
+import { createFrameBatch, createLatestByKey, pacedFrames, type PaceClock } from '../../renderer/lib/frame-batch.js';
 import { refCounted } from '../../renderer/lib/ref-count.js';
 import { listData } from '../../renderer/lib/list-data.js';
 import { manualFrames } from './playground-fakes.js';
@@ -45,6 +45,75 @@ describe('frame batching', () => {
       { id: 'b', n: 48 },
       { id: 'a', n: 49 },
     ]);
+  });
+});
+
+/** A clock the test moves by hand, with timers that fire when it passes them. */
+function manualClock(): PaceClock & { advance(ms: number): void } {
+  let now = 0;
+  let timers: { at: number; run: () => void }[] = [];
+  return {
+    now: () => now,
+    delay(run, ms) {
+      const timer = { at: now + ms, run };
+      timers.push(timer);
+      return timer;
+    },
+    cancelDelay(handle) {
+      timers = timers.filter((t) => t !== handle);
+    },
+    advance(ms) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.run();
+    },
+  };
+}
+
+describe('paced frames', () => {
+  it('applies at most once per interval, always on a frame, and loses nothing', () => {
+    const frames = manualFrames();
+    const clock = manualClock();
+    const applied: number[][] = [];
+    const batch = createFrameBatch<number>({ scheduler: pacedFrames(100, frames, clock), apply: (items) => applied.push([...items]) });
+    batch.push(1);
+    expect(frames.pending).toBe(1); // nothing applied yet: the first apply waits only for a frame
+    frames.run();
+    expect(applied).toEqual([[1]]);
+    clock.advance(16);
+    batch.push(2);
+    batch.push(3);
+    expect(frames.pending).toBe(0); // too soon: waits for the rest of the interval
+    frames.run();
+    expect(applied).toHaveLength(1);
+    clock.advance(83);
+    expect(frames.pending).toBe(0);
+    clock.advance(1);
+    expect(frames.pending).toBe(1); // the interval is over: the next frame applies
+    batch.push(4);
+    frames.run();
+    expect(applied).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('cancel drops a waiting apply, and flush applies at once', () => {
+    const frames = manualFrames();
+    const clock = manualClock();
+    const applied: number[][] = [];
+    const batch = createFrameBatch<number>({ scheduler: pacedFrames(100, frames, clock), apply: (items) => applied.push([...items]) });
+    batch.push(1);
+    frames.run();
+    batch.push(2);
+    batch.cancel();
+    clock.advance(200);
+    frames.run();
+    expect(applied).toEqual([[1]]);
+    batch.push(3);
+    batch.flush();
+    expect(applied).toEqual([[1], [3]]);
+    clock.advance(200);
+    frames.run();
+    expect(applied).toEqual([[1], [3]]);
   });
 });
 

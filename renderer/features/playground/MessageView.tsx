@@ -1,12 +1,13 @@
 /**
- * One message: the text (plain while it streams, Markdown once done — a
- * growing Markdown tree re-parsed every frame would cost long tasks), and for
- * an answer its figures: tier, model, TTFT, tok/s, tokens, cache.
+ * One message: a user's text as typed, an answer as Markdown (drawn block by
+ * block while it streams, see Markdown.tsx), and for an answer its figures:
+ * tier, model, TTFT, tok/s, tokens, cache.
  */
 import { lazy, memo, Suspense, useState } from 'react';
 import { ActionIcon, Badge, Box, Button, Group, Paper, Text, Textarea, Tooltip } from '@mantine/core';
 import { formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
 import type { PlaygroundMessage } from '../../stores/playground.js';
+import { PlainText } from './PlainText.js';
 import { ROLE_COLORS } from '../../theme.js';
 
 const Markdown = lazy(() => import('./Markdown.js'));
@@ -83,11 +84,11 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
             </Button>
           </Group>
         </Box>
-      ) : message.streaming || isUser ? (
+      ) : isUser || !message.content ? (
         <PlainText text={message.content || (message.streaming ? '…' : '')} />
       ) : (
-        <Suspense fallback={<Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{message.content}</Text>}>
-          <Markdown text={message.content} />
+        <Suspense fallback={<PlainText text={message.content} />}>
+          <Markdown text={message.content} streaming={Boolean(message.streaming)} />
         </Suspense>
       )}
       {!isUser && <MessageStats message={message} />}
@@ -101,25 +102,6 @@ function answeredBy(message: PlaygroundMessage): string {
   const target = message.stats?.route;
   return target && /^[\w.-]+:[^;\s]+$/.test(target) && target !== `local:${asked}` ? `${asked} → ${target}` : asked;
 }
-
-/**
- * Plain text as one block per line: while an answer grows, only its last
- * block changes, so the browser lays out a line, not the whole answer, each frame.
- */
-function PlainText({ text }: { readonly text: string }) {
-  const lines = text.split('\n');
-  return (
-    <Box fz="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', lineHeight: 1.55 }}>
-      {lines.map((line, i) => (
-        <Line key={i} text={line} />
-      ))}
-    </Box>
-  );
-}
-
-const Line = memo(function Line({ text }: { readonly text: string }) {
-  return <div>{text || '\u00a0'}</div>;
-});
 
 function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
   const s = message.stats ?? {};

@@ -170,9 +170,9 @@ const Composer = memo(function Composer() {
       <Textarea
         aria-label="Message"
         placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
-        autosize
-        minRows={2}
-        maxRows={8}
+        // Grows with its text in CSS (app.css), not by measuring in script: a measure after Send forced a layout of the whole page.
+        classNames={{ input: 'hp-grow-input' }}
+        rows={2}
         value={text}
         onChange={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {

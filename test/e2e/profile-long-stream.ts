@@ -1,0 +1,100 @@
+/**
+ * What the panel's long tasks are, by name: the e2e smoothness scenario (a
+ * long stream in the Playground while the Routing and Overview pages show
+ * the live request tables, three background requests beside it) under a
+ * Chromium trace with the V8 sampling profiler, then every main-thread task
+ * over 50 ms on each page broken down by what ran in it:
+ *
+ *   - the trace events inside the task (FunctionCall, FireAnimationFrame,
+ *     UpdateLayoutTree, Layout, Paint, GC…) with wall and thread time;
+ *   - the JS functions the profiler sampled in it (self time, and time
+ *     including callees), with file and line.
+ *
+ * A task whose thread time (tdur) is far below its wall time (dur) was
+ * waiting for a core, not working. A diagnostic, not a test:
+ *
+ *   npx vite build --minify false     (readable function names; then rebuild normally)
+ *   npx tsx test/e2e/profile-long-stream.ts [out.json]
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, openPanel, SHOTS_DIR, startPanelEngine } from './harness.js';
+import { summariseTrace, type TraceEvent } from './trace-summary.js';
+
+const CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8.execute',
+  'v8',
+  'blink.user_timing',
+  'disabled-by-default-v8.cpu_profiler',
+  'disabled-by-default-v8.gc',
+];
+
+async function main() {
+  const out = process.argv[2] ?? join(SHOTS_DIR, 'long-tasks-profile.json');
+  const browser = await launchBrowser();
+  const target = await startPanelEngine({ config: { routes: { chat: { targets: ['local:stories-a'] } } } });
+  try {
+    const playground = await openPanel(browser, target, { hash: '/playground' });
+    const routing = await openPanel(browser, target, { hash: '/routing' });
+    const overview = await openPanel(browser, target, { hash: '/overview' });
+    const page = playground.page;
+    await page.getByRole('heading', { name: 'Playground', level: 2 }).waitFor();
+    await page.getByRole('combobox', { name: 'Model or route' }).click();
+    await page.getByRole('option', { name: target.models[0], exact: true }).click();
+    for (const [label, value] of [['Max tokens', '3000'], ['Temperature', '0.9']] as const) {
+      const input = page.getByRole('textbox', { name: label, exact: true });
+      await input.fill(value);
+      await input.blur();
+    }
+    await routing.page.getByRole('heading', { name: 'Routing', level: 2 }).waitFor();
+    await overview.page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
+    await page.waitForTimeout(1500);
+
+    await browser.startTracing(undefined, { categories: CATEGORIES });
+    // Marks name each renderer process in the trace.
+    const mark = (p: Page, name: string) => p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
+    await mark(page, 'playground');
+    await mark(routing.page, 'routing');
+    await mark(overview.page, 'overview');
+    const started = Date.now();
+    await page.getByRole('textbox', { name: 'Message' }).fill('Tell me a very long story about a dragon');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('[aria-label="Answer"][data-streaming="true"]').first().waitFor();
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        fetch(`${target.origin}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: target.models[1], messages: [{ role: 'user', content: `story ${i}` }], max_tokens: 300, stream: false }),
+        }).then((r) => r.text()),
+      ),
+    );
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 90_000 });
+    await page.waitForTimeout(1000);
+    const streamedMs = Date.now() - started;
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+    const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50 });
+    await writeFile(out, `${JSON.stringify({ streamedMs, ...summary }, null, 2)}\n`);
+    for (const p of summary.pages) {
+      console.log(`\n== ${p.page}: ${p.longTasks.length} long tasks; busiest ${Math.round(p.busyMs)} ms of main-thread work in ${streamedMs} ms`);
+      for (const task of p.longTasks) {
+        console.log(`  task ${task.durMs} ms wall, ${task.threadMs} ms thread (at +${task.atMs} ms): ${task.events.slice(0, 6).map((e) => `${e.name} ${e.durMs}/${e.threadMs}`).join(', ')}`);
+        console.log(`    self: ${task.selfTop.slice(0, 8).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);
+        console.log(`    incl: ${task.inclusiveTop.slice(0, 10).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);
+      }
+    }
+    console.log(`\nwritten: ${out}`);
+    await playground.close();
+    await routing.close();
+    await overview.close();
+  } finally {
+    await browser.close();
+    await target.close();
+  }
+}
+
+await main();
