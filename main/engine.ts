@@ -376,7 +376,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createLibraryServeRouter({ service: library, serve: serveFile, folders: libraryFolders, configFile: options.configFile ?? paths.config }),
     createDownloadRouter({ service: library }),
     createPlaygroundRouter({ store: playground }),
-    createRoutingRouter({ router: requestRouter, secrets, configFile: options.configFile ?? paths.config, cache, cacheEnabled: () => cacheSwitch.enabled }),
+    createRoutingRouter({ router: requestRouter, secrets, configFile: options.configFile ?? paths.config, cache, cacheEnabled: () => cacheSwitch.enabled, isLocalModel: (name) => directory.resolve(name) !== undefined }),
     createRequestRouter({ log: requestLog }),
     createSecretRouter({ secrets }),
     probes.router,

@@ -1,7 +1,7 @@
 /**
  * Routing and the response cache over HTTP (mounted under /homeport/v1):
  *
- *   GET    /routing         { providers (with apiKey: set/not set, never a value), routes, privacy, breaker }
+ *   GET    /routing         { providers (with apiKey: set/not set, never a value), routes, privacy, breaker, warnings (targets naming no model) }
  *   PUT    /routing         the same keys; validated (400 naming the bad field), saved atomically to the
  *                           config file, applied at once without a restart
  *   GET    /providers       per provider: health, load (from its /metrics), circuit breakers, today's spend, budget left
@@ -18,6 +18,7 @@ import type { ConfigInput } from '../config/schema.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { Router as RequestRouter } from '../routing/router.js';
 import type { SecretResolver, SecretListing } from '../secrets/resolver.js';
+import { routeTargetWarnings } from './route-warnings.js';
 
 export interface RoutingRoutesOptions {
   readonly router: RequestRouter;
@@ -27,6 +28,8 @@ export interface RoutingRoutesOptions {
   readonly cache?: ResponseCache;
   /** The global cache switch as it is now (Settings turns it on and off live); read on every GET /cache. Default: on when there is a cache. */
   readonly cacheEnabled?: () => boolean;
+  /** Whether a name is a model Homeport serves now (a target naming none gets a warning in GET/PUT /routing). */
+  readonly isLocalModel?: (name: string) => boolean;
 }
 
 const ROUTING_KEYS = ['providers', 'routes', 'privacy', 'breaker'] as const;
@@ -51,7 +54,8 @@ export function createRoutingRouter(options: RoutingRoutesOptions): Router {
         return [name, { ...p, apiKey: { secret: secretName, set: key?.set ?? false, ...(key?.source ? { source: key.source } : {}), env: key?.env ?? [] } }];
       }),
     );
-    return { providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker };
+    const warnings = options.isLocalModel ? routeTargetWarnings(config, options.isLocalModel) : [];
+    return { providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker, warnings };
   }
 
   api.get('/routing', async function getRouting(_req: Request, res: Response) {
@@ -128,10 +132,12 @@ export function createRoutingRouter(options: RoutingRoutesOptions): Router {
   return api;
 }
 
-/** GET /routing adds `apiKey` status to each provider; a PUT of the same document drops it again. */
+/** GET /routing adds `apiKey` status to each provider and `warnings`; a PUT of the same document drops them again. */
 function stripKeyStatus(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return body;
   const copy = { ...(body as Record<string, unknown>) };
+  // The warnings GET adds are the engine's words, not config.
+  if (Array.isArray(copy.warnings)) delete copy.warnings;
   const providers = copy.providers;
   if (typeof providers === 'object' && providers !== null) {
     copy.providers = Object.fromEntries(
