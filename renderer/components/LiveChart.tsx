@@ -1,10 +1,11 @@
 /**
  * A live time series drawn by uPlot from a RingSeries. The chart is created
- * once (and again only when the colour scheme or the series change); new data
- * is handed over with `setData` when `version` moves, which the owning store
- * bumps at most once per animation frame.
+ * once (and again only when the colour scheme or the series change), by a
+ * memoised part that a new sample does not redraw; new data is handed over
+ * with `setData` when `version` moves, which the owning store bumps at most
+ * once per animation frame.
  */
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, type MutableRefObject } from 'react';
 import { Box, Text, useComputedColorScheme, useMantineTheme } from '@mantine/core';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -37,14 +38,52 @@ export interface LiveChartProps {
 }
 
 export function LiveChart({ title, data, version, series, height = 180, formatValue, yRange, formatAxis, windowSec }: LiveChartProps) {
-  const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
-  const scheme = useComputedColorScheme('light');
-  const theme = useMantineTheme();
   const format = useRef(formatValue);
   format.current = formatValue;
   const axisFormat = useRef(formatAxis);
   axisFormat.current = formatAxis;
+
+  useEffect(() => {
+    chart.current?.setData(columns(data, series.length));
+  }, [version, data, series.length]);
+
+  const latest = data.latest();
+  const summary = latest ? series.map((s, i) => `${s.label} ${formatValue(latest.ys[i] ?? null)}`).join(', ') : 'no data yet';
+  return (
+    <Box className="hp-chart" role="img" aria-label={`${title}: ${summary}`}>
+      <ChartTitle title={title} />
+      <ChartCanvas chart={chart} data={data} series={series} height={height} format={format} axisFormat={axisFormat} yMin={yRange?.[0]} yMax={yRange?.[1]} windowSec={windowSec} />
+    </Box>
+  );
+}
+
+const ChartTitle = memo(function ChartTitle({ title }: { readonly title: string }) {
+  return (
+    <Text size="sm" fw={600} mb={4}>
+      {title}
+    </Text>
+  );
+});
+
+interface ChartCanvasProps {
+  readonly chart: MutableRefObject<uPlot | null>;
+  readonly data: RingSeries;
+  readonly series: readonly LiveChartSeries[];
+  readonly height: number;
+  readonly format: MutableRefObject<(value: number | null) => string>;
+  readonly axisFormat: MutableRefObject<((value: number) => string) | undefined>;
+  readonly yMin: number | undefined;
+  readonly yMax: number | undefined;
+  readonly windowSec: number | undefined;
+}
+
+/** The uPlot instance in its host element: drawn again only when the scheme, the series or the size settings change. */
+const ChartCanvas = memo(function ChartCanvas({ chart, data, series, height, format, axisFormat, yMin, yMax, windowSec }: ChartCanvasProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const scheme = useComputedColorScheme('light');
+  const theme = useMantineTheme();
+  const yRange = yMin !== undefined && yMax !== undefined ? ([yMin, yMax] as const) : undefined;
   const seriesKey = series.map((s) => `${s.label}:${s.color}`).join('|');
 
   useEffect(() => {
@@ -85,23 +124,10 @@ export function LiveChart({ title, data, version, series, height = 180, formatVa
       chart.current = null;
     };
     // `data` is one ring per store; the series are captured by seriesKey.
-  }, [scheme, seriesKey, height, data, yRange?.[0], yRange?.[1], windowSec]);
+  }, [scheme, seriesKey, height, data, yMin, yMax, windowSec]);
 
-  useEffect(() => {
-    chart.current?.setData(columns(data, series.length));
-  }, [version, data, series.length]);
-
-  const latest = data.latest();
-  const summary = latest ? series.map((s, i) => `${s.label} ${format.current(latest.ys[i] ?? null)}`).join(', ') : 'no data yet';
-  return (
-    <Box className="hp-chart" role="img" aria-label={`${title}: ${summary}`}>
-      <Text size="sm" fw={600} mb={4}>
-        {title}
-      </Text>
-      <div ref={host} style={{ minHeight: height }} />
-    </Box>
-  );
-}
+  return <div ref={host} style={{ minHeight: height }} />;
+});
 
 function fewPoints(u: uPlot): boolean {
   return (u.data[0]?.length ?? 0) < 3;

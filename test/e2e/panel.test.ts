@@ -451,7 +451,8 @@ describe('smoothness', () => {
         }).then((r) => r.text()),
       );
       await Promise.all(background);
-      await settled(page);
+      // A plain selector polled twice a second: a role query (getByRole) walks the whole page's accessibility tree on every poll, itself a long task beside a 3,000-token answer.
+      await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
       const streamedMs = Date.now() - started;
       const tasks = (await longTasks(page)).slice(baseline);
       const routingTasks = (await longTasks(routing.page)).slice(routingBaseline);

@@ -16,7 +16,9 @@
  *   npx vite build --minify false     (readable function names; then rebuild normally)
  *   npx tsx test/e2e/profile-long-stream.ts [out.json]
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPanel, SHOTS_DIR, startPanelEngine } from './harness.js';
@@ -32,6 +34,15 @@ const CATEGORIES = [
   'disabled-by-default-v8.cpu_profiler',
   'disabled-by-default-v8.gc',
 ];
+
+/** Busy CPU time of the whole machine so far (/proc/stat, all cores), in ms. */
+function machineCpuMs(): number {
+  // user nice system idle iowait irq softirq steal (guest time is already in user).
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return ((total - idle) * 1000) / 100; // USER_HZ = 100
+}
 
 async function main() {
   const out = process.argv[2] ?? join(SHOTS_DIR, 'long-tasks-profile.json');
@@ -61,6 +72,8 @@ async function main() {
     await mark(routing.page, 'routing');
     await mark(overview.page, 'overview');
     const started = Date.now();
+    const engineCpuBefore = process.cpuUsage();
+    const machineBefore = machineCpuMs();
     await page.getByRole('textbox', { name: 'Message' }).fill('Tell me a very long story about a dragon');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('[aria-label="Answer"][data-streaming="true"]').first().waitFor();
@@ -73,14 +86,19 @@ async function main() {
         }).then((r) => r.text()),
       ),
     );
-    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
     await page.waitForTimeout(1000);
     const streamedMs = Date.now() - started;
+    const engineCpu = process.cpuUsage(engineCpuBefore);
+    const machine = machineCpuMs() - machineBefore;
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
     const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50 });
     await writeFile(out, `${JSON.stringify({ streamedMs, ...summary }, null, 2)}\n`);
+    console.log(`machine CPU over the stream: ${Math.round(machine)} ms in ${streamedMs} ms of wall time (${(machine / streamedMs).toFixed(2)} cores busy of ${cpus().length});`);
+    console.log(`  this process (engine + test): ${Math.round((engineCpu.user + engineCpu.system) / 1000)} ms`);
+    for (const p of summary.processes.slice(0, 8)) console.log(`  ${p.name}: ${Math.round(p.cpuMs)} ms (${p.threads.map((t) => `${t.name} ${Math.round(t.cpuMs)}`).join(', ')})`);
     for (const p of summary.pages) {
-      console.log(`\n== ${p.page}: ${p.longTasks.length} long tasks; busiest ${Math.round(p.busyMs)} ms of main-thread work in ${streamedMs} ms`);
+      console.log(`\n== ${p.page}: ${p.longTasks.length} long tasks; main thread ${Math.round(p.busyMs)} ms in tasks (wall), ${Math.round(p.cpuMs)} ms on a core, in ${streamedMs} ms`);
       for (const task of p.longTasks) {
         console.log(`  task ${task.durMs} ms wall, ${task.threadMs} ms thread (at +${task.atMs} ms): ${task.events.slice(0, 6).map((e) => `${e.name} ${e.durMs}/${e.threadMs}`).join(', ')}`);
         console.log(`    self: ${task.selfTop.slice(0, 8).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);

@@ -58,18 +58,47 @@ export interface LongTaskSummary {
   readonly inclusiveTop: readonly FunctionFigure[];
 }
 
+export interface ProcessCpu {
+  readonly pid: number;
+  /** Browser, Renderer (with its page), GPU Process… */
+  readonly name: string;
+  /** Thread CPU time of the tasks traced on all its threads, from the first mark on. */
+  readonly cpuMs: number;
+  readonly threads: readonly { readonly name: string; readonly cpuMs: number }[];
+}
+
 export interface PageSummary {
   readonly page: string;
   readonly pid: number;
   /** Main-thread task time (wall) from the first mark to the end of the trace. */
   readonly busyMs: number;
+  /** Main-thread CPU time (thread time) over the same span. */
+  readonly cpuMs: number;
   readonly tasks: number;
+  /** The JS functions sampled over the whole span (self time, and with callees). */
+  readonly selfTop: readonly FunctionFigure[];
+  readonly inclusiveTop: readonly FunctionFigure[];
   readonly longTasks: readonly LongTaskSummary[];
 }
 
 const round = (us: number) => Math.round(us / 100) / 10;
 
-export function summariseTrace(events: readonly TraceEvent[], options: { readonly longTaskMs: number }): { pages: PageSummary[] } {
+const isTask = (e: TraceEvent) => e.ph === 'X' && typeof e.dur === 'number' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+
+/** Tasks not nested in another task (RunTask and ThreadControllerImpl::RunTask wrap the same work). */
+function outermost(tasks: readonly TraceEvent[]): TraceEvent[] {
+  const sorted = [...tasks].sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const out: TraceEvent[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (const t of sorted) {
+    if (t.ts + t.dur! <= end) continue;
+    out.push(t);
+    end = t.ts + t.dur!;
+  }
+  return out;
+}
+
+export function summariseTrace(events: readonly TraceEvent[], options: { readonly longTaskMs: number }): { pages: PageSummary[]; processes: ProcessCpu[] } {
   const mainThreads = new Map<number, number>();
   for (const e of events) if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') mainThreads.set(e.pid, e.tid);
   const marks = new Map<number, { page: string; ts: number }>();
@@ -81,18 +110,60 @@ export function summariseTrace(events: readonly TraceEvent[], options: { readonl
   for (const [pid, { page, ts: from }] of marks) {
     const tid = mainThreads.get(pid);
     const onThread = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && typeof e.dur === 'number' && e.ts >= from);
-    const tasks = onThread.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+    const tasks = outermost(onThread.filter(isTask));
     const samples = profileSamples(events, pid);
     const long = tasks.filter((t) => t.dur! >= options.longTaskMs * 1000);
     pages.push({
       page,
       pid,
       busyMs: tasks.reduce((sum, t) => sum + t.dur!, 0) / 1000,
+      cpuMs: tasks.reduce((sum, t) => sum + (t.tdur ?? 0), 0) / 1000,
       tasks: tasks.length,
+      ...sampledFunctions(samples, from, Number.POSITIVE_INFINITY),
       longTasks: long.map((task) => summariseTask(task, onThread, samples, from)),
     });
   }
-  return { pages };
+  return { pages, processes: processCpu(events, marks) };
+}
+
+function processCpu(events: readonly TraceEvent[], marks: ReadonlyMap<number, { page: string; ts: number }>): ProcessCpu[] {
+  const from = Math.min(...[...marks.values()].map((m) => m.ts));
+  const processNames = new Map<number, string>();
+  const threadNames = new Map<string, string>();
+  for (const e of events) {
+    if (e.ph !== 'M') continue;
+    if (e.name === 'process_name') processNames.set(e.pid, String(e.args?.name ?? e.pid));
+    if (e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, String(e.args?.name ?? e.tid));
+  }
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (!isTask(e) || e.ts < from) continue;
+    const key = `${e.pid}:${e.tid}`;
+    const list = byThread.get(key) ?? [];
+    list.push(e);
+    byThread.set(key, list);
+  }
+  const byPid = new Map<number, { cpu: number; threads: Map<string, number> }>();
+  for (const [key, tasks] of byThread) {
+    const pid = Number(key.split(':')[0]);
+    const cpu = outermost(tasks).reduce((sum, t) => sum + (t.tdur ?? 0), 0);
+    const entry = byPid.get(pid) ?? { cpu: 0, threads: new Map<string, number>() };
+    entry.cpu += cpu;
+    const name = (threadNames.get(key) ?? key).replace(/\d+$/, '');
+    entry.threads.set(name, (entry.threads.get(name) ?? 0) + cpu);
+    byPid.set(pid, entry);
+  }
+  return [...byPid.entries()]
+    .map(([pid, { cpu, threads }]) => ({
+      pid,
+      name: `${processNames.get(pid) ?? pid}${marks.get(pid) ? ` (${marks.get(pid)!.page})` : ''}`,
+      cpuMs: round(cpu),
+      threads: [...threads.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([name, us]) => ({ name, cpuMs: round(us) })),
+    }))
+    .sort((a, b) => b.cpuMs - a.cpuMs);
 }
 
 function summariseTask(task: TraceEvent, onThread: readonly TraceEvent[], samples: readonly Sample[], from: number): LongTaskSummary {
@@ -106,23 +177,7 @@ function summariseTask(task: TraceEvent, onThread: readonly TraceEvent[], sample
     figure.tdur += e.tdur ?? 0;
     byName.set(e.name, figure);
   }
-  const self = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  let sampled = 0;
-  for (const sample of samples) {
-    if (sample.ts < task.ts || sample.ts >= end) continue;
-    const frames = sample.stack;
-    const top = frames[0];
-    if (!top || top === '(idle)') continue;
-    sampled += sample.weight;
-    self.set(top, (self.get(top) ?? 0) + sample.weight);
-    for (const frame of new Set(frames)) inclusive.set(frame, (inclusive.get(frame) ?? 0) + sample.weight);
-  }
-  const top = (map: Map<string, number>) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 25)
-      .map(([name, us]) => ({ name, ms: round(us) }));
+  const { sampledMs, selfTop, inclusiveTop } = sampledFunctions(samples, task.ts, end);
   return {
     atMs: round(task.ts - from),
     durMs: round(task.dur!),
@@ -134,10 +189,31 @@ function summariseTask(task: TraceEvent, onThread: readonly TraceEvent[], sample
       .sort((a, b) => b.dur! - a.dur!)
       .slice(0, 8)
       .map((e) => ({ name: e.name, durMs: round(e.dur!), threadMs: e.tdur === undefined ? null : round(e.tdur), detail: detailOf(e) })),
-    sampledMs: round(sampled),
-    selfTop: top(self),
-    inclusiveTop: top(inclusive),
+    sampledMs,
+    selfTop,
+    inclusiveTop,
   };
+}
+
+function sampledFunctions(samples: readonly Sample[], from: number, to: number): { sampledMs: number; selfTop: FunctionFigure[]; inclusiveTop: FunctionFigure[] } {
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let sampled = 0;
+  for (const sample of samples) {
+    if (sample.ts < from || sample.ts >= to) continue;
+    const frames = sample.stack;
+    const top = frames[0];
+    if (!top || top === '(idle)') continue;
+    sampled += sample.weight;
+    self.set(top, (self.get(top) ?? 0) + sample.weight);
+    for (const frame of new Set(frames)) inclusive.set(frame, (inclusive.get(frame) ?? 0) + sample.weight);
+  }
+  const top = (map: Map<string, number>) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40)
+      .map(([name, us]) => ({ name, ms: round(us) }));
+  return { sampledMs: round(sampled), selfTop: top(self), inclusiveTop: top(inclusive) };
 }
 
 function detailOf(e: TraceEvent): string {

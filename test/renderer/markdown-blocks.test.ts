@@ -28,7 +28,7 @@ describe('markdown blocks', () => {
     const lines = Array.from({ length: 120 }, (_, i) => `Line ${i} of a story that goes on and on without a blank line.`);
     const blocks = markdownBlocks(lines.join('\n'));
     expect(blocks.length).toBeGreaterThan(3);
-    for (const block of blocks) expect(block.length).toBeLessThan(1600);
+    for (const block of blocks) expect(block.length).toBeLessThan(900);
     expect(blocks.join('\n')).toBe(lines.join('\n'));
   });
 
@@ -36,7 +36,7 @@ describe('markdown blocks', () => {
     const text = Array.from({ length: 150 }, (_, i) => `Sentence number ${i} is here.`).join(' ');
     const blocks = markdownBlocks(text);
     expect(blocks.length).toBeGreaterThan(2);
-    for (const block of blocks) expect(block.length).toBeLessThan(1600);
+    for (const block of blocks) expect(block.length).toBeLessThan(900);
     expect(blocks.every((b) => b.endsWith('.'))).toBe(true);
     expect(words(blocks.join(' '))).toEqual(words(text));
   });

@@ -27,7 +27,7 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
         </Badge>
       ),
   },
-  { key: 'model', header: 'Model', width: 'minmax(140px, 2fr)', render: (r) => <Text size="sm" truncate>{r.model || '—'}</Text> },
+  { key: 'model', header: 'Model', width: 'minmax(140px, 2fr)', render: (r) => <span className="hp-cell-text">{r.model || '—'}</span> },
   {
     key: 'tier',
     header: 'Tier',
@@ -38,13 +38,24 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
           {r.tier}
         </Badge>
       ) : (
-        <Text size="sm" c="dimmed">—</Text>
+        <span className="hp-cell-text" data-dimmed="true">
+          —
+        </span>
       ),
   },
   { key: 'tps', header: 'tok/s', width: '100px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSec(r.tokPerSec)}</span> },
   { key: 'ttft', header: 'TTFT', width: '90px', align: 'right', render: (r) => <span className="hp-figure">{formatMs(r.ttftMs)}</span> },
   { key: 'tokens', header: 'Tokens', width: '80px', align: 'right', render: (r) => <span className="hp-figure">{formatCount(r.completionTokens)}</span> },
-  { key: 'client', header: 'Client', width: 'minmax(120px, 1.5fr)', render: (r) => <Text size="sm" c="dimmed" truncate title={r.client}>{r.client || '—'}</Text> },
+  {
+    key: 'client',
+    header: 'Client',
+    width: 'minmax(120px, 1.5fr)',
+    render: (r) => (
+      <span className="hp-cell-text" data-dimmed="true" title={r.client}>
+        {r.client || '—'}
+      </span>
+    ),
+  },
 ];
 
 export interface LiveRequestTableProps {

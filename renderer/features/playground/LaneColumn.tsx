@@ -1,6 +1,6 @@
 /** One lane: its model or route, its messages, and its raw exchange. Side by side, several sit in a row. */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ActionIcon, Button, Card, Code, Group, Modal, ScrollArea, Select, Stack, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Button, Card, Code, Group, Modal, Select, Stack, Text, Tooltip } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
 import { usePlayground, type PlaygroundMessage } from '../../stores/playground.js';
 import { MessageView } from './MessageView.js';
@@ -105,7 +105,8 @@ function LaneMessages({ laneKey, busy }: { readonly laneKey: string; readonly bu
   const last = messages[messages.length - 1];
   const lastAssistant = last?.role === 'assistant' ? last.id : null;
   return (
-    <ScrollArea.Autosize mah="calc(100vh - 380px)" mih={200} type="auto" offsetScrollbars viewportRef={viewport}>
+    // A native scroller: the component library's drawn scrollbar ran script on every scroll the stream caused.
+    <div ref={viewport} className="hp-lane-scroll">
       <Stack gap="xs" pr={4} ref={content}>
         {messages.length === 0 ? (
           <EmptyState title="No messages yet">Write a prompt below and press Send. Add a lane to send the same prompt to another model side by side.</EmptyState>
@@ -113,7 +114,7 @@ function LaneMessages({ laneKey, busy }: { readonly laneKey: string; readonly bu
           messages.map((message) => <LaneMessage key={message.id} laneKey={laneKey} message={message} busy={busy} lastAnswer={message.id === lastAssistant} />)
         )}
       </Stack>
-    </ScrollArea.Autosize>
+    </div>
   );
 }
 

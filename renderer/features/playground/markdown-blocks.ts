@@ -16,7 +16,7 @@
 /** Blocks of at least this many characters (small paragraphs are joined up to it). */
 const MIN_BLOCK = 400;
 /** A block longer than this is cut at the next line end or sentence end. */
-const MAX_BLOCK = 1500;
+const MAX_BLOCK = 800;
 
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 const SENTENCE_END = /[.!?][)"'\]]*(?= )/g;

@@ -13,8 +13,8 @@ import { SINCE_CHOICES, TIERS, TIER_COLORS, reasonOf, tokensOf } from './request
 
 const COLUMNS: readonly Column<RequestRecord>[] = [
   { key: 'time', header: 'Time', width: '88px', render: (r) => <span className="hp-figure">{formatClock(r.time)}</span> },
-  { key: 'client', header: 'Client', width: 'minmax(90px, 1fr)', render: (r) => <Text size="sm" truncate="end" title={r.client}>{r.client || '—'}</Text> },
-  { key: 'route', header: 'Route / model', width: 'minmax(110px, 1.2fr)', render: (r) => <Text size="sm" truncate="end" title={r.route ?? r.model}>{r.route ?? r.model}</Text> },
+  { key: 'client', header: 'Client', width: 'minmax(90px, 1fr)', render: (r) => <span className="hp-cell-text" title={r.client}>{r.client || '—'}</span> },
+  { key: 'route', header: 'Route / model', width: 'minmax(110px, 1.2fr)', render: (r) => <span className="hp-cell-text" title={r.route ?? r.model}>{r.route ?? r.model}</span> },
   {
     key: 'tier',
     header: 'Tier',
@@ -34,7 +34,19 @@ const COLUMNS: readonly Column<RequestRecord>[] = [
         </Badge>
       ),
   },
-  { key: 'reason', header: 'Reason', width: 'minmax(160px, 2.4fr)', render: (r) => <Text size="sm" truncate="end" title={reasonOf(r)}>{reasonOf(r)}</Text> },
+  {
+    key: 'reason',
+    header: 'Reason',
+    width: 'minmax(160px, 2.4fr)',
+    render: (r) => {
+      const reason = reasonOf(r);
+      return (
+        <span className="hp-cell-text" title={reason}>
+          {reason}
+        </span>
+      );
+    },
+  },
   { key: 'ttft', header: 'TTFT', width: '78px', align: 'right', render: (r) => <span className="hp-figure">{formatMs(r.ttftMs)}</span> },
   { key: 'tps', header: 'tok/s', width: '90px', align: 'right', render: (r) => <span className="hp-figure">{formatTokPerSec(r.decodeTokPerSec).replace(' tok/s', '')}</span> },
   { key: 'tokens', header: 'Tokens', width: '70px', align: 'right', render: (r) => <span className="hp-figure">{formatCount(tokensOf(r))}</span> },
@@ -47,8 +59,6 @@ export function RequestLog() {
   const error = useRequests((s) => s.error);
   const filtered = useRequests((s) => isFiltered(s.filters));
   const selectedId = useRequests((s) => s.selectedId);
-  const selected = useRequests((s) => s.selected);
-  const selectedError = useRequests((s) => s.selectedError);
   const { clearFilters, reload, select } = useRequests.getState();
 
   return (
@@ -88,15 +98,26 @@ export function RequestLog() {
           }
         />
       )}
-      <Drawer opened={selectedId !== null} onClose={() => void select(null)} position="right" size="lg" title={<Title order={4}>Request {selectedId}</Title>}>
-        <Stack>
-          {selectedError && <ErrorNotice title="Could not load this request" message={selectedError.message} onRetry={() => selectedId && void select(selectedId)} />}
-          {selected ? <RequestTrace record={selected} /> : !selectedError && <Loader size="sm" aria-label="Loading the trace" />}
-        </Stack>
-      </Drawer>
+      <TraceDrawer />
     </Card>
   );
 }
+
+/** The opened request's trace: its own component, so live rows arriving never redraw the drawer. */
+const TraceDrawer = memo(function TraceDrawer() {
+  const selectedId = useRequests((s) => s.selectedId);
+  const selected = useRequests((s) => s.selected);
+  const selectedError = useRequests((s) => s.selectedError);
+  const { select } = useRequests.getState();
+  return (
+    <Drawer opened={selectedId !== null} onClose={() => void select(null)} position="right" size="lg" title={<Title order={4}>Request {selectedId}</Title>}>
+      <Stack>
+        {selectedError && <ErrorNotice title="Could not load this request" message={selectedError.message} onRetry={() => selectedId && void select(selectedId)} />}
+        {selected ? <RequestTrace record={selected} /> : !selectedError && <Loader size="sm" aria-label="Loading the trace" />}
+      </Stack>
+    </Drawer>
+  );
+});
 
 const rowKey = (r: RequestRecord) => r.id;
 
