@@ -9,6 +9,17 @@ export interface JsonBody {
   readonly json: Record<string, unknown>;
 }
 
+/**
+ * An in-process request (the API surfaces' chat request, surfaces/chat-client.ts)
+ * carries its body already built under this key: the object and the bytes it
+ * serializes to. readJsonBody takes it as it is (the same size limit applies)
+ * instead of streaming the bytes and parsing them again.
+ */
+export const PREPARED_BODY: unique symbol = Symbol('homeport.preparedBody');
+
+/** A request object that may carry a prepared body. */
+export type MaybePreparedRequest = IncomingMessage & { readonly [PREPARED_BODY]?: JsonBody };
+
 export interface ReadJsonBodyOptions {
   readonly limitBytes: number;
   /** How much of a body over the limit is read and dropped so the client sees the 413. */
@@ -42,6 +53,11 @@ function tooLarge(limitBytes: number, closeConnection: boolean): GatewayError {
  * only a declared length past the discard limit closes the connection at once.
  */
 export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOptions): Promise<JsonBody> {
+  const prepared = (req as MaybePreparedRequest)[PREPARED_BODY];
+  if (prepared !== undefined) {
+    if (prepared.raw.length > options.limitBytes) throw tooLarge(options.limitBytes, false);
+    return prepared;
+  }
   const contentType = req.headers['content-type'];
   if (!isJsonContentType(contentType)) {
     throw new GatewayError({

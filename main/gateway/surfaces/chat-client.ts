@@ -8,13 +8,16 @@
  * The surface request itself has already passed the gateway's guards (Host/
  * Origin, app key); the chat request made here inherits what the app-key guard
  * decided for it (the app's name and its key's model allowlist) rather than
- * passing the guards again. The in-memory request carries the body and the
- * headers the chat handler reads; the in-memory response (in-memory-response.ts)
+ * passing the guards again. The in-memory request carries the headers the chat
+ * handler reads and the body already built (body.ts PREPARED_BODY: the object
+ * and its bytes, so the handler neither streams nor parses it again; the bytes
+ * are what a runtime is sent); the in-memory response (in-memory-response.ts)
  * collects status and headers and hands the JSON body or the event stream back.
  */
 import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { APP_NAME_HEADER, inheritAppKey } from '../app-key-guard.js';
+import { PREPARED_BODY, type JsonBody } from '../body.js';
 import { InMemoryResponse } from './in-memory-response.js';
 import { SseDataSplitter } from '../sse.js';
 
@@ -59,8 +62,8 @@ export interface InProcessChatClient extends ChatClient {
 
 /** Headers of the app's own request that travel with the translated one. */
 const FORWARDED = ['user-agent', 'cache-control', 'x-homeport-tier', APP_NAME_HEADER] as const;
-/** Headers of the chat answer the surface passes back to its client. */
-const RETURNED = /^(x-homeport-|server-timing$|retry-after$)/;
+/** Headers of the chat answer the surface passes back to its client: these, and every `x-homeport-*`. */
+const RETURNED = new Set(['server-timing', 'retry-after']);
 const CHAT_PATH = '/v1/chat/completions';
 
 export function createInProcessChatClient(): InProcessChatClient {
@@ -72,14 +75,14 @@ export function createInProcessChatClient(): InProcessChatClient {
     async send(body, { client, clientResponse, surface, headers: overrides }) {
       if (dispatch === undefined) throw new Error('The API surfaces are not connected to a gateway.');
       if (clientResponse.destroyed) throw new Error('The client went away.');
-      const payload = Buffer.from(JSON.stringify(body));
-      const headers: IncomingHttpHeaders = { 'content-type': 'application/json', 'content-length': String(payload.length), 'x-homeport-surface': surface };
+      const prepared: JsonBody = { json: body, raw: Buffer.from(JSON.stringify(body)) };
+      const headers: IncomingHttpHeaders = { 'content-type': 'application/json', 'content-length': String(prepared.raw.length), 'x-homeport-surface': surface };
       for (const name of FORWARDED) {
         const value = client.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
       if (overrides !== undefined) Object.assign(headers, overrides);
-      const req = inMemoryRequest(payload, headers, client);
+      const req = new InMemoryRequest(prepared, headers, client.socket) as unknown as IncomingMessage;
       inheritAppKey(client, req);
       const res = new InMemoryResponse();
       const cancel = { cancelled: false };
@@ -90,12 +93,14 @@ export function createInProcessChatClient(): InProcessChatClient {
       };
       clientResponse.once('close', onClose);
       dispatch(req, res as unknown as ServerResponse);
-      await res.head;
-      const returned = pickHeaders(res);
-      const contentType = String(res.getHeader('content-type') ?? '');
-      if (body.stream === true && res.statusCode === 200 && contentType.startsWith('text/event-stream')) {
-        return { kind: 'stream', status: 200, headers: returned, chunks: readChunks(res, cancel, () => clientResponse.off('close', onClose)) };
+      if (body.stream === true) {
+        await res.head;
+        const contentType = res.getHeader('content-type');
+        if (res.statusCode === 200 && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
+          return { kind: 'stream', status: 200, headers: pickHeaders(res), chunks: readChunks(res, cancel, () => clientResponse.off('close', onClose)) };
+        }
       }
+      // A whole answer: its end settles collect() (the head is final by then).
       const text = (await res.collect()).toString('utf8');
       clientResponse.off('close', onClose);
       if (cancel.cancelled) throw new Error('The client went away.');
@@ -105,41 +110,42 @@ export function createInProcessChatClient(): InProcessChatClient {
       } catch {
         parsed = { error: { message: text || `the chat endpoint answered ${res.statusCode}${res.destroyed ? ' and broke off' : ''}`, type: 'server_error', code: null } };
       }
-      return { kind: 'json', status: res.statusCode, headers: returned, body: parsed };
+      return { kind: 'json', status: res.statusCode, headers: pickHeaders(res), body: parsed };
     },
   };
 }
 
-/** A request the chat handler reads like a client's: headers, method, path, and the body as a stream. */
+/**
+ * A request the chat handler reads like a client's: headers, method, path, and the body, prepared (readJsonBody
+ * takes it without reading) and also as a stream for any other reader.
+ */
 class InMemoryRequest extends Readable {
   readonly method = 'POST';
   readonly url = CHAT_PATH;
   readonly httpVersion = '1.1';
   readonly complete = true;
+  readonly [PREPARED_BODY]: JsonBody;
 
   constructor(
-    private readonly payload: Buffer,
+    prepared: JsonBody,
     readonly headers: IncomingHttpHeaders,
     /** The surface client's socket: its address is the one the chat request came from. */
     readonly socket: IncomingMessage['socket'],
   ) {
     super();
+    this[PREPARED_BODY] = prepared;
   }
 
   override _read(): void {
-    this.push(this.payload);
+    this.push(this[PREPARED_BODY].raw);
     this.push(null);
   }
 }
 
-function inMemoryRequest(payload: Buffer, headers: IncomingHttpHeaders, client: IncomingMessage): IncomingMessage {
-  return new InMemoryRequest(payload, headers, client.socket) as unknown as IncomingMessage;
-}
-
 function pickHeaders(res: InMemoryResponse): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (RETURNED.test(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  for (const [name, { value }] of res.headerMap) {
+    if (name.startsWith('x-homeport-') || RETURNED.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return out;
 }

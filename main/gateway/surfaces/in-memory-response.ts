@@ -10,7 +10,8 @@
  *   `flushHeaders()`, `headersSent`; setting a header after they were sent
  *   throws as node does;
  * - body: written chunks are kept for the reader (`collect()` for a whole
- *   body, `pieces()` for a stream), with backpressure: past a few unread
+ *   body, settled by the end itself without an iterator; `pieces()` for a
+ *   stream), with backpressure for a stream's reader: past a few unread
  *   chunks the writer's callback waits for the reader, so `write()` returns
  *   false and the relay pauses its upstream as it would for a slow socket;
  * - `destroy()` (the surface's client went away) emits `'close'` before
@@ -26,22 +27,37 @@ export class InMemoryResponse extends Writable {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
-  /** Settles once the status and headers are final (written, flushed, ended or destroyed). */
-  readonly head: Promise<void>;
-
   readonly #headers = new Map<string, { name: string; value: OutgoingHttpHeader }>();
   readonly #unread: Buffer[] = [];
-  #onHead!: () => void;
+  #head: Promise<void> | undefined;
+  #onHead: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #held: (() => void) | undefined;
+  /** The whole-body reader (collect()), called once the response ends or is destroyed. */
+  #onDone: (() => void) | undefined;
+  #collecting = false;
   #ended = false;
   #discarding = false;
 
   constructor() {
     super({ highWaterMark: 64 * 1024 });
-    this.head = new Promise<void>((resolve) => {
-      this.#onHead = resolve;
-    });
+  }
+
+  /** Settles once the status and headers are final (written, flushed, ended or destroyed). Made when first asked for. */
+  get head(): Promise<void> {
+    if (this.#head === undefined) {
+      this.#head = this.headersSent
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#onHead = resolve;
+          });
+    }
+    return this.#head;
+  }
+
+  /** The headers as set, by lower-cased name (no copy, unlike getHeaders()). */
+  get headerMap(): ReadonlyMap<string, { readonly name: string; readonly value: OutgoingHttpHeader }> {
+    return this.#headers;
   }
 
   setHeader(name: string, value: OutgoingHttpHeader): this {
@@ -93,11 +109,17 @@ export class InMemoryResponse extends Writable {
     this.#sendHead();
   }
 
-  /** The whole body, once the response has ended (or what came before it was destroyed). */
-  async collect(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const piece of this.pieces()) parts.push(piece);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  /**
+   * The whole body, once the response has ended (or what came before it was destroyed). The writer never
+   * waits for this reader: the chunks are kept until the end, which settles the promise directly.
+   */
+  collect(): Promise<Buffer> {
+    this.#collecting = true;
+    this.#release();
+    if (this.#ended || this.destroyed) return Promise.resolve(this.#takeAll());
+    return new Promise<Buffer>((resolve) => {
+      this.#onDone = () => resolve(this.#takeAll());
+    });
   }
 
   /** The body's chunks as they are written, until the response ends or is destroyed. */
@@ -127,7 +149,7 @@ export class InMemoryResponse extends Writable {
     if (this.#discarding) return callback();
     this.#unread.push(chunk);
     this.#notify();
-    if (this.#unread.length < UNREAD_LIMIT) callback();
+    if (this.#collecting || this.#unread.length < UNREAD_LIMIT) callback();
     else this.#held = callback;
   }
 
@@ -135,12 +157,14 @@ export class InMemoryResponse extends Writable {
     this.#sendHead();
     this.#ended = true;
     this.#notify();
+    this.#done();
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#sendHead();
     this.#notify();
+    this.#done();
     this.#held = undefined;
     callback(error);
   }
@@ -148,7 +172,18 @@ export class InMemoryResponse extends Writable {
   #sendHead(): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    this.#onHead();
+    this.#onHead?.();
+  }
+
+  #done(): void {
+    const done = this.#onDone;
+    this.#onDone = undefined;
+    done?.();
+  }
+
+  #takeAll(): Buffer {
+    const parts = this.#unread.splice(0);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   #notify(): void {

@@ -11,7 +11,8 @@ import type { ChatClient } from '../chat-client.js';
 import type { TokenCountResult } from '../token-count.js';
 import { AnthropicStreamTranslator, toAnthropicMessage } from './from-chat.js';
 import { describeZodError, openAiErrorMessage, sendAnthropicError } from './errors.js';
-import { countTokensRequestSchema, messagesRequestSchema, toChatBody, toChatConversation } from './to-chat.js';
+import { quickAcceptCountTokens, quickAcceptMessages } from './quick-accept.js';
+import { countTokensRequestSchema, messagesRequestSchema, toChatBody, toChatConversation, type CountTokensRequest, type MessagesRequest } from './to-chat.js';
 
 export interface AnthropicRouteOptions {
   readonly chat: ChatClient;
@@ -38,9 +39,12 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
   return async function messages(req, res) {
     const json = await readBody(req, res, options.bodyLimitBytes);
     if (json === undefined) return;
-    const parsed = messagesRequestSchema.safeParse(json);
-    if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
-    const request = parsed.data;
+    let request: MessagesRequest | undefined = quickAcceptMessages(json);
+    if (request === undefined) {
+      const parsed = messagesRequestSchema.safeParse(json);
+      if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
+      request = parsed.data;
+    }
     const stopSequences = request.stop_sequences ?? [];
 
     let reply;
@@ -83,9 +87,13 @@ export function createCountTokensHandler(options: AnthropicRouteOptions): Handle
   return async function countTokens(req, res) {
     const json = await readBody(req, res, options.bodyLimitBytes);
     if (json === undefined) return;
-    const parsed = countTokensRequestSchema.safeParse(json);
-    if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
-    const result = await options.countTokens({ model: parsed.data.model, ...toChatConversation(parsed.data) }, req, res);
+    let request: CountTokensRequest | undefined = quickAcceptCountTokens(json);
+    if (request === undefined) {
+      const parsed = countTokensRequestSchema.safeParse(json);
+      if (!parsed.success) return sendAnthropicError(res, 400, describeZodError(parsed.error));
+      request = parsed.data;
+    }
+    const result = await options.countTokens({ model: request.model, ...toChatConversation(request) }, req, res);
     if ('status' in result) return sendAnthropicError(res, result.status, result.message);
     const payload = JSON.stringify({ input_tokens: result.inputTokens });
     // `exact` (the model's own tokenizer) or `estimate` (a completion there would have been billed; token-count.ts).

@@ -10,6 +10,7 @@ import { GatewayError, sendError } from '../../errors.js';
 import type { ChatClient, ChatStreamItem } from '../chat-client.js';
 import { outputToChatMessages, responseId, ResponsesStreamTranslator, toResponse, type ResponseFrame } from './from-chat.js';
 import type { ResponseStore } from './store.js';
+import { quickAcceptResponses } from './quick-accept.js';
 import { inputToChatMessages, responsesRequestSchema, toChatBody, type ChatMessage, type ResponsesRequest } from './to-chat.js';
 
 export interface ResponsesRouteOptions {
@@ -36,17 +37,20 @@ function notFound(id: string): GatewayError {
   return new GatewayError({ status: 404, message: `No response with id '${id}' is stored (it was created with store: false, deleted, or never existed).`, param: 'response_id', code: 'not_found' });
 }
 
+/** The schema's verdict on a body the quick checks left to it: the request, or a 400 naming the field. */
+function parseRequest(json: unknown): ResponsesRequest {
+  const parsed = responsesRequestSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue ? zodParam(issue.path) : null;
+  throw new GatewayError({ status: 400, message: issue ? `Invalid value for '${param}': ${issue.message}.` : 'The request body is invalid.', param, code: 'invalid_value' });
+}
+
 export function createResponsesHandler(options: ResponsesRouteOptions): Handler {
   const { store } = options;
   return async function createResponse(req, res) {
     const { json } = await readJsonBody(req, { limitBytes: options.bodyLimitBytes });
-    const parsed = responsesRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue ? zodParam(issue.path) : null;
-      throw new GatewayError({ status: 400, message: issue ? `Invalid value for '${param}': ${issue.message}.` : 'The request body is invalid.', param, code: 'invalid_value' });
-    }
-    const request = parsed.data;
+    const request = quickAcceptResponses(json) ?? parseRequest(json);
     let history: ChatMessage[] = [];
     if (request.previous_response_id) {
       const previous = store.get(request.previous_response_id);
@@ -54,7 +58,8 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
       history = previous.conversation;
     }
     const frame: ResponseFrame = { id: responseId(), createdAt: Math.floor(Date.now() / 1000), request };
-    const conversationSoFar = [...history, ...inputToChatMessages(request.input)];
+    const input = inputToChatMessages(request.input);
+    const conversationSoFar = history.length === 0 ? input : [...history, ...input];
     const remember = (response: Record<string, unknown>, output: Record<string, unknown>[]): void => {
       if (request.store === false) return;
       store.put(frame.id, { response, conversation: [...conversationSoFar, ...outputToChatMessages(output)] });
@@ -62,7 +67,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
 
     let reply;
     try {
-      reply = await options.chat.send(toChatBody(request, history), { client: req, clientResponse: res, surface: 'responses' });
+      reply = await options.chat.send(toChatBody(request, conversationSoFar), { client: req, clientResponse: res, surface: 'responses' });
     } catch (error) {
       // The client went away: nobody to answer.
       if (res.destroyed) return;

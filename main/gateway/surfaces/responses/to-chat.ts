@@ -109,10 +109,9 @@ function messageContent(content: z.infer<typeof messageItem>['content']): unknow
   return parts.every((part) => part.type === 'text') ? parts.map((part) => part.text as string).join('\n') : parts;
 }
 
-export function toChatBody(request: ResponsesRequest, history: readonly ChatMessage[]): Record<string, unknown> {
-  const messages: ChatMessage[] = [];
-  if (request.instructions) messages.push({ role: 'system', content: request.instructions });
-  messages.push(...history, ...inputToChatMessages(request.input));
+/** `conversation`: the earlier turns (previous_response_id) and this request's input, as chat messages. */
+export function toChatBody(request: ResponsesRequest, conversation: readonly ChatMessage[]): Record<string, unknown> {
+  const messages: ChatMessage[] = request.instructions ? [{ role: 'system', content: request.instructions }, ...conversation] : [...conversation];
   const body: Record<string, unknown> = { model: request.model, messages };
   if (request.tools != null && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
