@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { RequestMeter } from '../metrics/types.js';
 import type { RuntimeEndpoint } from '../runtimes/types.js';
 import { GatewayError, sendError } from './errors.js';
-import { StreamTally, runtimeDisconnectedEvent } from './sse.js';
+import { endsWithDone, StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
 import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 
@@ -151,6 +151,17 @@ export function forwardToRuntime(options: ForwardOptions): void {
     }
   }
 
+  /** One event-stream chunk in one write, sent now (a plain write waits for the next tick, behind the tally's reading). */
+  function sendChunk(upstreamRes: IncomingMessage, chunk: Buffer): void {
+    res.cork();
+    const more = res.write(chunk);
+    res.uncork();
+    if (!more) {
+      upstreamRes.pause();
+      res.once('drain', () => upstreamRes.resume());
+    }
+  }
+
   function relayStream(upstreamRes: IncomingMessage, status: number): void {
     res.writeHead(status, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -160,15 +171,26 @@ export function forwardToRuntime(options: ForwardOptions): void {
     });
     res.flushHeaders();
     const tally = new StreamTally(meter);
+    /** The client's response was ended with the chunk that carried `[DONE]` (one write for both). */
+    let ended = false;
 
     upstreamRes.on('data', (chunk: Buffer) => {
-      if (finished) return;
-      pipeChunk(upstreamRes, chunk);
+      if (finished || ended) return;
+      if (endsWithDone(chunk)) {
+        tally.push(chunk);
+        if (tally.sawDone && tally.atEventBoundary) {
+          ended = true;
+          res.end(chunk);
+        } else sendChunk(upstreamRes, chunk);
+        return;
+      }
+      // Sent before it is read: the tally never holds a token up.
+      sendChunk(upstreamRes, chunk);
       tally.push(chunk);
     });
     upstreamRes.on('end', () => {
       if (finished) return;
-      res.end();
+      if (!ended) res.end();
       finish({ status, usage: tally.usage, error: tally.upstreamError });
     });
     upstreamRes.on('error', () => {
@@ -178,7 +200,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
       if (finished || upstreamRes.complete) return;
       if (tally.sawDone) {
         // Everything the client needs already passed; the runtime just hung up early.
-        res.end();
+        if (!ended) res.end();
         finish({ status, usage: tally.usage });
         return;
       }

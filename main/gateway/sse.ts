@@ -49,6 +49,95 @@ function eventData(text: string, start: number, end: number): string | undefined
   return data;
 }
 
+const DONE_TAIL = 'data: [DONE]\n\n';
+
+/**
+ * Whether a network chunk ends with a `data: [DONE]` event (LF line ends).
+ * Such a chunk can end the client's response in the same write, once the
+ * splitter confirms `[DONE]` was a whole event; any other ending is left to
+ * the upstream's own end.
+ */
+export function endsWithDone(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return n >= DONE_TAIL.length && chunk[n - 1] === 0x0a && chunk[n - 3] === 0x5d && chunk.toString('latin1', n - DONE_TAIL.length) === DONE_TAIL;
+}
+
+/** What one `data:` event of an OpenAI-style stream means for accounting. */
+export interface EventFacts {
+  /** Choices in it that carry generated content (one token each: runtimes send one token per chunk). */
+  readonly tokens: number;
+  /** The `[DONE]` sentinel. */
+  readonly done: boolean;
+  /** The event as JSON, when it had to be parsed (usage, error, tool calls, several choices…); null for the plain case. */
+  readonly parsed: Record<string, unknown> | null;
+  /** The `usage` object it carries, if any. */
+  readonly usage?: Usage;
+  /** Its `error` (message), if it is an in-stream error event. */
+  readonly error?: string;
+}
+
+const DONE: EventFacts = { tokens: 0, done: true, parsed: null };
+const NO_TOKEN: EventFacts = { tokens: 0, done: false, parsed: null };
+const ONE_TOKEN: EventFacts = { tokens: 1, done: false, parsed: null };
+const NOT_JSON: EventFacts = { tokens: 0, done: false, parsed: null };
+
+/**
+ * The keys that decide how an event is read. A key pattern like `"content":`
+ * cannot occur inside a JSON string value (its quotes would be escaped), so a
+ * match is always a real key.
+ */
+const DECIDING_KEY = /"(content|text|usage|error|tool_calls|reasoning_content|reasoning)":/g;
+const QUOTE = 34;
+
+/**
+ * Reads one event without JSON.parse when it is the plain case — at most one
+ * `content` or `text` string and none of `usage`, `error`, `tool_calls` or
+ * reasoning — which is nearly every event of a stream (about a third of the
+ * cost of parsing it). Anything else is parsed and read in full.
+ */
+export function readEvent(data: string): EventFacts {
+  if (data === '[DONE]') return DONE;
+  DECIDING_KEY.lastIndex = 0;
+  let tokens = 0;
+  let seen = 0;
+  let match: RegExpExecArray | null;
+  while ((match = DECIDING_KEY.exec(data)) !== null) {
+    const key = match[1];
+    if ((key !== 'content' && key !== 'text') || ++seen > 1) return parseEvent(data);
+    // A string value that is not empty: `"content":"x…` (not `""`, `null` or a logprobs array).
+    const at = DECIDING_KEY.lastIndex;
+    if (data.charCodeAt(at) === QUOTE && data.charCodeAt(at + 1) !== QUOTE) tokens = 1;
+  }
+  return tokens === 1 ? ONE_TOKEN : NO_TOKEN;
+}
+
+/** The same facts from a full parse (for a reader that needs every chunk as JSON, such as the cache's assembler). */
+export function parseEvent(data: string): EventFacts {
+  if (data === '[DONE]') return DONE;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return NOT_JSON; // Not ours to judge; the client gets the bytes as they were.
+  }
+  if (!isRecord(parsed)) return NOT_JSON;
+  return {
+    tokens: countContent(parsed.choices),
+    done: false,
+    parsed,
+    ...(isRecord(parsed.usage) ? { usage: parsed.usage as Usage } : {}),
+    ...(parsed.error !== undefined ? { error: describeError(parsed.error) } : {}),
+  };
+}
+
+/** Choices that carry generated content (see carriesContent). */
+export function countContent(choices: unknown): number {
+  if (!Array.isArray(choices)) return 0;
+  let n = 0;
+  for (const choice of choices as unknown[]) if (carriesContent(choice)) n++;
+  return n;
+}
+
 /**
  * Watches an OpenAI-style SSE stream as it passes through, without holding it
  * up: the gateway writes each chunk to the client first, then feeds it here.
@@ -79,33 +168,21 @@ export class StreamTally {
   }
 
   private onEvent(data: string): void {
-    if (data === '[DONE]') {
+    const facts = readEvent(data);
+    if (facts.done) {
       this.sawDone = true;
       return;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-    } catch {
-      return; // Not ours to judge; the client gets the bytes as they were.
+    if (facts.parsed !== null) {
+      if (facts.usage !== undefined) this.usage = facts.usage;
+      if (facts.error !== undefined) this.upstreamError = facts.error;
     }
-    if (typeof parsed !== 'object' || parsed === null) return;
-    const chunk = parsed as { choices?: unknown; usage?: unknown; error?: unknown };
-
-    if (isRecord(chunk.usage)) this.usage = chunk.usage as Usage;
-    if (chunk.error !== undefined) this.upstreamError = describeError(chunk.error);
-
-    if (!Array.isArray(chunk.choices)) return;
-    let produced = 0;
-    for (const choice of chunk.choices as unknown[]) {
-      if (carriesContent(choice)) produced++;
-    }
-    if (produced === 0) return;
+    if (facts.tokens === 0) return;
     if (!this.sawFirstToken) {
       this.sawFirstToken = true;
       this.meter.firstToken();
     }
-    this.meter.tokens(produced);
+    this.meter.tokens(facts.tokens);
   }
 }
 

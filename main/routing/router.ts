@@ -34,6 +34,7 @@ import type { FeatureVerdict, ProbeFeature } from '../probe/types.js';
 import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
+import type { ClientGone } from './client-gone.js';
 import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
@@ -77,7 +78,8 @@ export interface RoutedRequest {
   readonly path: string;
   readonly route: ResolvedRoute;
   readonly trace: RequestTrace;
-  readonly clientGone: AbortSignal;
+  /** The client going away (its response closed before it finished). */
+  readonly clientGone: ClientGone;
 }
 
 /** A target's decision before any call, as the routing decision reports it. */
@@ -275,7 +277,7 @@ export class Router {
           endpointName: request.endpointName,
           json: request.json,
           timeoutMs: TOKENIZE_TIMEOUT_MS,
-          signal: request.clientGone,
+          signal: request.clientGone.signal,
         });
         return [target.label, count.exact ? count : { exact: false as const, reason: this.scrub(count.reason) }] as const;
       }),
@@ -330,7 +332,8 @@ export class Router {
       } else if (policy.read) {
         const c0 = performance.now();
         const hit = await cache
-          .lookup(cacheRequest, { ...(route.config.semanticCache ? { semanticThreshold: route.config.semanticCache.threshold } : {}), signal: request.clientGone })
+          // The signal only matters while a semantic lookup embeds the question (an exact lookup does not wait).
+          .lookup(cacheRequest, route.config.semanticCache ? { semanticThreshold: route.config.semanticCache.threshold, signal: request.clientGone.signal } : {})
           .catch(() => undefined);
         cacheMs = performance.now() - c0;
         trace.timing.cacheMs = round2(cacheMs);
@@ -483,7 +486,7 @@ export class Router {
         trace.setPhase('queued');
         const deadlineMs = context.isLast ? this.options.readyDeadlineMs : Math.min(route.config.maxQueueWaitMs, this.options.readyDeadlineMs);
         try {
-          await runtime.ensureReady({ deadlineMs, signal: request.clientGone });
+          await runtime.ensureReady({ deadlineMs, signal: request.clientGone.signal });
         } catch (err) {
           if (gate.probe) target.breaker.release();
           if (request.clientGone.aborted) return { kind: 'aborted' };
@@ -491,7 +494,8 @@ export class Router {
           return next('skipped', `offline: not ready within ${seconds(deadlineMs)} (state: ${state}${err instanceof Error && state === 'failed' ? `, ${err.message}` : ''})`);
         }
       }
-      const endpoint = await runtime.ensureReady({ deadlineMs: this.options.readyDeadlineMs, signal: request.clientGone });
+      // Ready now (checked above): no wait to abort, so no signal to make.
+      const endpoint = await runtime.ensureReady({ deadlineMs: this.options.readyDeadlineMs, ...(runtime.snapshot().state === 'ready' ? {} : { signal: request.clientGone.signal }) });
       address = this.localAddresses.get(endpoint) ?? addressOf(endpoint.baseUrl, endpoint.headers);
       this.localAddresses.set(endpoint, address);
       if (entry.upstreamModel !== request.json.model) body = Buffer.from(JSON.stringify({ ...request.json, model: entry.upstreamModel }));
@@ -545,7 +549,7 @@ export class Router {
         ...(request.req.headers.accept !== undefined ? { accept: request.req.headers.accept } : {}),
         stream: request.stream,
         firstByteTimeoutMs: route.config.firstByteTimeoutMs,
-        signal: request.clientGone,
+        clientGone: request.clientGone,
       });
       if (result.kind === 'aborted') {
         if (gate.probe) target.breaker.release();
@@ -731,18 +735,19 @@ function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): num
   return -1;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Waits `ms`; false when the client went away first. */
+function sleep(ms: number, clientGone: ClientGone): Promise<boolean> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
+    if (clientGone.aborted) return resolve(false);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      clientGone.off(onGone);
       resolve(true);
     }, ms);
-    function onAbort(): void {
+    function onGone(): void {
       clearTimeout(timer);
       resolve(false);
     }
-    signal.addEventListener('abort', onAbort, { once: true });
+    clientGone.on(onGone);
   });
 }
 

@@ -1,9 +1,11 @@
 /**
  * Relays the rest of an event stream the router committed to. Bytes go to the
- * client as they arrive (with backpressure, one write per upstream chunk),
- * then are split into events (SseDataSplitter: indexOf, no general SSE
- * parser) and parsed to count tokens, keep the usage and feed the cache's
- * assembler. The one rewrite: when the router asked the upstream for a usage
+ * client as they arrive (with backpressure), each upstream chunk in one write
+ * sent at once, then are split into events (SseDataSplitter: indexOf, no
+ * general SSE parser) and read to count tokens, keep the usage and feed the
+ * cache's assembler (readEvent: plain token events without JSON.parse). The
+ * chunk that ends with `[DONE]` also ends the client's response, in the same
+ * write. The one rewrite: when the router asked the upstream for a usage
  * chunk the client did not ask for, that chunk is left out (the chunk's other
  * events are then re-written and sent together in one write).
  *
@@ -12,8 +14,9 @@
  * OpenAI-shaped error event and no `[DONE]`.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { SseDataSplitter } from '../gateway/sse.js';
+import { endsWithDone, parseEvent, readEvent, SseDataSplitter } from '../gateway/sse.js';
 import type { Usage } from '../metrics/types.js';
+import type { ClientGone } from './client-gone.js';
 
 export interface StreamRelayOptions {
   readonly res: ServerResponse;
@@ -21,7 +24,7 @@ export interface StreamRelayOptions {
   readonly request: ClientRequest;
   readonly first: Buffer;
   readonly idleTimeoutMs: number;
-  readonly clientGone: AbortSignal;
+  readonly clientGone: ClientGone;
   /** Leave out usage-only chunks (the router added `include_usage` for its own accounting). */
   readonly dropUsageChunk: boolean;
   /** The target as the error event names it, e.g. `openai:gpt-4o-mini`. */
@@ -42,45 +45,47 @@ export interface StreamRelayResult {
   readonly error?: string;
 }
 
+/** `data: [DONE]` and its blank line. */
+const DONE_TAIL = 'data: [DONE]\n\n';
+
 export function relayStream(options: StreamRelayOptions): Promise<StreamRelayResult> {
   const { res, response } = options;
+  const read = options.onEvent ? parseEvent : readEvent;
   return new Promise<StreamRelayResult>((resolve) => {
     let done = false;
     let usage: Usage | undefined;
     let sawDone = false;
     let sawFirst = false;
+    /** The client's response was ended with the `[DONE]` chunk. */
+    let ended = false;
     let upstreamError: string | undefined;
     const splitter = new SseDataSplitter();
     /** With dropUsageChunk: the events of one upstream chunk, re-written, sent in one write. */
     let rewritten = '';
 
     function onEvent(data: string): void {
-      if (data === '[DONE]') {
+      const facts = read(data);
+      if (facts.done) {
         sawDone = true;
         if (options.dropUsageChunk) rewritten += 'data: [DONE]\n\n';
         return;
       }
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        if (options.dropUsageChunk) rewritten += `data: ${options.scrub(data)}\n\n`;
-        return;
+      const c = facts.parsed;
+      if (c !== null) {
+        if (c.usage && typeof c.usage === 'object') usage = c.usage as Usage;
+        if (c.error !== undefined) upstreamError = describe(c.error);
+        options.onEvent?.(c);
       }
-      if (typeof chunk !== 'object' || chunk === null) return;
-      const c = chunk as Record<string, unknown>;
-      const isUsageOnly = Array.isArray(c.choices) && c.choices.length === 0 && c.usage !== undefined && c.usage !== null;
-      if (c.usage && typeof c.usage === 'object') usage = c.usage as Usage;
-      if (c.error !== undefined) upstreamError = describe(c.error);
-      if (options.dropUsageChunk && !isUsageOnly) rewritten += `data: ${options.scrub(data)}\n\n`;
-      options.onEvent?.(c);
-      const produced = countContent(c.choices);
-      if (produced > 0) {
+      if (options.dropUsageChunk) {
+        const isUsageOnly = c !== null && Array.isArray(c.choices) && c.choices.length === 0 && c.usage !== undefined && c.usage !== null;
+        if (!isUsageOnly) rewritten += `data: ${options.scrub(data)}\n\n`;
+      }
+      if (facts.tokens > 0) {
         if (!sawFirst) {
           sawFirst = true;
           options.onFirstToken();
         }
-        options.onTokens(produced);
+        options.onTokens(facts.tokens);
       }
     }
 
@@ -90,12 +95,16 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
       if (done) return;
       done = true;
       clearTimeout(idle);
-      options.clientGone.removeEventListener('abort', onClientGone);
+      options.clientGone.off(onClientGone);
       resolve(result);
     };
 
-    function write(chunk: Buffer): void {
-      if (!res.write(chunk)) {
+    /** One write, sent now: the parsing after it does not hold it up (a plain write waits for the next tick). */
+    function write(chunk: Buffer | string): void {
+      res.cork();
+      const more = res.write(chunk);
+      res.uncork();
+      if (!more) {
         response.pause();
         res.once('drain', () => response.resume());
       }
@@ -104,6 +113,11 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
     function fail(detail: string): void {
       if (done) return;
       options.request.destroy();
+      if (ended) {
+        // The client has its whole answer ([DONE] passed); only the upstream's end never came.
+        finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
+        return;
+      }
       if (!splitter.atEventBoundary) res.write('\n\n');
       res.end(errorEvent(options.label, detail));
       finish({ ok: false, cancelled: false, usage, error: `${options.label} stopped mid-stream: ${detail}` });
@@ -113,17 +127,40 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
       options.request.destroy();
       finish({ ok: false, cancelled: true, usage, error: 'The client closed the connection.' });
     }
-    options.clientGone.addEventListener('abort', onClientGone, { once: true });
+    if (options.clientGone.aborted) {
+      onClientGone();
+      return;
+    }
+    options.clientGone.on(onClientGone);
 
     function onData(chunk: Buffer): void {
-      if (done) return;
+      if (done || ended) return;
       idle.refresh();
-      if (!options.dropUsageChunk) write(chunk);
-      splitter.push(chunk, onEvent);
-      if (rewritten !== '') {
-        write(Buffer.from(rewritten));
-        rewritten = '';
+      if (options.dropUsageChunk) {
+        splitter.push(chunk, onEvent);
+        if (rewritten !== '') {
+          const text = rewritten;
+          rewritten = '';
+          if (sawDone && splitter.atEventBoundary && text.endsWith(DONE_TAIL)) endWith(text);
+          else write(text);
+        }
+        return;
       }
+      if (endsWithDone(chunk)) {
+        // Read first: the chunk ends the client's response only if it really carried `[DONE]` as a whole event.
+        splitter.push(chunk, onEvent);
+        if (sawDone && splitter.atEventBoundary) endWith(chunk);
+        else write(chunk);
+        return;
+      }
+      write(chunk);
+      splitter.push(chunk, onEvent);
+    }
+
+    /** The last chunk and the end of the response in one write; the upstream's own end then only settles the result. */
+    function endWith(chunk: Buffer | string): void {
+      ended = true;
+      res.end(chunk);
     }
 
     response.on('data', onData);
@@ -133,34 +170,22 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
         fail('the stream ended without an answer');
         return;
       }
-      res.end();
+      if (!ended) res.end();
       finish({ ok: sawDone && upstreamError === undefined, cancelled: false, usage, error: upstreamError ?? (sawDone ? undefined : 'the stream ended without [DONE]') });
     });
     response.on('error', () => undefined);
     response.on('close', () => {
       if (done || response.complete) return;
       if (sawDone) {
-        res.end();
+        if (!ended) res.end();
         finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
         return;
       }
       fail('the connection closed before the stream ended');
     });
     onData(options.first);
-    response.resume();
+    if (!done) response.resume();
   });
-}
-
-function countContent(choices: unknown): number {
-  if (!Array.isArray(choices)) return 0;
-  let n = 0;
-  for (const choice of choices) {
-    if (typeof choice !== 'object' || choice === null) continue;
-    const c = choice as { text?: unknown; delta?: Record<string, unknown> };
-    if (typeof c.text === 'string' && c.text.length > 0) n++;
-    else if (c.delta && ((typeof c.delta.content === 'string' && c.delta.content.length > 0) || (Array.isArray(c.delta.tool_calls) && c.delta.tool_calls.length > 0) || (typeof c.delta.reasoning_content === 'string' && c.delta.reasoning_content.length > 0))) n++;
-  }
-  return n;
 }
 
 function describe(error: unknown): string {

@@ -14,6 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { ClientGone } from './client-gone.js';
 
 export interface UpstreamAddress {
   readonly protocol: 'http:' | 'https:';
@@ -59,7 +60,7 @@ export interface TryOptions {
   readonly accept?: string;
   readonly stream: boolean;
   readonly firstByteTimeoutMs: number;
-  readonly signal: AbortSignal;
+  readonly clientGone: ClientGone;
 }
 
 export type TryResult =
@@ -72,7 +73,7 @@ export type TryResult =
 const MAX_WHOLE_BYTES = 64 * 1024 * 1024;
 
 export function tryUpstream(options: TryOptions): Promise<TryResult> {
-  const { address, signal } = options;
+  const { address, clientGone } = options;
   const t0 = performance.now();
   const ms = () => Math.round((performance.now() - t0) * 100) / 100;
 
@@ -98,7 +99,7 @@ export function tryUpstream(options: TryOptions): Promise<TryResult> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      clientGone.off(onAbort);
       if (!keepRequest) request.destroy();
       resolve(result);
     };
@@ -108,11 +109,11 @@ export function tryUpstream(options: TryOptions): Promise<TryResult> {
     function onAbort(): void {
       settle({ kind: 'aborted', ms: ms() });
     }
-    if (signal.aborted) {
+    if (clientGone.aborted) {
       onAbort();
       return;
     }
-    signal.addEventListener('abort', onAbort, { once: true });
+    clientGone.on(onAbort);
 
     request.on('error', (err: NodeJS.ErrnoException) => {
       settle({ kind: 'error', reason: err.code ? `${err.code}` : err.message, timeout: false, ms: ms() });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseDataSplitter, StreamTally, runtimeDisconnectedEvent } from '../../main/gateway/sse.js';
+import { SseDataSplitter, StreamTally, endsWithDone, parseEvent, readEvent, runtimeDisconnectedEvent } from '../../main/gateway/sse.js';
 import { RecordingMetrics } from './harness.js';
 
 function tally(): { tally: StreamTally; events: () => unknown[] } {
@@ -82,5 +82,54 @@ describe('SseDataSplitter', () => {
     const half = split(['data: {"a":1}\n\ndata: {"b"']);
     expect(half).toEqual({ data: ['{"a":1}'], atBoundary: false });
     expect(split(['data: {"a":1}\n\ndata: {"b"', ':2}\n\n']).data).toEqual(['{"a":1}', '{"b":2}']);
+  });
+});
+
+describe('readEvent', () => {
+  const events = [
+    '{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}',
+    '{"id":"c","choices":[{"index":0,"delta":{"content":" a"},"logprobs":null,"finish_reason":null}]}',
+    '{"id":"c","choices":[{"index":0,"delta":{"content":"\\"content\\":\\"x"},"finish_reason":null}]}',
+    '{"id":"c","choices":[{"index":0,"delta":{"content":null}}]}',
+    '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}',
+    '{"choices":[{"text":"Once","index":0}]}',
+    '{"choices":[{"text":"","index":0,"finish_reason":"stop"}]}',
+    '{"choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-0.1,"top_logprobs":[]}]}}]}',
+    '{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}',
+    '{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":""}}]}',
+    '{"choices":[{"delta":{"reasoning_content":"hm"}}]}',
+    '{"choices":[{"delta":{"reasoning":"hm","content":"x"}}]}',
+    '{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}',
+    '{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
+    '{"choices":[{"index":0,"delta":{"content":"z"}}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
+    '{"error":{"message":"context exceeded","code":400}}',
+    '{"error":"plain words"}',
+    'not json',
+    '[DONE]',
+  ];
+
+  it('reads every event as a full parse would: tokens, done, usage and error', () => {
+    for (const data of events) {
+      const fast = readEvent(data);
+      const full = parseEvent(data);
+      expect({ data, tokens: fast.tokens, done: fast.done, usage: fast.usage, error: fast.error }).toEqual({ data, tokens: full.tokens, done: full.done, usage: full.usage, error: full.error });
+    }
+  });
+
+  it('parses only what needs parsing: plain token and finish events are read without JSON', () => {
+    expect(readEvent(events[1]!).parsed).toBeNull();
+    expect(readEvent(events[4]!).parsed).toBeNull();
+    expect(readEvent(events[13]!).parsed).toEqual(JSON.parse(events[13]!));
+    expect(readEvent(events[15]!).error).toBe('context exceeded');
+  });
+});
+
+describe('endsWithDone', () => {
+  it('is true only for a chunk whose last event is data: [DONE]', () => {
+    expect(endsWithDone(Buffer.from('data: {"a":1}\n\ndata: [DONE]\n\n'))).toBe(true);
+    expect(endsWithDone(Buffer.from('data: [DONE]\n\n'))).toBe(true);
+    expect(endsWithDone(Buffer.from('data: [DONE]\r\n\r\n'))).toBe(false);
+    expect(endsWithDone(Buffer.from('data: [DONE]\n'))).toBe(false);
+    expect(endsWithDone(Buffer.from('data: {"a":1}\n\n'))).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ import type { Router } from '../../routing/router.js';
 import { TIER_HEADER, unroutedTierError } from '../../routing/forced-tier.js';
 import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
 import type { LoadTracker } from '../../routing/load-tracker.js';
+import { ClientGone } from '../../routing/client-gone.js';
 
 export interface InferenceRouteOptions {
   /** The metrics name of the endpoint, e.g. `chat.completions`. */
@@ -118,12 +119,8 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     if (route !== undefined && options.router !== undefined && options.requests !== undefined) {
       const trace = options.requests.begin({ client: clientOf(req), route: route.name, model: routed.model, endpoint: options.endpointName, stream: routed.stream });
       res.setHeader('x-homeport-request-id', trace.id);
-      const routeGone = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) routeGone.abort();
-      });
       try {
-        await options.router.handle({ req, res, raw, json, stream: routed.stream, endpointName: options.endpointName, path: options.path, route, trace, clientGone: routeGone.signal });
+        await options.router.handle({ req, res, raw, json, stream: routed.stream, endpointName: options.endpointName, path: options.path, route, trace, clientGone: new ClientGone(res) });
       } catch (err) {
         // A runtime that failed between the decision and the call, or a bug: answered by the error middleware.
         const unavailable = runtimeUnavailable(err);
