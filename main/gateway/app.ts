@@ -77,6 +77,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
     options.surfaces.connect({
       chat: (req, res) => void chat(req, res).catch((err: unknown) => errorHandler(err, req, res, () => undefined)),
       routeOf: (model) => router?.route(model),
+      runtimes: { models: options.models, readyDeadlineMs: options.readyDeadlineMs },
     });
     for (const [path, handler] of options.surfaces.hot) hotRoutes.set(path, handler);
     app.use(options.surfaces.router);

@@ -13,8 +13,10 @@ import { createCountTokensHandler, createMessagesHandler } from './anthropic/rou
 import { createInProcessChatClient, type ChatDispatch } from './chat-client.js';
 import { createDeleteResponseHandler, createGetResponseHandler, createResponsesHandler } from './responses/routes.js';
 import { openResponseStore, type ResponseStore } from './responses/store.js';
+import { createRuntimePromptCounter, type RuntimePromptCounter } from './runtime-tokenize.js';
 import { createChatTokenCounter } from './token-count.js';
 import type { ResolvedRoute } from '../../routing/route-table.js';
+import type { ModelDirectory } from '../types.js';
 
 type SurfaceHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -24,6 +26,8 @@ export interface SurfaceConnection {
   readonly chat: ChatDispatch;
   /** The route a model name selects, if any (count_tokens decides exact or estimate from it). */
   readonly routeOf: (model: string) => ResolvedRoute | undefined;
+  /** The models and how long a request waits for a runtime: count_tokens counts on an embedded model's runtime with them. */
+  readonly runtimes?: { readonly models: ModelDirectory; readonly readyDeadlineMs: number };
 }
 
 /** The surfaces as the gateway mounts them (GatewayOptions.surfaces). */
@@ -43,10 +47,17 @@ export interface ApiSurfaces extends GatewaySurfaces {
 export function createApiSurfaces(options: { readonly bodyLimitBytes: number; readonly responsesFile: string }): ApiSurfaces {
   const chat = createInProcessChatClient();
   let routeOf: SurfaceConnection['routeOf'] = () => undefined;
+  let countOnRuntime: RuntimePromptCounter | undefined;
   const store: ResponseStore = openResponseStore({ file: options.responsesFile });
   const router = Router();
 
-  const anthropic = { chat, bodyLimitBytes: options.bodyLimitBytes, countTokens: createChatTokenCounter({ chat, surface: 'anthropic', routeOf: (model) => routeOf(model) }) };
+  const anthropic = { chat, bodyLimitBytes: options.bodyLimitBytes, countTokens: createChatTokenCounter({
+      chat,
+      surface: 'anthropic',
+      routeOf: (model) => routeOf(model),
+      countOnRuntime: async (model, conversation) => (countOnRuntime === undefined ? undefined : countOnRuntime(model, conversation)),
+    }),
+  };
   const messages = anthropicErrors(createMessagesHandler(anthropic));
   const countTokens = anthropicErrors(createCountTokensHandler(anthropic));
   const responses = createResponsesHandler({ chat, store, bodyLimitBytes: options.bodyLimitBytes });
@@ -71,6 +82,7 @@ export function createApiSurfaces(options: { readonly bodyLimitBytes: number; re
     connect(connection) {
       chat.connect(connection.chat);
       routeOf = connection.routeOf;
+      if (connection.runtimes !== undefined) countOnRuntime = createRuntimePromptCounter(connection.runtimes);
     },
     async close() {
       store.close();

@@ -13,7 +13,7 @@
  * finish_reason "tool_calls".
  */
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import { buildChatPrompt } from './chat-prompt.js';
+import { buildChatPrompt, type ChatPrompt } from './chat-prompt.js';
 import { toApiError } from './api-errors.js';
 import { generate, usageTimings, type GenerationResult } from './generate.js';
 import {
@@ -31,6 +31,7 @@ import { grammarSchemaOrBadRequest } from './json-schema-grammar.js';
 import { LogprobCollector, type TokenLogprob } from './logprobs.js';
 import { OutputGrammars, type OutputConstraint } from './output-grammar.js';
 import { chatCompletionSchema, parseRequest, type ChatCompletionRequest } from './request-schemas.js';
+import type { ModelHost } from './model-host.js';
 import type { RouteContext } from './route-context.js';
 import { SseStream } from './sse-stream.js';
 import { parseToolCall, planTools, toolCallId, ToolCallStreamer, type ToolPlan } from './tool-calls.js';
@@ -46,21 +47,34 @@ function grammarsFor(model: LlamaModel): OutputGrammars {
   return grammars;
 }
 
-export async function handleChatCompletion(context: RouteContext): Promise<void> {
-  const { host, response, signal } = context;
-  const request = parseRequest(chatCompletionSchema, context.body);
-  const params = generationParams(request);
-  const tools = planTools(
+/** How a chat request uses its tools (none, a call, a call or text) and what the model is told about them. */
+export function toolPlanOf(request: ChatCompletionRequest): ToolPlan {
+  return planTools(
     (request.tools ?? []).map((tool) => tool.function),
     request.tool_choice == null ? undefined : typeof request.tool_choice === 'string' ? request.tool_choice : { name: request.tool_choice.function.name },
   );
-  const constraint = outputConstraint(request, tools);
-  const prompt = buildChatPrompt({
+}
+
+/**
+ * The prompt tokens a chat request becomes (the model's chat wrapper, with the tools' instructions): what a
+ * completion decodes from, and what POST /tokenize counts (tokenize.ts).
+ */
+export function chatPromptOf(host: ModelHost, request: ChatCompletionRequest, tools: ToolPlan): ChatPrompt {
+  return buildChatPrompt({
     model: host.model,
     chatWrapper: host.chatWrapper,
     messages: request.messages,
     toolInstructions: tools.instructions,
   });
+}
+
+export async function handleChatCompletion(context: RouteContext): Promise<void> {
+  const { host, response, signal } = context;
+  const request = parseRequest(chatCompletionSchema, context.body);
+  const params = generationParams(request);
+  const tools = toolPlanOf(request);
+  const constraint = outputConstraint(request, tools);
+  const prompt = chatPromptOf(host, request, tools);
   assertPromptFits(host, prompt.tokens, 'messages');
   const grammar = constraint === undefined ? undefined : await grammarsFor(host.model).grammarFor(constraint);
 

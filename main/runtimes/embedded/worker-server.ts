@@ -40,15 +40,24 @@ interface PostRoute {
 
 type PostRoutes = Readonly<Record<string, PostRoute>>;
 
+/** Counts a chat request's prompt tokens (tokenize.ts; kept here too so this module does not import the handlers). */
+const TOKENIZE_PATH = '/tokenize';
+
 /** The POST paths the worker serves; a path not listed is a 404 in every phase. */
-const POST_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+const POST_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', TOKENIZE_PATH]);
 
 async function importPostRoutes(): Promise<PostRoutes> {
-  const [chat, text, embeddings] = await Promise.all([import('./chat-completions.js'), import('./text-completions.js'), import('./embeddings.js')]);
+  const [chat, text, embeddings, tokenize] = await Promise.all([
+    import('./chat-completions.js'),
+    import('./text-completions.js'),
+    import('./embeddings.js'),
+    import('./tokenize.js'),
+  ]);
   return {
     '/v1/chat/completions': { handler: chat.handleChatCompletion },
     '/v1/completions': { handler: text.handleTextCompletion },
     '/v1/embeddings': { handler: embeddings.handleEmbeddings },
+    [TOKENIZE_PATH]: { handler: tokenize.handleTokenize },
   };
 }
 
@@ -166,7 +175,7 @@ export class WorkerServer {
         await this.#handleAdoption(request, response);
         return;
       }
-      if ((phase.name === 'loading' || phase.name === 'spare') && path.startsWith('/v1/')) throw modelLoading();
+      if ((phase.name === 'loading' || phase.name === 'spare') && (path.startsWith('/v1/') || path === TOKENIZE_PATH)) throw modelLoading();
 
       if (path === '/v1/models' || path.startsWith('/v1/models/')) {
         if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
