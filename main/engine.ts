@@ -24,6 +24,7 @@ import { collectStatus, type EngineStatus, type RuntimeLoad } from './control/st
 import { createControlRouter } from './control/http.js';
 import { LibraryService } from './models/library/service.js';
 import { createHardwareRouter } from './control/hardware-routes.js';
+import { startHistoryRecorder } from './hardware/history-recorder.js';
 import { createLibraryRouter } from './control/library-routes.js';
 import { createLibraryServeRouter } from './control/library-serve-routes.js';
 import { createDownloadRouter } from './control/download-routes.js';
@@ -290,6 +291,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     defaults: { contextSize: config.defaults.ctx, slots: config.defaults.parallel },
     log,
   });
+  // The last 10 minutes of live hardware samples, so the panel's charts draw them on open (hardware/history-recorder.ts).
+  const hardwareHistory = startHistoryRecorder({
+    subscribe: (listener) => library.subscribeLive(listener),
+    onError: (error) => log(`hardware history: ${error instanceof Error ? error.message : String(error)}`),
+  });
   // Saved Playground conversations and presets (SQLite in the state folder).
   const playground = new PlaygroundStore({ path: join(paths.state, 'playground.sqlite') });
   // Every /homeport call needs this data dir's control token (control/control-token.ts).
@@ -371,7 +377,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       goneModels: () => describeGoneModels(external.fleet),
       refreshRuntimes,
     }),
-    createHardwareRouter({ service: library }),
+    createHardwareRouter({ service: library, history: hardwareHistory }),
     createLibraryRouter({ service: library }),
     createLibraryServeRouter({ service: library, serve: serveFile, folders: libraryFolders, configFile: options.configFile ?? paths.config }),
     createDownloadRouter({ service: library }),
@@ -463,6 +469,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         // The gateway goes first so no late request can start a runtime again.
         await gateway.close();
         stopRecorder();
+        hardwareHistory.stop();
         pool.dispose();
         await Promise.all([...embeddedRuntimes.map((r) => r.stop()), spareWorker.stop()]);
         // Spawned servers are stopped; attached ones are only let go (their models Homeport loaded are unloaded).

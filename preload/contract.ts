@@ -27,6 +27,7 @@ import type { ModelView } from '../main/control/model-list.js';
 import type { Decision } from '../main/lifecycle/decisions.js';
 import type { LogLine, RuntimeSnapshot } from '../main/runtimes/types.js';
 import type { LiveSample } from '../main/hardware/live.js';
+import type { HardwareHistoryView } from '../main/hardware/sample-history.js';
 import type {
   DownloadStreamEvents,
   DownloadView,
@@ -293,6 +294,8 @@ export const CALLS = {
   // hardware, library, fit
   hardware: call<void, HardwareView>('GET', '/hardware'),
   refreshHardware: call<void, HardwareView>('POST', '/hardware/refresh'),
+  /** The live samples the engine kept (the last 10 minutes), so a chart draws them on open. */
+  hardwareHistory: call<{ since?: number }, HardwareHistoryView>('GET', '/hardware/history'),
   library: call<SetupParams, LibraryView>('GET', '/library'),
   rescanLibrary: call<SetupParams, LibraryView>('POST', '/library/rescan', { paramsIn: 'query' }),
   fit: call<{ id: string } & SetupParams, FitView>('GET', '/library/:id/fit'),
@@ -455,3 +458,4 @@ export const BRIDGE_END = '$end';
 export type { EngineStatus, LogLine, RuntimeSnapshot, ModelView, Decision, LiveSample, RequestRecord, RequestEvents, DailyTotals, Tier };
 export type { Conversation, ConversationInput, ConversationSummary, Preset, PresetInput };
 export type { DownloadStreamEvents, DownloadView, FitView, HardwareView, HubFilesView, HubSearchView, LibraryView, PredictionView };
+export type { HardwareHistoryView };

@@ -1,8 +1,9 @@
 /**
  * This machine: the inventory (CPU, RAM, GPUs, bandwidth, the fit's budget),
- * live utilisation for the charts (RAM, CPU, GPU, kept in ring buffers), the
- * library's fit at a chosen context and slot count, and predicted vs measured
- * figures per model.
+ * live utilisation for the charts (RAM, CPU, GPU, kept in ring buffers: first
+ * the last minutes the engine kept, then each live sample), the library's fit
+ * at a chosen context and slot count, and predicted vs measured figures per
+ * model.
  */
 import { create } from 'zustand';
 import type { ContractError, FitView, HardwareView, LibraryView, LiveSample, PredictionView, Transport } from '../../preload/contract.js';
@@ -43,7 +44,7 @@ export interface HardwareState {
 }
 
 /** 10 minutes at the engine's ~2 s sampling. */
-const LIVE_POINTS = 300;
+export const LIVE_POINTS = 300;
 /** Series: RAM, CPU, then up to this many GPUs. */
 export const MAX_GPU_SERIES = 4;
 
@@ -113,19 +114,47 @@ export function createHardwareStore(options: { readonly transport?: () => Transp
     },
   }));
 
+  /** The newest sample's time in the ring: a sample at or before it is one the ring has already (history and live overlap). */
+  let newestAt = Number.NEGATIVE_INFINITY;
   const samples = createFrameBatch<LiveSample>({
     scheduler: options.scheduler,
     apply(items) {
-      const { live } = useHardware.getState();
-      for (const sample of items) live.push(sample.at / 1000, sampleValues(sample));
-      useHardware.setState({ liveVersion: live.version, latest: items[items.length - 1] ?? null });
+      const { live, latest } = useHardware.getState();
+      let last = latest;
+      for (const sample of items) {
+        if (sample.at <= newestAt) continue;
+        live.push(sample.at / 1000, sampleValues(sample));
+        newestAt = sample.at;
+        last = sample;
+      }
+      if (last !== latest) useHardware.setState({ liveVersion: live.version, latest: last });
     },
   });
 
+  /**
+   * While the page is open: the samples the engine kept (drawn at once), then
+   * the live ones. Live samples that come before the history answers wait for
+   * it, so the ring stays in time order.
+   */
   const liveFeed: RefCounted = refCounted(() => {
+    let historyDone = false;
+    const early: LiveSample[] = [];
     const stop = transport().subscribe('hardwareLive', (event) => {
-      if (event.type === 'sample') samples.push(event.data);
+      if (event.type !== 'sample') return;
+      if (historyDone) samples.push(event.data);
+      else early.push(event.data);
     });
+    void (async () => {
+      const since = Number.isFinite(newestAt) ? newestAt : undefined;
+      const history = await transport()
+        .call('hardwareHistory', since !== undefined ? { since } : {})
+        .catch(() => null);
+      // No history (an older engine, or an error) leaves the live samples to fill the chart, as before.
+      if (history?.ok) for (const sample of history.data.samples) samples.push(sample);
+      for (const sample of early) samples.push(sample);
+      historyDone = true;
+      samples.flush();
+    })();
     return () => {
       stop();
       samples.flush();

@@ -90,21 +90,71 @@ function sample(at: number): LiveSample {
   return { at, ram: { totalBytes: 16e9, usedBytes: 8e9, availableBytes: 8e9 }, cpuLoadPct: 37.5, gpus: [] };
 }
 
-/** The hardware store fed one sample through a fake `hardwareLive` subscription, flushed at once. */
-function storeWithOneSample(at: number) {
+/**
+ * The hardware store fed live samples through a fake `hardwareLive` subscription and the
+ * engine's kept samples through a fake `hardwareHistory` call (none: an engine without history).
+ */
+async function storeWith(options: { readonly live: readonly number[]; readonly history?: readonly number[] }) {
+  const calls: { name: string; params: unknown }[] = [];
+  let emit: ((event: { type: 'sample'; data: LiveSample }) => void) | null = null;
   const transport = {
-    call: () => Promise.reject(new Error('not used here')),
+    call: async (name: string, params: unknown) => {
+      calls.push({ name, params });
+      return options.history ? { ok: true, data: { samples: options.history.map(sample), intervalMs: 2000, capacity: 300, recording: true } } : { ok: false, error: { code: 'http_404', message: 'Not found' } };
+    },
     subscribe: (_name: string, listener: (event: { type: 'sample'; data: LiveSample }) => void) => {
-      listener({ type: 'sample', data: sample(at) });
+      emit = listener;
+      // A live sample can come before the history answers.
+      for (const at of options.live) listener({ type: 'sample', data: sample(at) });
       return () => undefined;
     },
   } as unknown as Transport;
   const frames: (() => void)[] = [];
   const store = createHardwareStore({ transport: () => transport, scheduler: { request: (run) => frames.push(run), cancel: () => undefined } });
   const release = store.hardwareLiveFeed.acquire();
+  await waitFor(() => expect(calls.map((c) => c.name)).toContain('hardwareHistory'));
+  await new Promise((r) => setTimeout(r, 0));
   for (const frame of frames.splice(0)) frame();
-  return { state: store.useHardware.getState(), release };
+  return { store, state: store.useHardware.getState(), release, calls, emit: (at: number) => emit?.({ type: 'sample', data: sample(at) }), frames };
 }
+
+async function storeWithOneSample(at: number) {
+  return storeWith({ live: [at] });
+}
+
+describe('hardware history on open', () => {
+  it('draws the samples the engine kept at once, then the live ones in time order, each once', async () => {
+    const t0 = Date.UTC(2026, 11, 5, 16, 0, 0);
+    const kept = Array.from({ length: 40 }, (_, i) => t0 + i * 2000);
+    // The first live sample is also the newest kept one (the stream and the history overlap), the second is new.
+    const { store, release, emit, frames } = await storeWith({ live: [kept[39]!, t0 + 80_000], history: kept });
+    try {
+      const xs = () => store.useHardware.getState().live.aligned()[0];
+      expect(xs()).toEqual([...kept, t0 + 80_000].map((at) => at / 1000));
+      expect(store.useHardware.getState().latest?.at).toBe(t0 + 80_000);
+      emit(t0 + 82_000);
+      for (const frame of frames.splice(0)) frame();
+      expect(xs()!.length).toBe(42);
+      expect(xs()!.at(-1)).toBe((t0 + 82_000) / 1000);
+    } finally {
+      release();
+    }
+  });
+
+  it('asks only for what it does not have when the page opens again', async () => {
+    const t0 = Date.UTC(2026, 11, 5, 16, 0, 0);
+    const { store, release, calls } = await storeWith({ live: [t0 + 10_000], history: [t0, t0 + 2000] });
+    release();
+    const again = store.hardwareLiveFeed.acquire();
+    try {
+      await waitFor(() => expect(calls.filter((c) => c.name === 'hardwareHistory')).toHaveLength(2));
+      expect(calls[0]!.params).toEqual({});
+      expect(calls[1]!.params).toEqual({ since: t0 + 10_000 });
+    } finally {
+      again();
+    }
+  });
+});
 
 async function chartFor(live: RingSeries, version: number, windowSec: number | undefined) {
   render(
@@ -121,7 +171,7 @@ async function chartFor(live: RingSeries, version: number, windowSec: number | u
 describe('live chart with a single sample', () => {
   it('puts the first hardware sample inside the visible 10-minute window and draws it as a dot', async () => {
     const at = Date.UTC(2026, 11, 5, 16, 0, 0);
-    const { state, release } = storeWithOneSample(at);
+    const { state, release } = await storeWithOneSample(at);
     try {
       expect(state.live.length).toBe(1);
       const plot = await chartFor(state.live, state.live.version, 600);

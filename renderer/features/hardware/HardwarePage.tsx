@@ -6,7 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { LiveChart } from '../../components/LiveChart.js';
 import { StatCard } from '../../components/StatCard.js';
 import { formatBytes, formatCount, formatPercent } from '../../lib/format.js';
-import { hardwareLiveFeed, MAX_GPU_SERIES, useHardware } from '../../stores/hardware.js';
+import { hardwareLiveFeed, LIVE_POINTS, MAX_GPU_SERIES, useHardware } from '../../stores/hardware.js';
 import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
 import { FitTable } from './FitTable.js';
 
@@ -95,7 +95,7 @@ function LiveUse({ gpuNames }: { readonly gpuNames: readonly string[] }) {
       <Group justify="space-between" mb="sm" wrap="wrap">
         <Title order={4}>Live use</Title>
         <Text size="xs" c="dimmed" className="hp-figure">
-          {samples === 0 ? 'Waiting for the first sample…' : samples < 30 ? `${formatCount(samples)} ${samples === 1 ? 'sample' : 'samples'} so far · one every 2 s` : 'Last 10 minutes · one sample every 2 s'}
+          {samples === 0 ? 'Waiting for the first sample…' : samples < LIVE_POINTS ? `${formatCount(samples)} ${samples === 1 ? 'sample' : 'samples'} so far · one every 2 s` : 'Last 10 minutes · one sample every 2 s'}
         </Text>
       </Group>
       <SimpleGrid cols={{ base: 1, sm: 2 + Math.min(gpus.length, 2) }} mb="md">
