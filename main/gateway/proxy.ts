@@ -151,17 +151,6 @@ export function forwardToRuntime(options: ForwardOptions): void {
     }
   }
 
-  /** One event-stream chunk in one write, sent now (a plain write waits for the next tick, behind the tally's reading). */
-  function sendChunk(upstreamRes: IncomingMessage, chunk: Buffer): void {
-    res.cork();
-    const more = res.write(chunk);
-    res.uncork();
-    if (!more) {
-      upstreamRes.pause();
-      res.once('drain', () => upstreamRes.resume());
-    }
-  }
-
   function relayStream(upstreamRes: IncomingMessage, status: number): void {
     res.writeHead(status, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -181,11 +170,10 @@ export function forwardToRuntime(options: ForwardOptions): void {
         if (tally.sawDone && tally.atEventBoundary) {
           ended = true;
           res.end(chunk);
-        } else sendChunk(upstreamRes, chunk);
+        } else pipeChunk(upstreamRes, chunk);
         return;
       }
-      // Sent before it is read: the tally never holds a token up.
-      sendChunk(upstreamRes, chunk);
+      pipeChunk(upstreamRes, chunk);
       tally.push(chunk);
     });
     upstreamRes.on('end', () => {

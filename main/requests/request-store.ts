@@ -80,9 +80,9 @@ export class RequestStore {
     this.insert = this.db.prepare('INSERT OR REPLACE INTO requests (id, time, tier, model, route, record) VALUES (?, ?, ?, ?, ?, ?)');
     this.addTotals = this.db.prepare(`
       INSERT INTO daily_totals (day, tier, requests, prompt_tokens, completion_tokens, cost_usd, saved_usd, errors)
-      VALUES (@day, @tier, 1, @prompt, @completion, @cost, @saved, @errors)
+      VALUES (@day, @tier, @requests, @prompt, @completion, @cost, @saved, @errors)
       ON CONFLICT (day, tier) DO UPDATE SET
-        requests = requests + 1,
+        requests = requests + @requests,
         prompt_tokens = prompt_tokens + @prompt,
         completion_tokens = completion_tokens + @completion,
         cost_usd = cost_usd + @cost,
@@ -116,19 +116,13 @@ export class RequestStore {
     this.pending = [];
     try {
       this.db.transaction((records: RequestRecord[]) => {
-        for (const r of records) {
-          this.insert.run(r.id, r.time, r.finalTier, r.model, r.route, JSON.stringify(r));
-          this.addTotals.run({
-            day: dayOf(r.time),
-            tier: r.finalTier ?? 'none',
-            prompt: r.promptTokens ?? 0,
-            completion: r.completionTokens ?? 0,
-            cost: r.costUsd,
-            saved: r.savedUsd,
-            errors: r.status >= 400 || r.status === 0 ? 1 : 0,
-          });
-          const colon = r.finalTarget?.indexOf(':') ?? -1;
-          if (r.costUsd > 0 && colon > 0) this.addSpend.run(dayOf(r.time), r.finalTarget!.slice(0, colon), r.costUsd);
+        for (const r of records) this.insert.run(r.id, r.time, r.finalTier, r.model, r.route, JSON.stringify(r));
+        // Totals and spend summed per day and tier (provider) first: one upsert per group, not per record.
+        const { totals, spend } = sumBatch(records);
+        for (const t of totals.values()) this.addTotals.run(t);
+        for (const [key, cost] of spend) {
+          const cut = key.indexOf('\0');
+          this.addSpend.run(key.slice(0, cut), key.slice(cut + 1), cost);
         }
         this.trim.run(this.maxRecords);
       })(batch);
@@ -213,6 +207,56 @@ export class RequestStore {
     this.closed = true;
     this.db.close();
   }
+}
+
+interface TotalsRow {
+  readonly day: string;
+  readonly tier: string;
+  requests: number;
+  prompt: number;
+  completion: number;
+  cost: number;
+  saved: number;
+  errors: number;
+}
+
+/** One batch's records summed per (day, tier), and cloud spend per (day, provider) keyed `day\0provider`. */
+function sumBatch(records: readonly RequestRecord[]): { totals: Map<string, TotalsRow>; spend: Map<string, number> } {
+  const totals = new Map<string, TotalsRow>();
+  const spend = new Map<string, number>();
+  // The local day of the previous record, and its bounds: most records of a batch share it.
+  let day = '';
+  let dayStart = Infinity;
+  let dayEnd = -Infinity;
+  for (const r of records) {
+    if (r.time < dayStart || r.time >= dayEnd) {
+      day = dayOf(r.time);
+      const midnight = new Date(r.time);
+      midnight.setHours(0, 0, 0, 0);
+      dayStart = midnight.getTime();
+      midnight.setDate(midnight.getDate() + 1);
+      dayEnd = midnight.getTime();
+    }
+    const tier = r.finalTier ?? 'none';
+    const key = `${day}\0${tier}`;
+    let row = totals.get(key);
+    if (row === undefined) {
+      row = { day, tier, requests: 0, prompt: 0, completion: 0, cost: 0, saved: 0, errors: 0 };
+      totals.set(key, row);
+    }
+    row.requests += 1;
+    row.prompt += r.promptTokens ?? 0;
+    row.completion += r.completionTokens ?? 0;
+    row.cost += r.costUsd;
+    row.saved += r.savedUsd;
+    if (r.status >= 400 || r.status === 0) row.errors += 1;
+    const colon = r.finalTarget?.indexOf(':') ?? -1;
+    if (r.costUsd > 0 && colon > 0) {
+      const spendKey = `${day}\0${r.finalTarget!.slice(0, colon)}`;
+      spend.set(spendKey, (spend.get(spendKey) ?? 0) + r.costUsd);
+    }
+  }
+  return { totals, spend };
 }
 
 function roundUsd(v: number): number {

@@ -1,7 +1,7 @@
 /**
  * Relays the rest of an event stream the router committed to. Bytes go to the
- * client as they arrive (with backpressure), each upstream chunk in one write
- * sent at once, then are split into events (SseDataSplitter: indexOf, no
+ * client as they arrive (with backpressure, one write per upstream chunk),
+ * then are split into events (SseDataSplitter: indexOf, no
  * general SSE parser) and read to count tokens, keep the usage and feed the
  * cache's assembler (readEvent: plain token events without JSON.parse). The
  * chunk that ends with `[DONE]` also ends the client's response, in the same
@@ -99,12 +99,13 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
       resolve(result);
     };
 
-    /** One write, sent now: the parsing after it does not hold it up (a plain write waits for the next tick). */
+    /**
+     * One write per upstream chunk. Node sends it at the end of this tick, so
+     * chunks that arrived in one read of the upstream socket go out in one
+     * syscall too (sending each at once measured 2× the writes on a fast stream).
+     */
     function write(chunk: Buffer | string): void {
-      res.cork();
-      const more = res.write(chunk);
-      res.uncork();
-      if (!more) {
+      if (!res.write(chunk)) {
         response.pause();
         res.once('drain', () => response.resume());
       }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RequestLog, type RequestEvent } from '../../main/requests/request-log.js';
 import { RequestStore, dayOf } from '../../main/requests/request-store.js';
+import type { RequestRecord, Tier } from '../../main/requests/types.js';
 
 async function tempFile(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'homeport-requests-')), 'requests.sqlite');
@@ -73,6 +74,41 @@ describe('request log', () => {
     expect(today?.byTier.local).toEqual({ requests: 4, promptTokens: 4, completionTokens: 8 });
     expect(store.providerSpend().get('cloud')).toBe(2);
     log.close();
+  });
+
+  it('sums each batch per day, tier and provider: records on both sides of midnight, over two batches', async () => {
+    const store = new RequestStore({ file: await tempFile(), flushEveryMs: 60_000 });
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    const today = midnight.getTime() + 60_000;
+    const yesterday = midnight.getTime() - 60_000;
+    let n = 0;
+    const record = (time: number, tier: Tier | null, target: string | null, status: number, costUsd: number): RequestRecord => ({
+      id: `req_batch_${++n}`, time, client: 'c', route: 'r', model: 'm', endpoint: 'chat.completions', stream: false, phase: 'done', attempts: [],
+      finalTier: tier, finalTarget: target, cache: { result: 'off' }, ttftMs: 1, durationMs: 2, promptTokens: 3, completionTokens: 4,
+      decodeTokPerSec: null, costUsd, savedUsd: tier === 'local' ? 0.5 : 0, status,
+    });
+    store.add(record(yesterday, 'cloud', 'openai:gpt', 200, 1));
+    store.add(record(today, 'cloud', 'openai:gpt', 200, 2));
+    store.add(record(today, 'local', 'local:m', 200, 0));
+    store.add(record(today, 'cloud', 'groq:llama', 200, 0.25));
+    store.add(record(today, null, null, 503, 0));
+    store.flush();
+    store.add(record(today, 'cloud', 'openai:gpt', 500, 4));
+    store.add(record(yesterday, 'local', 'local:m', 200, 0));
+    const [before, now] = store.totals(2, today);
+    expect(before).toMatchObject({ day: dayOf(yesterday), requests: 2, cloudSpendUsd: 1, savedUsd: 0.5, errors: 0 });
+    expect(before?.byTier).toEqual({ cloud: { requests: 1, promptTokens: 3, completionTokens: 4 }, local: { requests: 1, promptTokens: 3, completionTokens: 4 } });
+    expect(now).toMatchObject({ day: dayOf(today), requests: 5, cloudSpendUsd: 6.25, savedUsd: 0.5, errors: 2 });
+    expect(now?.byTier).toEqual({
+      cloud: { requests: 3, promptTokens: 9, completionTokens: 12 },
+      local: { requests: 1, promptTokens: 3, completionTokens: 4 },
+      none: { requests: 1, promptTokens: 3, completionTokens: 4 },
+    });
+    expect(Object.fromEntries(store.providerSpend(today))).toEqual({ openai: 6, groq: 0.25 });
+    expect(Object.fromEntries(store.providerSpend(yesterday))).toEqual({ openai: 1 });
+    expect(store.count()).toBe(7);
+    store.close();
   });
 
   it('survives a restart: records written before close are read by a new store', async () => {
