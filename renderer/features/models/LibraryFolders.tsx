@@ -1,10 +1,13 @@
 /** Where Homeport looks for models, what it could not read there, and files that are broken (with the reason). */
 import { useState } from 'react';
-import { ActionIcon, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import type { ContractError, LibraryView, Result } from '../../../preload/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatRelativeTime } from '../../lib/format.js';
 import { ROLE_COLORS } from '../../theme.js';
+import { folderOutcome, type FolderOutcome } from './folder-outcome.js';
+
+const TONE_COLOR: Record<FolderOutcome['tone'], string> = { ok: ROLE_COLORS.ok, warn: ROLE_COLORS.warn, bad: ROLE_COLORS.bad };
 
 const SOURCE_WORDS: Record<string, string> = {
   'data-dir': 'Homeport models folder',
@@ -22,13 +25,14 @@ export interface LibraryFoldersProps {
   readonly folders: readonly string[] | null;
   readonly foldersError: ContractError | null;
   readonly savingFolders: boolean;
-  readonly onSaveFolders: (folders: readonly string[]) => Promise<Result<unknown>>;
+  /** Saves the list and scans again; resolves once the scan is done, with the list as saved. */
+  readonly onSaveFolders: (folders: readonly string[]) => Promise<Result<{ readonly folders: readonly string[] }>>;
 }
 
 export function LibraryFolders({ library, rescanning, onRescan, folders, foldersError, savingFolders, onSaveFolders }: LibraryFoldersProps) {
   return (
     <Stack gap="lg">
-      <YourFolders folders={folders} error={foldersError} saving={savingFolders || rescanning} onSave={onSaveFolders} />
+      <YourFolders folders={folders} error={foldersError} saving={savingFolders} rescanning={rescanning} library={library} onSave={onSaveFolders} />
       <Card component="section" aria-label="Model folders">
         <Group justify="space-between" mb="xs">
           <div>
@@ -115,26 +119,53 @@ export function LibraryFolders({ library, rescanning, onRescan, folders, folders
   );
 }
 
-/** The folders the user added to the scan: add one by its path, remove one, each change saved and scanned at once. */
+/**
+ * The folders the user added to the scan: add one by its path, remove one,
+ * each change saved and scanned at once. Adding clears the box and says the
+ * folder is being scanned; then what the scan found there (or why it could
+ * not read it) is said next to it. A refused path goes back into the box,
+ * with the reason under it, to be fixed.
+ */
 function YourFolders({
   folders,
   error,
   saving,
+  rescanning,
+  library,
   onSave,
 }: {
   readonly folders: readonly string[] | null;
   readonly error: ContractError | null;
   readonly saving: boolean;
-  readonly onSave: (folders: readonly string[]) => Promise<Result<unknown>>;
+  readonly rescanning: boolean;
+  readonly library: LibraryView | null;
+  readonly onSave: (folders: readonly string[]) => Promise<Result<{ readonly folders: readonly string[] }>>;
 }) {
   const [draft, setDraft] = useState('');
+  /** The folder being added and scanned now. */
+  const [adding, setAdding] = useState<string | null>(null);
+  /** The folder added last, whose outcome is said below the box. */
+  const [added, setAdded] = useState<string | null>(null);
+  const [duplicate, setDuplicate] = useState<string | null>(null);
   const list = folders ?? [];
+  const busy = saving || rescanning || adding !== null;
   const add = async () => {
     const path = draft.trim();
-    if (!path || list.includes(path)) return;
+    if (!path || busy) return;
+    if (list.includes(path)) {
+      setDuplicate(path);
+      return;
+    }
+    setDuplicate(null);
+    setAdded(null);
+    setAdding(path);
+    setDraft('');
     const result = await onSave([...list, path]);
-    if (result.ok) setDraft('');
+    setAdding(null);
+    if (result.ok) setAdded(result.data.folders.find((f) => !list.includes(f)) ?? path);
+    else setDraft(path);
   };
+  const outcome = added && !rescanning ? folderOutcome(added, library) : null;
   return (
     <Card component="section" aria-label="Your model folders">
       <Title order={4}>Your model folders</Title>
@@ -147,18 +178,30 @@ function YourFolders({
         </Text>
       ) : (
         <Stack gap={4} mb="sm">
-          {list.map((folder) => (
-            <Group key={folder} gap="xs" wrap="nowrap" justify="space-between">
-              <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
-                {folder}
-              </Text>
-              <Tooltip label="Stop scanning this folder (its files stay on disk)">
-                <ActionIcon variant="subtle" color="red" aria-label={`Remove folder ${folder}`} disabled={saving} onClick={() => void onSave(list.filter((f) => f !== folder))}>
-                  ×
-                </ActionIcon>
-              </Tooltip>
-            </Group>
-          ))}
+          {list.map((folder) => {
+            const state = rescanning ? null : folderOutcome(folder, library);
+            return (
+              <Group key={folder} gap="xs" wrap="nowrap" justify="space-between">
+                <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+                  {folder}
+                </Text>
+                <Group gap={4} wrap="nowrap">
+                  {state && (
+                    <Tooltip label={state.message} multiline w={320}>
+                      <Badge size="sm" variant="light" color={TONE_COLOR[state.tone]} aria-label={`${folder}: ${state.label}`}>
+                        {state.label}
+                      </Badge>
+                    </Tooltip>
+                  )}
+                  <Tooltip label="Stop scanning this folder (its files stay on disk)">
+                    <ActionIcon variant="subtle" color="red" aria-label={`Remove folder ${folder}`} disabled={busy} onClick={() => void onSave(list.filter((f) => f !== folder))}>
+                      ×
+                    </ActionIcon>
+                  </Tooltip>
+                </Group>
+              </Group>
+            );
+          })}
         </Stack>
       )}
       <Group gap="xs" align="flex-start" wrap="nowrap">
@@ -170,13 +213,28 @@ function YourFolders({
           onKeyDown={(e) => {
             if (e.key === 'Enter') void add();
           }}
-          error={error?.param === 'folders' || error?.param?.startsWith('folders.') ? error.message : undefined}
+          disabled={busy}
+          error={
+            duplicate ? `${duplicate} is already in the list.` : error?.param === 'folders' || error?.param?.startsWith('folders.') ? `${error.message.replace(/\.$/, '')}. Fix the path and add it again.` : undefined
+          }
           style={{ flex: 1 }}
         />
-        <Button variant="light" onClick={() => void add()} loading={saving} disabled={!draft.trim()}>
+        <Button variant="light" onClick={() => void add()} loading={busy} disabled={!draft.trim()}>
           Add folder
         </Button>
       </Group>
+      {busy ? (
+        <Group gap="xs" mt="sm" role="status" aria-live="polite">
+          <Loader size="xs" />
+          <Text size="sm">{adding ? `Adding ${adding} and scanning it for models…` : 'Scanning the folders for models…'}</Text>
+        </Group>
+      ) : (
+        outcome && (
+          <Alert mt="sm" variant="light" color={TONE_COLOR[outcome.tone]} role={outcome.tone === 'bad' ? 'alert' : 'status'} title={outcome.tone === 'ok' ? 'Folder added' : outcome.tone === 'warn' ? 'Folder added, nothing found' : 'Folder added, but it cannot be scanned'}>
+            {outcome.message}
+          </Alert>
+        )
+      )}
       {error && !(error.param === 'folders' || error.param?.startsWith('folders.')) && <ErrorNotice title="Could not change the folders" message={error.message} />}
     </Card>
   );
