@@ -1,47 +1,53 @@
 /**
  * The response side of an in-process chat request (chat-client.ts): what the
  * gateway's chat handler, the router, the proxy, the stream relay and the
- * cache replay call on a `ServerResponse`, implemented on a Writable so that
- * `write()`'s return value, `'drain'`, `'close'`, `writableFinished`,
- * `writableEnded`, `destroyed` and `destroy()` keep node's own semantics:
+ * cache replay call on a `ServerResponse`, on a plain EventEmitter (a node
+ * Writable's machinery, several ticks and emits per response, cost more than
+ * the whole translation of a small request):
  *
  * - headers: `setHeader` / `getHeader` / `getHeaders` / `hasHeader` /
  *   `removeHeader`, `statusCode`, `writeHead(status[, message][, headers])`,
  *   `flushHeaders()`, `headersSent`; setting a header after they were sent
  *   throws as node does;
- * - body: written chunks are kept for the reader (`collect()` for a whole
- *   body, settled by the end itself without an iterator; `pieces()` for a
- *   stream), with backpressure for a stream's reader: past a few unread
- *   chunks the writer's callback waits for the reader, so `write()` returns
- *   false and the relay pauses its upstream as it would for a slow socket;
- * - `destroy()` (the surface's client went away) emits `'close'` before
+ * - body: `write()` (strings as UTF-8) and `end([chunk])` keep the chunks for
+ *   the reader: `collect()` for a whole body, settled by the end itself
+ *   without an iterator, `pieces()` for a stream. A stream's reader gets
+ *   backpressure: past a few unread chunks `write()` returns false, and
+ *   `'drain'` follows once the reader has taken them, so the relay pauses
+ *   its upstream as it would for a slow socket;
+ * - the end: `writableEnded` and `writableFinished` at `end()`, then
+ *   `'finish'` and `'close'` on the next tick, as node emits them;
+ * - `destroy()` (the surface's client went away) emits `'close'` without
  *   `writableFinished`, which is how the chat handler sees a client leave.
+ *   A write after the end or the destroy is dropped (nobody reads it).
  */
-import { Writable } from 'node:stream';
+import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 
 /** Unread chunks kept before the writer has to wait for the reader. */
 const UNREAD_LIMIT = 32;
 
-export class InMemoryResponse extends Writable {
+type Chunk = string | Uint8Array;
+type Done = (error?: Error | null) => void;
+
+export class InMemoryResponse extends EventEmitter {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
   readonly #headers = new Map<string, { name: string; value: OutgoingHttpHeader }>();
   readonly #unread: Buffer[] = [];
   #head: Promise<void> | undefined;
   #onHead: (() => void) | undefined;
   #wake: (() => void) | undefined;
-  #held: (() => void) | undefined;
+  /** write() returned false: 'drain' is owed once the reader has caught up. */
+  #needDrain = false;
   /** The whole-body reader (collect()), called once the response ends or is destroyed. */
   #onDone: (() => void) | undefined;
   #collecting = false;
-  #ended = false;
   #discarding = false;
-
-  constructor() {
-    super({ highWaterMark: 64 * 1024 });
-  }
 
   /** Settles once the status and headers are final (written, flushed, ended or destroyed). Made when first asked for. */
   get head(): Promise<void> {
@@ -115,8 +121,8 @@ export class InMemoryResponse extends Writable {
    */
   collect(): Promise<Buffer> {
     this.#collecting = true;
-    this.#release();
-    if (this.#ended || this.destroyed) return Promise.resolve(this.#takeAll());
+    this.#drained();
+    if (this.writableEnded || this.destroyed) return Promise.resolve(this.#takeAll());
     return new Promise<Buffer>((resolve) => {
       this.#onDone = () => resolve(this.#takeAll());
     });
@@ -127,10 +133,10 @@ export class InMemoryResponse extends Writable {
     for (;;) {
       while (this.#unread.length > 0) {
         const piece = this.#unread.shift()!;
-        this.#release();
+        if (this.#unread.length === 0) this.#drained();
         yield piece;
       }
-      if (this.#ended || this.destroyed) return;
+      if (this.writableEnded || this.destroyed) return;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -141,32 +147,75 @@ export class InMemoryResponse extends Writable {
   discardRest(): void {
     this.#discarding = true;
     this.#unread.length = 0;
-    this.#release();
+    this.#drained();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  /** Keeps `chunk` for the reader; false when the reader is behind ('drain' follows when it catches up). */
+  write(chunk: Chunk, encodingOrCallback?: BufferEncoding | Done, callback?: Done): boolean {
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (this.writableEnded || this.destroyed) {
+      if (done !== undefined) process.nextTick(done);
+      return false;
+    }
     this.#sendHead();
-    if (this.#discarding) return callback();
-    this.#unread.push(chunk);
-    this.#notify();
-    if (this.#collecting || this.#unread.length < UNREAD_LIMIT) callback();
-    else this.#held = callback;
+    this.#keep(chunk, typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined);
+    if (done !== undefined) process.nextTick(done);
+    if (this.#collecting || this.#discarding || this.#unread.length < UNREAD_LIMIT) return true;
+    this.#needDrain = true;
+    return false;
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
+  end(chunkOrCallback?: Chunk | Done | null, encodingOrCallback?: BufferEncoding | Done, callback?: Done): this {
+    let chunk: Chunk | null | undefined;
+    let done: Done | undefined;
+    let encoding: BufferEncoding | undefined;
+    if (typeof chunkOrCallback === 'function') done = chunkOrCallback;
+    else {
+      chunk = chunkOrCallback;
+      if (typeof encodingOrCallback === 'function') done = encodingOrCallback;
+      else {
+        encoding = encodingOrCallback;
+        done = callback;
+      }
+    }
+    if (this.writableEnded || this.destroyed) {
+      if (done !== undefined) process.nextTick(done);
+      return this;
+    }
     this.#sendHead();
-    this.#ended = true;
+    if (chunk != null) this.#keep(chunk, encoding);
+    this.writableEnded = true;
+    this.writableFinished = true;
     this.#notify();
     this.#done();
-    callback();
+    process.nextTick(finished, this, done);
+    return this;
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+  /** The end without finishing: 'close' follows with `writableFinished` false (the client went away). */
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
     this.#sendHead();
     this.#notify();
     this.#done();
-    this.#held = undefined;
-    callback(error);
+    process.nextTick(closed, this);
+    return this;
+  }
+
+  #keep(chunk: Chunk, encoding: BufferEncoding | undefined): void {
+    if (this.#discarding) return;
+    const piece = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (piece.length === 0) return;
+    this.#unread.push(piece);
+    this.#notify();
+  }
+
+  /** The reader has caught up (or no longer reads a stream): a writer waiting for 'drain' goes on. */
+  #drained(): void {
+    if (!this.#needDrain) return;
+    this.#needDrain = false;
+    process.nextTick(drain, this);
   }
 
   #sendHead(): void {
@@ -192,9 +241,21 @@ export class InMemoryResponse extends Writable {
     wake?.();
   }
 
-  #release(): void {
-    const held = this.#held;
-    this.#held = undefined;
-    held?.();
-  }
+}
+
+function finished(res: InMemoryResponse, done: Done | undefined): void {
+  res.emit('finish');
+  done?.();
+  // Node destroys a finished stream itself (autoDestroy); a destroy() in between already said 'close'.
+  if (res.destroyed) return;
+  res.destroyed = true;
+  res.emit('close');
+}
+
+function closed(res: InMemoryResponse): void {
+  res.emit('close');
+}
+
+function drain(res: InMemoryResponse): void {
+  if (!res.destroyed) res.emit('drain');
 }
