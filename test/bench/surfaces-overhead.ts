@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { BenchClient } from './http-client.js';
 import { median } from './stats.js';
 
@@ -9,6 +10,16 @@ export interface SurfacesOverheadResult {
   /** Median of the per-round differences to the chat request of the same round (ms). */
   readonly messagesAddedP50: number;
   readonly responsesAddedP50: number;
+  /**
+   * With `enginePid`: the engine process's CPU time per request (µs, from /proc/PID/schedstat), the chat
+   * request's median and the medians of the per-round differences. Steadier than latency on a shared machine.
+   */
+  readonly cpu?: { readonly chatUs: number; readonly messagesAddedUs: number; readonly responsesAddedUs: number };
+}
+
+/** CPU time the process has run, in ns (Linux). */
+function cpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ', 1)[0]);
 }
 
 /**
@@ -17,7 +28,7 @@ export interface SurfacesOverheadResult {
  * /v1/messages and /v1/responses (store: false, so no state is written),
  * one at a time, in a rotating order each round, paired by round.
  */
-export async function measureSurfacesOverhead(options: { client: BenchClient; model: string; samples: number }): Promise<SurfacesOverheadResult> {
+export async function measureSurfacesOverhead(options: { client: BenchClient; model: string; samples: number; enginePid?: number }): Promise<SurfacesOverheadResult> {
   const { client, model } = options;
   const prompt = 'Once upon a time';
   const calls = [
@@ -27,14 +38,28 @@ export async function measureSurfacesOverhead(options: { client: BenchClient; mo
   ];
   for (let i = 0; i < 30; i++) for (const call of calls) await call();
   const times: number[][] = [[], [], []];
+  const cpu: number[][] = [[], [], []];
+  const pid = options.enginePid;
   for (let round = 0; round < options.samples; round++) {
     for (let k = 0; k < calls.length; k++) {
       const at = (round + k) % calls.length;
+      const before = pid === undefined ? 0 : cpuNs(pid);
       times[at]!.push(await calls[at]!());
+      if (pid !== undefined) cpu[at]!.push((cpuNs(pid) - before) / 1000);
     }
   }
   const [chat, messages, responses] = times as [number[], number[], number[]];
+  const [chatCpu, messagesCpu, responsesCpu] = cpu as [number[], number[], number[]];
   return {
+    ...(pid === undefined
+      ? {}
+      : {
+          cpu: {
+            chatUs: median(chatCpu),
+            messagesAddedUs: median(messagesCpu.map((t, i) => t - chatCpu[i]!)),
+            responsesAddedUs: median(responsesCpu.map((t, i) => t - chatCpu[i]!)),
+          },
+        }),
     samples: options.samples,
     chatP50: median(chat),
     messagesP50: median(messages),
