@@ -13,6 +13,7 @@ import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameSchedu
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
 import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
+import { tokenRateHistory } from './token-history.js';
 
 export type LiveEvent =
   | { readonly type: 'started'; readonly data: RequestRecord }
@@ -72,6 +73,8 @@ export interface StatusStoreOptions {
 
 /** 60 s of history at 4 Hz. */
 const TOKEN_POINTS = 240;
+/** Records asked for when the live table opens: enough to rebuild the last minute of tokens per second. */
+const HISTORY_RECORDS = 100;
 
 export function createStatusStore(options: StatusStoreOptions = {}) {
   const transport = options.transport ?? defaultTransport;
@@ -153,7 +156,7 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     let stopped = false;
     let unsubscribe: (() => void) | null = null;
     void (async () => {
-      const recent = await transport().call('requests', { limit: keepFinished });
+      const recent = await transport().call('requests', { limit: Math.max(keepFinished, HISTORY_RECORDS) });
       if (stopped) return;
       if (!recent.ok) {
         useStatus.setState({ requestLog: { state: 'unavailable', error: recent.error } });
@@ -162,8 +165,9 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
       inFlight.clear();
       finished = [];
       const records = [...(recent.data.inFlight ?? []), ...listData<RequestRecord>(recent.data.records ?? recent.data)];
-      for (const record of records.reverse()) applyLiveEvent(record.phase === 'done' ? { type: 'finished', data: record } : { type: 'started', data: record });
+      for (const record of [...records].reverse()) applyLiveEvent(record.phase === 'done' ? { type: 'finished', data: record } : { type: 'started', data: record });
       publishRows();
+      fillTokensFrom(records);
       useStatus.setState({ requestLog: { state: 'available' } });
       unsubscribe = transport().subscribe('requests', (event) => {
         if (event.type === 'started' || event.type === 'finished' || event.type === 'phase') batch.push(event as LiveEvent);
@@ -176,6 +180,18 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     };
   }
   let stopLive: (() => void) | null = null;
+
+  /** The chart's minute before now (or since its last point, when it was open before), rebuilt from the request log. */
+  function fillTokensFrom(records: readonly RequestRecord[]) {
+    if (records.length === 0) return;
+    const { tokens } = useStatus.getState();
+    const step = options.sampleEveryMs ?? 250;
+    const to = now();
+    const last = tokens.latest()?.x;
+    const from = Math.max(to - TOKEN_POINTS * step, last === undefined ? Number.NEGATIVE_INFINITY : last * 1000 + step);
+    for (const point of tokenRateHistory(records, { from, to, stepMs: step })) tokens.push(point.at / 1000, [point.tokPerSec]);
+    useStatus.setState({ tokensVersion: tokens.version });
+  }
 
   function sampleTokens() {
     const state = useStatus.getState();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineStatus, RequestRecord } from '../../preload/contract.js';
 import { createStatusStore } from '../../renderer/stores/status.js';
+import { tokenRateHistory } from '../../renderer/stores/token-history.js';
 import { fail, fakeTransport, manualFrames, ok } from './playground-fakes.js';
 
 function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
@@ -120,5 +121,50 @@ describe('status store', () => {
     expect(state.tokens.latest()?.ys[0]).toBe(35);
     expect(state.tokensVersion).toBe(state.tokens.version);
     release();
+  });
+
+  it('draws the last minute of tokens per second at once on open, rebuilt from the request log', async () => {
+    const now = 100_000;
+    const fake = fakeTransport();
+    // Two answers that overlapped (20 and 30 tok/s from their first token to their end), a cache hit, and one still generating.
+    fake.on('requests', () =>
+      ok({
+        records: [
+          record('a', { phase: 'done', time: 50_000, ttftMs: 1_000, durationMs: 21_000, completionTokens: 400, decodeTokPerSec: 20, status: 200 }),
+          record('b', { phase: 'done', time: 60_000, ttftMs: 0, durationMs: 5_000, completionTokens: 150, decodeTokPerSec: 30, status: 200 }),
+          record('hit', { phase: 'done', time: 61_000, ttftMs: 3, durationMs: 3, completionTokens: 40, decodeTokPerSec: 9_000, status: 200, cache: { result: 'hit' } as RequestRecord['cache'] }),
+        ],
+        inFlight: [record('c', { phase: 'generating', time: 95_000, ttftMs: 1_000, durationMs: 5_000, completionTokens: 41, decodeTokPerSec: 10 })],
+      }),
+    );
+    const store = createStatusStore({ transport: () => fake.transport, scheduler: manualFrames(), now: () => now });
+    const release = store.liveFeed.acquire();
+    await vi.waitFor(() => expect(store.useStatus.getState().tokens.length).toBeGreaterThan(200));
+    const [xs, ys] = store.useStatus.getState().tokens.aligned();
+    // The last minute before now, one point per sampling step, in time order.
+    expect(xs[0]).toBeGreaterThanOrEqual((now - 60_000) / 1000);
+    expect(xs.at(-1)).toBeLessThanOrEqual(now / 1000);
+    const at = (ms: number) => ys![xs.indexOf(ms / 1000)];
+    expect(at(55_000)).toBe(20);
+    expect(at(62_000)).toBe(50); // a and b at once; the cache hit adds nothing
+    expect(at(80_000)).toBe(0);
+    expect(at(97_000)).toBe(10); // still generating
+    release();
+  });
+
+  it('rebuilds nothing from requests without a first token, and counts a non-streamed answer from its token count', () => {
+    const points = tokenRateHistory(
+      [
+        record('failed', { phase: 'done', time: 0, ttftMs: null, durationMs: 500, completionTokens: null, status: 500 }),
+        record('plain', { phase: 'done', time: 0, ttftMs: 1_000, durationMs: 3_000, completionTokens: 101, decodeTokPerSec: null, status: 200 }),
+      ],
+      { from: 0, to: 4_000, stepMs: 1_000 },
+    );
+    expect(points).toEqual([
+      { at: 0, tokPerSec: 0 },
+      { at: 1_000, tokPerSec: 50 },
+      { at: 2_000, tokPerSec: 50 },
+      { at: 3_000, tokPerSec: 0 },
+    ]);
   });
 });
