@@ -3,7 +3,7 @@
  * event stream (message_start, content_block_start/delta/stop per text or
  * tool_use block, message_delta with the stop reason and usage, message_stop).
  */
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../random-id.js';
 
 type Json = Record<string, unknown>;
 
@@ -12,11 +12,6 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
-}
-
-/** A random id (randomUUID draws from a pooled buffer; randomBytes costs a call into the OS each time). */
-function randomId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 
 export function messageId(): string {

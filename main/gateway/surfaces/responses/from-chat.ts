@@ -9,15 +9,13 @@
  *   response.completed (or response.incomplete when max_output_tokens ended it).
  * Every event carries a `sequence_number`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../random-id.js';
 import type { ChatMessage, ResponsesRequest } from './to-chat.js';
 
 type Json = Record<string, unknown>;
 
-/** 122 random bits (stored responses are fetched by id, so ids must not be guessable); randomUUID draws from a pooled buffer, randomBytes costs a call into the OS each time. */
-function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
-}
+/** Unguessable (stored responses are fetched by id): random-id.ts. */
+const newId = randomId;
 
 export function responseId(): string {
   return newId('resp');
