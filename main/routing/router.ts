@@ -34,6 +34,7 @@ import type { FeatureVerdict, ProbeFeature } from '../probe/types.js';
 import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
+import { renameModel } from './model-rename.js';
 import type { ClientGone } from './client-gone.js';
 import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
@@ -498,7 +499,7 @@ export class Router {
       const endpoint = await runtime.ensureReady({ deadlineMs: this.options.readyDeadlineMs, ...(runtime.snapshot().state === 'ready' ? {} : { signal: request.clientGone.signal }) });
       address = this.localAddresses.get(endpoint) ?? addressOf(endpoint.baseUrl, endpoint.headers);
       this.localAddresses.set(endpoint, address);
-      if (entry.upstreamModel !== request.json.model) body = Buffer.from(JSON.stringify({ ...request.json, model: entry.upstreamModel }));
+      if (entry.upstreamModel !== request.json.model) body = renameModel(request.raw, request.json, entry.upstreamModel);
       loadKey = runtime.id;
       meter = this.options.metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: request.endpointName, stream: request.stream });
       release = runtime.hold?.();
@@ -512,12 +513,11 @@ export class Router {
       }
       address = { ...provider.address, headers: auth };
       path = request.path.replace(/^\/v1/, '');
-      const rewritten: Record<string, unknown> = { ...request.json, model: target.ref.model };
       if (request.stream && request.endpointName !== 'embeddings' && !includeUsage(request.json)) {
-        rewritten.stream_options = { ...(isRecord(request.json.stream_options) ? request.json.stream_options : {}), include_usage: true };
+        const stream_options = { ...(isRecord(request.json.stream_options) ? request.json.stream_options : {}), include_usage: true };
+        body = Buffer.from(JSON.stringify({ ...request.json, model: target.ref.model, stream_options }));
         injectedUsage = true;
-      }
-      body = Buffer.from(JSON.stringify(rewritten));
+      } else body = renameModel(request.raw, request.json, target.ref.model);
     }
 
     const endLoad = this.load.begin(loadKey);

@@ -20,6 +20,7 @@ import { TIER_HEADER, unroutedTierError } from '../../routing/forced-tier.js';
 import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
 import type { LoadTracker } from '../../routing/load-tracker.js';
 import { ClientGone } from '../../routing/client-gone.js';
+import { renameModel } from '../../routing/model-rename.js';
 
 export interface InferenceRouteOptions {
   /** The metrics name of the endpoint, e.g. `chat.completions`. */
@@ -180,7 +181,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
 
     // Forward the client's bytes untouched unless the runtime knows the model by another name.
     const body =
-      entry.upstreamModel === routed.model ? raw : Buffer.from(JSON.stringify({ ...json, model: entry.upstreamModel }));
+      entry.upstreamModel === routed.model ? raw : renameModel(raw, json, entry.upstreamModel);
 
     try {
       forwardToRuntime({
