@@ -75,6 +75,8 @@ export interface PageSummary {
   /** Main-thread CPU time (thread time) over the same span. */
   readonly cpuMs: number;
   readonly tasks: number;
+  /** Thread time by kind of work over the whole span (script, style, layout, paint, GC…; nested kinds count in their parents too). */
+  readonly work: readonly TaskEventFigure[];
   /** The JS functions sampled over the whole span (self time, and with callees). */
   readonly selfTop: readonly FunctionFigure[];
   readonly inclusiveTop: readonly FunctionFigure[];
@@ -119,6 +121,7 @@ export function summariseTrace(events: readonly TraceEvent[], options: { readonl
       busyMs: tasks.reduce((sum, t) => sum + t.dur!, 0) / 1000,
       cpuMs: tasks.reduce((sum, t) => sum + (t.tdur ?? 0), 0) / 1000,
       tasks: tasks.length,
+      work: workByKind(onThread),
       ...sampledFunctions(samples, from, Number.POSITIVE_INFINITY),
       longTasks: long.map((task) => summariseTask(task, onThread, samples, from)),
     });
@@ -193,6 +196,21 @@ function summariseTask(task: TraceEvent, onThread: readonly TraceEvent[], sample
     selfTop,
     inclusiveTop,
   };
+}
+
+const WORK_KINDS = new Set(['FunctionCall', 'FireAnimationFrame', 'EventDispatch', 'TimerFire', 'RunMicrotasks', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit', 'HitTest', 'MinorGC', 'MajorGC', 'ParseHTML', 'EvaluateScript', 'v8.compile', 'ScheduleStyleRecalculation']);
+
+function workByKind(onThread: readonly TraceEvent[]): TaskEventFigure[] {
+  const byName = new Map<string, { count: number; dur: number; tdur: number }>();
+  for (const e of onThread) {
+    if (!WORK_KINDS.has(e.name)) continue;
+    const figure = byName.get(e.name) ?? { count: 0, dur: 0, tdur: 0 };
+    figure.count += 1;
+    figure.dur += e.dur!;
+    figure.tdur += e.tdur ?? 0;
+    byName.set(e.name, figure);
+  }
+  return [...byName.entries()].sort((a, b) => b[1].tdur - a[1].tdur).map(([name, f]) => ({ name, count: f.count, durMs: round(f.dur), threadMs: round(f.tdur) }));
 }
 
 function sampledFunctions(samples: readonly Sample[], from: number, to: number): { sampledMs: number; selfTop: FunctionFigure[]; inclusiveTop: FunctionFigure[] } {

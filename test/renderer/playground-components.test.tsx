@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MantineProvider } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { RequestRecord } from '../../preload/contract.js';
@@ -109,6 +109,22 @@ describe('a Playground message', () => {
     expect(await screen.findByRole('table')).toBeTruthy();
     expect(screen.getByText('console.log(1)').tagName).toBe('CODE');
     expect(screen.getByLabelText('Answer').textContent).toContain('cache hit');
+  });
+
+  it('draws a streaming answer as Markdown block by block: finished blocks parsed, the growing last one plain until it ends', async () => {
+    const first = `The **first** part. ${'A sentence to fill the block. '.repeat(16)}`.trim();
+    const content = `${first}\n\nThe **last** part, still growing`;
+    const message = { id: 'm', role: 'assistant' as const, content, streaming: true, stats: { model: 'stories' } };
+    const view = wrap(<MessageView canEdit={false} message={message} />);
+    await waitFor(() => expect(screen.getByText('first').tagName).toBe('STRONG'));
+    expect(screen.getByLabelText('Answer').textContent).toContain('The **last** part, still growing');
+    view.rerender(
+      <MantineProvider env="test">
+        <MessageView canEdit={false} message={{ ...message, streaming: false }} />
+      </MantineProvider>,
+    );
+    await waitFor(() => expect(screen.getByText('last').tagName).toBe('STRONG'));
+    expect(screen.getByLabelText('Answer').textContent).not.toContain('**');
   });
 
   it('edits a user message and hands the new text back', () => {

@@ -4,14 +4,14 @@
  * while idle).
  *
  * The answer is cut into blocks (markdown-blocks.ts), each its own memoised
- * component: while it streams, the blocks before the last are parsed once
- * each as they complete, and the growing last one is plain text until the
- * answer ends, so a frame never re-parses the answer and the end of a long
- * stream costs one block's parse. A finished answer drawn for the first time
- * (a saved conversation opened) is rendered in a transition, block by block
- * between frames, showing its plain text meanwhile.
+ * component: while it streams, the blocks before the last are final and the
+ * growing last one stays plain text until the answer ends, so an update never
+ * re-parses the answer. A block is first drawn as plain text and parsed in a
+ * transition (useDeferredValue), so its parse runs in a task of its own after
+ * the frame that brought its text, not inside it; a saved conversation
+ * opened with many blocks is parsed block by block between frames.
  */
-import { memo, useDeferredValue, useState } from 'react';
+import { memo, useDeferredValue } from 'react';
 import ReactMarkdown from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import { markdownBlocks } from './markdown-blocks.js';
@@ -19,8 +19,6 @@ import { PlainText } from './PlainText.js';
 import './markdown.css';
 
 const PLUGINS = [remarkGfm];
-/** The deferred value of an answer first drawn while streaming: constant, so no background render follows each update. */
-const DRAWN_LIVE = '\u0000live';
 
 export interface MarkdownProps {
   readonly text: string;
@@ -29,9 +27,6 @@ export interface MarkdownProps {
 }
 
 export default memo(function Markdown({ text, streaming = false }: MarkdownProps) {
-  const [firstDrawnLive] = useState(streaming);
-  const deferred = useDeferredValue(firstDrawnLive ? DRAWN_LIVE : text, '');
-  if (!firstDrawnLive && deferred !== text) return <PlainText text={text} />;
   const blocks = markdownBlocks(text);
   return (
     <div className="hp-markdown">
@@ -41,5 +36,6 @@ export default memo(function Markdown({ text, streaming = false }: MarkdownProps
 });
 
 const Block = memo(function Block({ text }: { readonly text: string }) {
-  return <ReactMarkdown remarkPlugins={PLUGINS}>{text}</ReactMarkdown>;
+  const parsed = useDeferredValue(text, '');
+  return parsed === text ? <ReactMarkdown remarkPlugins={PLUGINS}>{text}</ReactMarkdown> : <PlainText text={text} />;
 });
