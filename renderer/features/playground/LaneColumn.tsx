@@ -111,7 +111,10 @@ function LaneMessages({ laneKey, busy }: { readonly laneKey: string; readonly bu
         {messages.length === 0 ? (
           <EmptyState title="No messages yet">Write a prompt below and press Send. Add a lane to send the same prompt to another model side by side.</EmptyState>
         ) : (
-          messages.map((message) => <LaneMessage key={message.id} laneKey={laneKey} message={message} busy={busy} lastAnswer={message.id === lastAssistant} />)
+          // `busy` only changes what a user message (edit) and the last answer (regenerate) offer: other answers keep `false`, so a stream starting or ending does not redraw them.
+          messages.map((message) => (
+            <LaneMessage key={message.id} laneKey={laneKey} message={message} busy={message.role === 'user' || message.id === lastAssistant ? busy : false} lastAnswer={message.id === lastAssistant} />
+          ))
         )}
       </Stack>
     </div>
