@@ -16,7 +16,7 @@
  *   npx vite build --minify false     (readable function names; then rebuild normally)
  *   npx tsx test/e2e/profile-long-stream.ts [out.json]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,37 @@ function machineCpuMs(): number {
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = fields.reduce((a, b) => a + b, 0);
   return ((total - idle) * 1000) / 100; // USER_HZ = 100
+}
+
+/** CPU time (ms) of every process now, by pid, with a short name (who is competing for the cores). */
+function processCpu(): Map<number, { name: string; ms: number }> {
+  const out = new Map<number, { name: string; ms: number }>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const script = cmd.find((a, i) => i > 0 && /\.(m?js|ts)$/.test(a));
+      const type = cmd.find((a) => a.startsWith('--type='));
+      const name = `${(cmd[0] ?? '?').split('/').pop()}${script ? ` ${script.split('/').slice(-3).join('/')}` : ''}${type ? ` ${type}` : ''}${pid === process.pid ? ' (this engine + test)' : ''}`;
+      out.set(pid, { name, ms });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function cpuSince(before: Map<number, { name: string; ms: number }>): { name: string; ms: number }[] {
+  const byName = new Map<string, number>();
+  for (const [pid, now] of processCpu()) {
+    const used = now.ms - (before.get(pid)?.ms ?? 0);
+    if (used > 0) byName.set(now.name, (byName.get(now.name) ?? 0) + used);
+  }
+  return [...byName.entries()].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
 }
 
 async function main() {
@@ -74,6 +105,7 @@ async function main() {
     const started = Date.now();
     const engineCpuBefore = process.cpuUsage();
     const machineBefore = machineCpuMs();
+    const processesBefore = processCpu();
     await page.getByRole('textbox', { name: 'Message' }).fill('Tell me a very long story about a dragon');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('[aria-label="Answer"][data-streaming="true"]').first().waitFor();
@@ -91,11 +123,14 @@ async function main() {
     const streamedMs = Date.now() - started;
     const engineCpu = process.cpuUsage(engineCpuBefore);
     const machine = machineCpuMs() - machineBefore;
+    const byProcess = cpuSince(processesBefore);
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
     const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50 });
-    await writeFile(out, `${JSON.stringify({ streamedMs, ...summary }, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify({ streamedMs, machineCpuMs: machine, byProcess, ...summary }, null, 2)}\n`);
     console.log(`machine CPU over the stream: ${Math.round(machine)} ms in ${streamedMs} ms of wall time (${(machine / streamedMs).toFixed(2)} cores busy of ${cpus().length});`);
     console.log(`  this process (engine + test): ${Math.round((engineCpu.user + engineCpu.system) / 1000)} ms`);
+    console.log('  by process (all of the machine):');
+    for (const p of byProcess.slice(0, 12)) console.log(`    ${Math.round(p.ms)} ms  ${p.name}`);
     for (const p of summary.processes.slice(0, 8)) console.log(`  ${p.name}: ${Math.round(p.cpuMs)} ms (${p.threads.map((t) => `${t.name} ${Math.round(t.cpuMs)}`).join(', ')})`);
     for (const p of summary.pages) {
       console.log(`\n== ${p.page}: ${p.longTasks.length} long tasks; main thread ${Math.round(p.busyMs)} ms in tasks (wall), ${Math.round(p.cpuMs)} ms on a core, in ${streamedMs} ms`);
