@@ -18,6 +18,7 @@ import { startHubDouble, type HubDouble } from '../fixtures/hf-hub-double.js';
 import { testModel } from '../support/models.js';
 import { CHART_COLORS } from '../../renderer/theme.js';
 import { figures, goTo, launchBrowser, longTasks, openPanel, screenshot, SHOTS_DIR, startPanelEngine, type PanelEngine } from './harness.js';
+import { summariseTrace, type TraceEvent } from './trace-summary.js';
 
 /** Runs in the page: how many of a chart canvas's pixels are one of the series colours (#rrggbb). */
 function seriesPixels(canvas: HTMLCanvasElement, colors: readonly string[]): number {
@@ -444,6 +445,10 @@ describe('smoothness', () => {
       const baseline = (await longTasks(page)).length;
       const routingBaseline = (await longTasks(routing.page)).length;
       const overviewBaseline = (await longTasks(overview.page)).length;
+      // A light trace (top-level tasks only) gives each long task's thread time beside its wall time: on a
+      // machine whose cores are all busy, a task can take 300 ms of wall time for 6 ms of work, waiting for a core.
+      await browser.startTracing(undefined, { categories: ['toplevel', 'blink.user_timing'] });
+      for (const [p, name] of [[page, 'playground'], [routing.page, 'routing'], [overview.page, 'overview']] as const) await p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
       const started = Date.now();
       await send(page, 'Tell me a very long story about a dragon');
       await streamingAnswers(page).first().waitFor();
@@ -459,6 +464,12 @@ describe('smoothness', () => {
       // A plain selector polled twice a second: a role query (getByRole) walks the whole page's accessibility tree on every poll, itself a long task beside a 3,000-token answer.
       await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
       const streamedMs = Date.now() - started;
+      const trace = summariseTrace((JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents, { longTaskMs: 50 });
+      const work = (name: string) => {
+        const traced = trace.pages.find((p) => p.page === name);
+        const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
+        return { mainThreadCpuMs: Math.round(traced?.cpuMs ?? 0), longestTaskCpuMs: Math.round(Math.max(0, ...threadTimes)), longTasksOver50MsCpu: threadTimes.filter((ms) => ms >= 50).length };
+      };
       const tasks = (await longTasks(page)).slice(baseline);
       const routingTasks = (await longTasks(routing.page)).slice(routingBaseline);
       const overviewTasks = (await longTasks(overview.page)).slice(overviewBaseline);
@@ -473,6 +484,8 @@ describe('smoothness', () => {
         routingLongestMs: Math.round(Math.max(0, ...routingTasks.map((t) => t.duration))),
         overviewPageLongTasks: overviewTasks.length,
         overviewLongestMs: Math.round(Math.max(0, ...overviewTasks.map((t) => t.duration))),
+        // The same stretch from the trace: the CPU time the long tasks' work took.
+        cpu: { playground: work('playground'), routing: work('routing'), overview: work('overview') },
       };
       const supported = await page.evaluate(() => !(window as unknown as { __longTasksUnsupported?: string }).__longTasksUnsupported);
       expect(supported).toBe(true);
