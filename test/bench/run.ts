@@ -74,10 +74,13 @@ async function benchModel(name: 'stories260K.gguf' | 'bench-124m-q4_0.gguf', wit
     }
     if (withOverhead) {
       // Same request through /v1/chat/completions, /v1/messages and /v1/responses, interleaved.
-      const s = await measureSurfacesOverhead({ client: gateway, model: id, samples: 300 });
+      const s = await measureSurfacesOverhead({ client: gateway, model: id, samples: 300, enginePid: engine.pid });
       row('Chat completions, small request (max_tokens 1), p50 — the surfaces’ baseline', `${fmt(s.chatP50, 3)} ms`, '', null);
       row('/v1/messages (Anthropic) translation: added p50 vs chat (paired)', `${fmt(s.messagesAddedP50, 3)} ms (p50 ${fmt(s.messagesP50, 3)} ms)`, '≤ 0.1 ms', s.messagesAddedP50 <= 0.1);
       row('/v1/responses (OpenAI, store: false) translation: added p50 vs chat (paired)', `${fmt(s.responsesAddedP50, 3)} ms (p50 ${fmt(s.responsesP50, 3)} ms)`, '≤ 0.1 ms', s.responsesAddedP50 <= 0.1);
+      if (s.cpu !== undefined) {
+        row('Engine CPU per request: chat / added by /v1/messages / added by /v1/responses (paired, /proc schedstat)', `${fmt(s.cpu.chatUs, 0)} / ${fmt(s.cpu.messagesAddedUs, 0)} / ${fmt(s.cpu.responsesAddedUs, 0)} µs`, '', null);
+      }
     } else {
       const g = await measureGrammarDecode({ client: gateway, model: id, tokens: TOKENS, runs: 3 });
       row(`${name.replace(/\.gguf$/, '')}: decode tok/s, json_schema grammar / free (1 stream, threads 1)`, `${fmt(g.grammarTokPerSec, 0)} / ${fmt(g.freeTokPerSec, 0)} (${fmt((g.grammarTokPerSec / g.freeTokPerSec) * 100, 0)} %; ${fmt(g.grammarTokens, 0)} / ${fmt(g.freeTokens, 0)} tokens)`, '', null);
