@@ -248,6 +248,12 @@ describe('OpenAI Responses API', () => {
     const res = await fetch(`${env.origin}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: env.modelId }) });
     expect(res.status).toBe(400);
     const json = (await res.json()) as { error: { param: string; type: string } };
-    expect(json.error).toMatchObject({ param: 'input', type: 'invalid_request_error' });
+    expect(json.error).toMatchObject({ param: 'input', type: 'invalid_request_error', code: 'missing_required_parameter', message: "Missing required parameter: 'input'." });
+    // A value of the wrong type names the shapes `input` takes, not zod's bare "Invalid input".
+    const wrong = await fetch(`${env.origin}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: env.modelId, input: 5 }) });
+    expect(wrong.status).toBe(400);
+    const wrongJson = (await wrong.json()) as { error: { param: string; message: string; code: string } };
+    expect(wrongJson.error).toMatchObject({ param: 'input', code: 'invalid_value' });
+    expect(wrongJson.error.message).toMatch(/^Invalid value for 'input': expected string or array, received number\.$/);
   });
 });

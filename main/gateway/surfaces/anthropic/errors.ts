@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { describeIssue } from '../zod-issue.js';
 
 export type AnthropicErrorType =
   | 'invalid_request_error'
@@ -39,14 +40,13 @@ export function sendAnthropicError(res: ServerResponse, status: number, message:
   res.end(payload);
 }
 
-/** `messages.0.content: Invalid input` — the style of Anthropic's own validation messages. */
+/** `messages.0.content: Field required` — the style of Anthropic's own validation messages. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'The request body is invalid.';
-  const path = issue.path.map(String).join('.');
-  const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
-  const message = missing ? 'Field required' : issue.message;
-  return path === '' ? message : `${path}: ${message}`;
+  const { path: at, text } = describeIssue(issue);
+  const path = at.map(String).join('.');
+  return path === '' ? text : `${path}: ${text}`;
 }
 
 /** The message inside an OpenAI-shaped error body, or a description of the status. */

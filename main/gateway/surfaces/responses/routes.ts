@@ -12,6 +12,7 @@ import { outputToChatMessages, responseId, ResponsesStreamTranslator, toResponse
 import type { ResponseStore } from './store.js';
 import { quickAcceptResponses } from './quick-accept.js';
 import { inputToChatMessages, responsesRequestSchema, toChatBody, type ChatMessage, type ResponsesRequest } from './to-chat.js';
+import { describeIssue } from '../zod-issue.js';
 
 export interface ResponsesRouteOptions {
   readonly chat: ChatClient;
@@ -42,8 +43,10 @@ function parseRequest(json: unknown): ResponsesRequest {
   const parsed = responsesRequestSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue ? zodParam(issue.path) : null;
-  throw new GatewayError({ status: 400, message: issue ? `Invalid value for '${param}': ${issue.message}.` : 'The request body is invalid.', param, code: 'invalid_value' });
+  const described = issue ? describeIssue(issue) : undefined;
+  const param = described ? zodParam(described.path) : null;
+  const message = described === undefined ? 'The request body is invalid.' : described.text === 'Field required' ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${described.text}.`;
+  throw new GatewayError({ status: 400, message, param, code: described?.text === 'Field required' ? 'missing_required_parameter' : 'invalid_value' });
 }
 
 export function createResponsesHandler(options: ResponsesRouteOptions): Handler {
