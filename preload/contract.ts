@@ -294,7 +294,7 @@ export const CALLS = {
   // hardware, library, fit
   hardware: call<void, HardwareView>('GET', '/hardware'),
   refreshHardware: call<void, HardwareView>('POST', '/hardware/refresh'),
-  /** The live samples the engine kept (the last 10 minutes), so a chart draws them on open. */
+  /** The RAM and CPU samples the engine kept (the last 10 minutes), so a chart draws them on open. */
   hardwareHistory: call<{ since?: number }, HardwareHistoryView>('GET', '/hardware/history'),
   library: call<SetupParams, LibraryView>('GET', '/library'),
   rescanLibrary: call<SetupParams, LibraryView>('POST', '/library/rescan', { paramsIn: 'query' }),

@@ -9,8 +9,8 @@
  * A GET never starts heavy work: any page can make a browser send one (an
  * `<img>` carries no Origin for the guard to refuse). Work starts on POST.
  *   GET  /hardware/live      server-sent `sample` events (RAM, CPU load, GPU use) every ~2 s
- *   GET  /hardware/history   the samples the engine kept (the last 10 minutes), oldest first, so a chart
- *                            opened now draws them at once; `?since=<ms>` for only the newer ones
+ *   GET  /hardware/history   the RAM and CPU samples the engine kept (the last 10 minutes), oldest first,
+ *                            so a chart opened now draws them at once; `?since=<ms>` for only the newer ones
  *
  * The live poll runs only while at least one client listens: each stream
  * subscribes to the shared monitor and unsubscribes when the client leaves.

@@ -1,19 +1,19 @@
 /**
- * Records the live hardware samples into a SampleHistory for as long as the
+ * Records live hardware samples into a SampleHistory for as long as the
  * engine runs, so the panel's charts have the last minutes to draw when they
- * open. It is one more listener of the shared live monitor (main/hardware/
- * live.ts), so the monitor polls all the time instead of only while a page
- * listens: a read of /proc/meminfo and /proc/stat every 2 s (and nvidia-smi
- * where an NVIDIA GPU reports live figures, as the live stream already did).
- * Recording starts a few seconds after the engine, so it never competes with
- * a cold start.
+ * open. By default it runs a monitor of its own (main/hardware/live.ts) for
+ * RAM and CPU only: a read of /proc/meminfo and /proc/stat every 2 s (about
+ * 1.5 ms of CPU), with no hardware probe and no nvidia-smi, so an engine
+ * nobody looks at pays next to nothing. GPU use is charted from when the page
+ * opens (the live stream polls the GPU while someone listens). Recording
+ * starts a few seconds after the engine, never beside a cold start.
  */
-import type { LiveSample } from './live.js';
+import { createLiveMonitor, type LiveSample } from './live.js';
 import { createSampleHistory, type HardwareHistoryView, type SampleHistory } from './sample-history.js';
 
 export interface HistoryRecorderOptions {
-  /** Subscribe to the live samples; resolves to the unsubscribe. */
-  readonly subscribe: (listener: (sample: LiveSample) => void) => Promise<() => void>;
+  /** Subscribe to the live samples; resolves to the unsubscribe. Default: a RAM and CPU monitor of its own. */
+  readonly subscribe?: (listener: (sample: LiveSample) => void) => Promise<() => void>;
   /** The monitor's sampling interval (ms); default 2000. */
   readonly intervalMs?: number;
   /** How long a span to keep (ms); default 10 minutes. */
@@ -38,10 +38,12 @@ export function startHistoryRecorder(options: HistoryRecorderOptions): HistoryRe
   let recording = false;
   let unsubscribe: (() => void) | null = null;
 
+  const subscribe =
+    options.subscribe ?? (async (listener: (sample: LiveSample) => void) => createLiveMonitor({ intervalMs, pollGpus: false, onError: options.onError }).subscribe(listener));
   const start = async () => {
     if (stopped) return;
     try {
-      const stop = await options.subscribe((sample) => history.push(sample));
+      const stop = await subscribe((sample) => history.push(sample));
       if (stopped) return stop();
       unsubscribe = stop;
       recording = true;
