@@ -50,3 +50,19 @@ export class ClientGone {
     for (const listener of listeners) listener();
   }
 }
+
+/** Waits `ms`; false when the client went away first. */
+export function sleepUnlessGone(ms: number, clientGone: ClientGone): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (clientGone.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      clientGone.off(onGone);
+      resolve(true);
+    }, ms);
+    function onGone(): void {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    clientGone.on(onGone);
+  });
+}

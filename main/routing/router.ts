@@ -35,7 +35,9 @@ import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
 import { renameModel } from './model-rename.js';
-import type { ClientGone } from './client-gone.js';
+import { sleepUnlessGone, type ClientGone } from './client-gone.js';
+import { nothingAnswered } from './nothing-answered.js';
+import { timingHeader } from './server-timing.js';
 import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
@@ -582,7 +584,7 @@ export class Router {
       if (i < retries) {
         const retryAfter = result.kind === 'whole' ? Number(result.headers['retry-after']) * 1000 : NaN;
         const wait = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) : BACKOFF_MS * 2 ** i;
-        if (!(await sleep(wait, request.clientGone))) {
+        if (!(await sleepUnlessGone(wait, request.clientGone))) {
           endAll(false, 499, undefined, 'The client closed the connection.');
           return { kind: 'aborted' };
         }
@@ -721,34 +723,9 @@ function round2(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-/** `routing;dur=0.03, cache;dur=0.12, tokenize;dur=1.9, upstream;dur=8.4` (ms; tokenize when a target's tokenizer counted the prompt). */
-export function timingHeader(routingMs: number, cacheMs: number | undefined, upstreamMs: number | undefined, tokenizeMs?: number): string {
-  let out = `routing;dur=${routingMs.toFixed(3)}`;
-  if (cacheMs !== undefined) out += `, cache;dur=${cacheMs.toFixed(3)}`;
-  if (tokenizeMs !== undefined) out += `, tokenize;dur=${tokenizeMs.toFixed(2)}`;
-  if (upstreamMs !== undefined) out += `, upstream;dur=${upstreamMs.toFixed(2)}`;
-  return out;
-}
-
 function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
   return -1;
-}
-
-/** Waits `ms`; false when the client went away first. */
-function sleep(ms: number, clientGone: ClientGone): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (clientGone.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      clientGone.off(onGone);
-      resolve(true);
-    }, ms);
-    function onGone(): void {
-      clearTimeout(timer);
-      resolve(false);
-    }
-    clientGone.on(onGone);
-  });
 }
 
 /** `: <upstream message>` (first 200 characters, secrets scrubbed), or '' when the body has none. */
@@ -777,50 +754,6 @@ function parseCompletion(body: Buffer): ChatCompletionJson | undefined {
 function dayKey(time: number): string {
   const d = new Date(time);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
-}
-
-interface NothingAnswered {
-  readonly route: ResolvedRoute;
-  readonly failures: readonly Attempt[];
-  readonly forcedTier: Tier | null;
-  /** Targets of the forced tier (all of them when none is forced). */
-  readonly inTier: number;
-  readonly inTierFailures: number;
-  /** Every in-tier target failed only because the prompt did not fit. */
-  readonly contextOnly: boolean;
-  readonly contextLimit?: number;
-  readonly unserved?: { readonly status: number; readonly message: string };
-}
-
-/** The error when no target answered: an endpoint a runtime does not serve, no target in the forced tier, a prompt that fits nowhere, or 503 naming every target and why. */
-function nothingAnswered(facts: NothingAnswered): GatewayError {
-  const { route, failures, forcedTier } = facts;
-  const reasons = failures.map((f) => f.reason).join('; ');
-  if (facts.unserved) {
-    return new GatewayError({ status: facts.unserved.status, code: 'endpoint_not_served', message: `${facts.unserved.message}${failures.length > 1 ? ` (route "${route.name}": ${reasons})` : ''}` });
-  }
-  if (forcedTier !== null && facts.inTier === 0) {
-    return new GatewayError({
-      status: 400,
-      code: 'no_target_in_tier',
-      param: TIER_HEADER,
-      message: `Route "${route.name}" has no ${forcedTier} target (its targets: ${route.targets.map((t) => `${t.label} (${t.tier})`).join(', ') || 'none'}). Choose another ${TIER_HEADER}, or leave it out.`,
-    });
-  }
-  if (facts.contextOnly && facts.inTierFailures > 0) {
-    return new GatewayError({
-      status: 400,
-      code: 'context_length_exceeded',
-      param: 'messages',
-      message: `The prompt does not fit any target of route "${route.name}"${facts.contextLimit ? ` (the largest context is ${facts.contextLimit} tokens)` : ''}: ${reasons}. Shorten the prompt or add a target with a larger context.`,
-    });
-  }
-  return new GatewayError({
-    status: 503,
-    code: 'no_target_available',
-    headers: { 'Retry-After': '2' },
-    message: `No target of route "${route.name}" can answer now${forcedTier !== null ? ` (${TIER_HEADER}: ${forcedTier})` : ''}: ${failures.length ? reasons : 'the route has no targets'}.`,
-  });
 }
 
 /** What to tell the client when a local runtime refuses the endpoint itself (runtimes/external/unserved-endpoint.ts); null for any other answer. */
