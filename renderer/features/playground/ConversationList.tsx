@@ -1,6 +1,6 @@
 /** Saved conversations: search, open, export (JSON or Markdown), delete. */
 import { memo } from 'react';
-import { Button, Card, Group, Menu, ScrollArea, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Button, Card, Group, Menu, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
 import { formatRelativeTime } from '../../lib/format.js';
 import { usePlayground } from '../../stores/playground.js';
@@ -28,7 +28,8 @@ export const ConversationList = memo(function ConversationList() {
       <Stack gap="xs">
         <Title order={5}>Saved conversations</Title>
         <TextInput aria-label="Search conversations" placeholder="Search titles and messages" value={search} onChange={(e) => setSearch(e.currentTarget.value)} size="xs" />
-        <ScrollArea.Autosize mah={260} type="auto">
+        {/* A native scroller: the library's scroll area widened its content to the longest title, so titles were not cut and a horizontal bar covered the second line. */}
+        <div style={{ maxHeight: 260, overflowY: 'auto', overflowX: 'hidden' }}>
           {conversations.length === 0 ? (
             <EmptyState title={search ? 'Nothing matches' : 'None saved yet'}>{search ? 'Try other words.' : 'Press Save to keep this conversation.'}</EmptyState>
           ) : (
@@ -61,7 +62,7 @@ export const ConversationList = memo(function ConversationList() {
               ))}
             </Stack>
           )}
-        </ScrollArea.Autosize>
+        </div>
       </Stack>
     </Card>
   );
