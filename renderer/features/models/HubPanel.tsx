@@ -1,6 +1,6 @@
 /** Hugging Face: search GGUF repositories, see each file's fit on this machine, and download. */
 import { useEffect, useState } from 'react';
-import { Anchor, Badge, Button, Card, Grid, Group, Loader, ScrollArea, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Box, Button, Card, Grid, Group, Loader, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import type { HubFilesView } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -37,7 +37,8 @@ export function HubPanel() {
             </Group>
           </form>
           {hub.error && <ErrorNotice title="Hugging Face search failed" message={hub.error.message} onRetry={() => void search(query)} />}
-          <ScrollArea.Autosize mah={560} mt="sm">
+          {/* A native scroller: the library's scroll area widens its content to the longest name, so long repository names would not be cut. */}
+          <Box mah={560} mt="sm" style={{ overflowY: 'auto', overflowX: 'hidden' }}>
             {hub.results && hub.results.results.length === 0 ? (
               <EmptyState title="No GGUF repositories found">Try the model family alone (“qwen2.5”) or a publisher that converts models (“bartowski”, “unsloth”).</EmptyState>
             ) : (
@@ -68,7 +69,7 @@ export function HubPanel() {
                 ))}
               </Stack>
             )}
-          </ScrollArea.Autosize>
+          </Box>
         </Card>
       </Grid.Col>
       <Grid.Col span={{ base: 12, md: 7 }}>
