@@ -24,11 +24,16 @@ import { startCloudDouble } from '../fixtures/cloud-double.js';
 import { createClient, type BenchClient } from './http-client.js';
 import { startBareProxy, startEngineProcess } from './serve-process.js';
 import { median, percentile, fmt } from './stats.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type BenchRow = [string, string, string, boolean | null];
+
+/** CPU time of a process's main thread so far (ns), from /proc (Linux). */
+function cpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ', 1)[0]);
+}
 
 const KEY = 'sk-bench-cloud-double-0123456789abcdef';
 const PATH = '/v1/chat/completions';
@@ -117,11 +122,16 @@ export async function measureRouting(options: { model: string; samples?: number 
     for (let i = 0; i < 50; i++) for (const [, c, b] of calls) await post(c, b);
     const added = calls.map((): number[] => []);
     const times = calls.map((): number[] => []);
+    /** Engine CPU per gateway call (µs), by call kind: a steadier figure than latency on a shared machine. */
+    const engineCpu = calls.map((): number[] => []);
     for (let i = 0; i < samples; i++) {
       const round: number[] = new Array<number>(calls.length);
       for (let k = 0; k < calls.length; k++) {
         const at = (i + k) % calls.length;
+        const viaEngine = calls[at]![1] === gateway;
+        const before = viaEngine ? cpuNs(engine.pid) : 0;
         round[at] = (await post(calls[at]![1], calls[at]![2])).ms;
+        if (viaEngine) engineCpu[at]!.push((cpuNs(engine.pid) - before) / 1000);
       }
       round.forEach((ms, k) => {
         times[k]!.push(ms);
@@ -135,14 +145,23 @@ export async function measureRouting(options: { model: string; samples?: number 
 
     const streamBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2, temperature: 0, stream: true });
     const ttft = [[] as number[], [] as number[], [] as number[]];
+    const streamCpu: number[] = [];
     const streamCalls: [BenchClient, string][] = [[direct, streamBody(id)], [gateway, streamBody('routed')], [viaProxy, streamBody(id)]];
     for (let i = 0; i < 150; i++) for (let k = 0; k < 3; k++) {
       const at = (i + k) % 3;
+      const before = at === 1 ? cpuNs(engine.pid) : 0;
       ttft[at]!.push((await streamCalls[at]![0].timedStream(PATH, streamCalls[at]![1])).ttftMs);
+      if (at === 1) streamCpu.push((cpuNs(engine.pid) - before) / 1000);
     }
     const routeTtft = median(ttft[1]!) - median(ttft[0]!);
     const bareTtft = median(ttft[2]!) - median(ttft[0]!);
     rows.push(['Streaming TTFT added p50 — route / bare proxy', `${fmt(routeTtft, 3)} / ${fmt(bareTtft, 3)} ms`, 'route ≤ bare + 0.1 ms', routeTtft <= bareTtft + 0.1]);
+    rows.push([
+      'Engine CPU per request, main thread (/proc schedstat, median) — no route / one-target route / route streaming 2 tokens',
+      `${fmt(median(engineCpu[1]!), 0)} / ${fmt(median(engineCpu[2]!), 0)} / ${fmt(median(streamCpu), 0)} µs`,
+      '',
+      null,
+    ]);
 
     // 16 concurrent clients, in alternating 1.5 s rounds (direct, route, bare proxy) so load on this shared machine hits all three alike.
     const rps = async (client: BenchClient, body: string): Promise<{ done: number; ms: number }> => {
