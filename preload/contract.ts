@@ -222,6 +222,8 @@ export interface KeyStatus {
 /** GET /routing: the routing section of the config, each provider with its key status (never the key). */
 export type RoutingView = Omit<RoutingConfig, 'providers'> & {
   readonly providers: Readonly<Record<string, RoutingConfig['providers'][string] & { readonly apiKey: KeyStatus }>>;
+  /** The engine's words about targets naming no model it serves now (read-only: a PUT drops it). */
+  readonly warnings?: readonly string[];
 };
 
 /** GET /providers: each provider's tier, health, breakers and spend today. */

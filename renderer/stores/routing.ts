@@ -6,7 +6,7 @@
  * path (e.g. `routes.chat.targets.0`) so the page shows it beside the field.
  */
 import { create } from 'zustand';
-import type { CacheStatsView, ContractError, ListOf, ProviderView, Transport } from '../../preload/contract.js';
+import type { CacheStatsView, ContractError, ListOf, ProviderView, RoutingView, Transport } from '../../preload/contract.js';
 import type { ProviderConfig, RouteConfig, RoutingConfig } from '../../main/config/routing-schema.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -32,6 +32,8 @@ export interface RoutingState {
   /** A save error not tied to a field. */
   readonly saveError: ContractError | null;
   readonly saved: string | null;
+  /** The engine's warnings about the saved routes (targets naming no model it serves); read-only, never sent back. */
+  readonly warnings: readonly string[];
   readonly privacyBusy: boolean;
   readonly providers: readonly ProviderView[] | null;
   readonly providersError: ContractError | null;
@@ -97,8 +99,8 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
     async function put(body: Record<string, unknown>): Promise<boolean> {
       const result = await transport().call('updateRouting', body);
       if (result.ok) {
-        const config = result.data as unknown as RoutingConfig;
-        set({ config, draft: draftFrom(config), dirty: false, fieldErrors: {}, saveError: null, saved: 'Saved and applied — no restart needed.' });
+        const { config, warnings } = splitView(result.data);
+        set({ config, warnings, draft: draftFrom(config), dirty: false, fieldErrors: {}, saveError: null, saved: 'Saved and applied — no restart needed.' });
         return true;
       }
       set({ fieldErrors: fieldsOf(result.error), saveError: result.error });
@@ -116,6 +118,7 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
       fieldErrors: {},
       saveError: null,
       saved: null,
+      warnings: [],
       privacyBusy: false,
       providers: null,
       providersError: null,
@@ -128,8 +131,8 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
         const t = transport();
         const [routing, providers] = await Promise.all([t.call('routing'), t.call('providers'), get().refreshCache()]);
         if (routing.ok) {
-          const config = routing.data as unknown as RoutingConfig;
-          set({ config, loadError: null, ...(get().dirty ? {} : { draft: draftFrom(config) }) });
+          const { config, warnings } = splitView(routing.data);
+          set({ config, warnings, loadError: null, ...(get().dirty ? {} : { draft: draftFrom(config) }) });
         } else {
           set({ loadError: routing.error });
         }
@@ -187,8 +190,8 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
         const { config } = get();
         const result = await transport().call('updateRouting', { ...(config ?? {}), privacy: on });
         if (result.ok) {
-          const next = result.data as unknown as RoutingConfig;
-          set({ config: next, ...(get().dirty ? {} : { draft: draftFrom(next) }), saveError: null });
+          const { config: next, warnings } = splitView(result.data);
+          set({ config: next, warnings, ...(get().dirty ? {} : { draft: draftFrom(next) }), saveError: null });
         } else {
           set({ saveError: { code: result.error.code, message: `Privacy mode was not changed: ${result.error.message}` } });
         }
@@ -215,6 +218,12 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
       },
     };
   });
+}
+
+/** GET and PUT /routing answer the config plus the engine's warnings: the warnings are kept apart so they are never sent back as config. */
+export function splitView(view: RoutingView): { readonly config: RoutingConfig; readonly warnings: readonly string[] } {
+  const { warnings, ...config } = view;
+  return { config: config as unknown as RoutingConfig, warnings: Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [] };
 }
 
 function uniqueName(base: string, taken: readonly string[]): string {

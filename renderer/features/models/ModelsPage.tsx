@@ -159,33 +159,52 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
       {
         key: 'name',
         header: 'Model',
-        width: 'minmax(180px, 2.2fr)',
+        width: 'minmax(200px, 3fr)',
         render: (r: ModelRow) => (
           <div style={{ minWidth: 0 }}>
             <Text size="sm" fw={500} truncate title={r.name}>
               {r.name}
             </Text>
-            <Text size="xs" c="dimmed" truncate>
-              {[r.library?.metadata.architecture, r.served?.aliases.length ? `aka ${r.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || r.id}
-            </Text>
+            <SubLine row={r} />
           </div>
         ),
       },
-      { key: 'quant', header: 'Quant', width: '80px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
-      { key: 'size', header: 'Size', width: '84px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
-      { key: 'ctx', header: 'Context', width: '84px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
-      { key: 'runtime', header: 'Runtime', width: '96px', render: (r: ModelRow) => <Text size="sm" truncate title={r.runtime ?? undefined}>{r.served ? r.served.ownedBy.replace(/^homeport-/, '') : NO_VALUE}</Text> },
-      { key: 'state', header: 'State', width: '120px', render: (r: ModelRow) => <StateCell row={r} /> },
+      { key: 'quant', header: 'Quant', width: '72px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
+      { key: 'size', header: 'Size', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
+      { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
+      { key: 'runtime', header: 'Runtime', width: 'minmax(130px, 1.6fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
+      { key: 'state', header: 'State', width: '112px', render: (r: ModelRow) => <StateCell row={r} /> },
       {
         key: 'fit',
         header: 'Fit',
-        width: '130px',
+        width: '120px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: '160px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
-      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '200px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
+      { key: 'speed', header: 'Speed', width: '118px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '164px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
     ],
     [onOpen],
+  );
+}
+
+/** The model's second line: architecture and aliases, or its id; the full text in the title when cut. */
+function SubLine({ row }: { readonly row: ModelRow }) {
+  const text = [row.library?.metadata.architecture, row.served?.aliases.length ? `aka ${row.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || row.id;
+  return (
+    <Text size="xs" c="dimmed" truncate title={text}>
+      {text}
+    </Text>
+  );
+}
+
+/** Which runtime serves the model (e.g. `llama-server@127.0.0.1:8080`); the full text in the title when cut. */
+function RuntimeCell({ row }: { readonly row: ModelRow }) {
+  const shown = row.served ? row.served.ownedBy.replace(/^homeport-/, '') : null;
+  const title = shown && row.runtime && row.runtime !== shown ? `${shown} (runtime ${row.runtime})` : (shown ?? undefined);
+  return (
+    <Text size="sm" truncate title={title}>
+      {shown ?? NO_VALUE}
+    </Text>
   );
 }
 

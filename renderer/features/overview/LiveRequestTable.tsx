@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatClock, formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
 import type { LiveRequestRow, RequestLogAvailability } from '../../stores/status.js';
+import { STATUS_COLORS, statusClassOf, statusTitle } from '../../lib/request-status.js';
 import { ROLE_COLORS } from '../../theme.js';
 
 const PHASE_COLOR = { queued: ROLE_COLORS.warn, prefill: ROLE_COLORS.busy, generating: ROLE_COLORS.ok, done: ROLE_COLORS.idle } as const;
@@ -16,16 +17,18 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
     key: 'phase',
     header: 'Phase',
     width: '124px',
-    render: (r) =>
-      r.phase === 'done' && (r.error || r.status >= 400) ? (
-        <Badge size="sm" variant="light" color={ROLE_COLORS.bad} title={r.error ?? undefined}>
-          {r.status >= 400 ? `error ${r.status}` : 'error'}
+    render: (r) => {
+      const outcome = r.phase === 'done' ? statusClassOf(r.status, r.error) : 'pending';
+      return outcome === 'error' || outcome === 'cancelled' ? (
+        <Badge size="sm" variant="light" color={STATUS_COLORS[outcome]} title={statusTitle(r.status, r.error)} data-status-class={outcome}>
+          {outcome === 'cancelled' ? `cancelled ${r.status}` : r.status >= 400 ? `error ${r.status}` : 'error'}
         </Badge>
       ) : (
-        <Badge size="sm" variant={r.phase === 'done' ? 'outline' : 'light'} color={PHASE_COLOR[r.phase]}>
-          {r.phase}
+        <Badge size="sm" variant={r.phase === 'done' ? 'outline' : 'light'} color={PHASE_COLOR[r.phase]} title={r.phase === 'done' ? statusTitle(r.status, r.error) : undefined} data-status-class={outcome}>
+          {r.phase === 'done' && r.status ? `done ${r.status}` : r.phase}
         </Badge>
-      ),
+      );
+    },
   },
   { key: 'model', header: 'Model', width: 'minmax(140px, 2fr)', render: (r) => <span className="hp-cell-text">{r.model || '—'}</span> },
   {
@@ -34,7 +37,7 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
     width: '90px',
     render: (r) =>
       r.tier ? (
-        <Badge size="sm" variant="dot" color={TIER_COLOR[r.tier]}>
+        <Badge size="sm" variant="dot" color={r.phase === 'done' && statusClassOf(r.status, r.error) !== 'ok' ? ROLE_COLORS.idle : TIER_COLOR[r.tier]}>
           {r.tier}
         </Badge>
       ) : (

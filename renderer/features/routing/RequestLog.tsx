@@ -4,9 +4,11 @@ import { Badge, Button, Card, Drawer, Group, Loader, Select, Stack, Text, TextIn
 import type { RequestRecord, Tier } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatClock, formatCount, formatMs, formatTokPerSec, formatUsd } from '../../lib/format.js';
 import { useRequests, type RequestFilters } from '../../stores/requests.js';
+import { statusClassOf } from '../../lib/request-status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { RequestTrace } from './RequestTrace.js';
 import { SINCE_CHOICES, TIERS, TIER_COLORS, reasonOf, tokensOf } from './request-view.js';
@@ -16,12 +18,19 @@ const COLUMNS: readonly Column<RequestRecord>[] = [
   { key: 'client', header: 'Client', width: 'minmax(90px, 1fr)', render: (r) => <span className="hp-cell-text" title={r.client}>{r.client || '—'}</span> },
   { key: 'route', header: 'Route / model', width: 'minmax(110px, 1.2fr)', render: (r) => <span className="hp-cell-text" title={r.route ?? r.model}>{r.route ?? r.model}</span> },
   {
+    key: 'status',
+    header: 'Status',
+    width: '68px',
+    render: (r) => <StatusBadge status={r.status} error={r.error} />,
+  },
+  {
     key: 'tier',
     header: 'Tier',
     width: '92px',
     render: (r) =>
       r.finalTier ? (
-        <Badge size="sm" variant="light" color={TIER_COLORS[r.finalTier]}>
+        // A tier that was tried but failed reads grey: where it went, not where it was answered.
+        <Badge size="sm" variant="light" color={failed(r) ? ROLE_COLORS.idle : TIER_COLORS[r.finalTier]} title={failed(r) ? `Sent to ${r.finalTier}, which did not answer` : undefined}>
           {r.finalTier}
         </Badge>
       ) : r.phase === 'done' ? (
@@ -40,8 +49,9 @@ const COLUMNS: readonly Column<RequestRecord>[] = [
     width: 'minmax(160px, 2.4fr)',
     render: (r) => {
       const reason = reasonOf(r);
+      const outcome = statusClassOf(r.status, r.error);
       return (
-        <span className="hp-cell-text" title={reason}>
+        <span className="hp-cell-text" title={reason} data-outcome={outcome} style={outcome === 'error' ? ERROR_TEXT : undefined}>
           {reason}
         </span>
       );
@@ -120,6 +130,14 @@ const TraceDrawer = memo(function TraceDrawer() {
 });
 
 const rowKey = (r: RequestRecord) => r.id;
+
+const ERROR_TEXT = { color: `var(--mantine-color-${ROLE_COLORS.bad}-text)` } as const;
+
+/** Finished and not answered: an error status, or a client that went away. */
+function failed(r: RequestRecord): boolean {
+  const outcome = statusClassOf(r.status, r.error);
+  return outcome === 'error' || outcome === 'cancelled';
+}
 
 function isFiltered(filters: RequestFilters): boolean {
   return filters.tier !== null || filters.model !== '' || filters.route !== '' || filters.since !== null;

@@ -3,7 +3,7 @@
  * validates the config and applies it without a restart; an error it ties to
  * a field shows under that field.
  */
-import { Alert, Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Switch, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, List, NumberInput, Select, SimpleGrid, Stack, Switch, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
 import { useRouting, type ProviderDraft, type RouteDraft } from '../../stores/routing.js';
 import { ROLE_COLORS } from '../../theme.js';
@@ -34,6 +34,7 @@ export function RouteEditor() {
   const saveError = useRouting((s) => s.saveError);
   const saved = useRouting((s) => s.saved);
   const fieldErrors = useRouting((s) => s.fieldErrors);
+  const warnings = useRouting((s) => s.warnings);
   const { addRoute, addProvider, discard, save } = useRouting.getState();
 
   return (
@@ -63,6 +64,15 @@ export function RouteEditor() {
         <Text size="sm" c={ROLE_COLORS.ok} mb="sm" role="status">
           {saved}
         </Text>
+      )}
+      {warnings.length > 0 && (
+        <Alert color={ROLE_COLORS.warn} variant="light" mb="sm" title={warnings.length === 1 ? 'One target is skipped for now' : `${warnings.length} targets are skipped for now`}>
+          <List size="sm" spacing={4}>
+            {warnings.map((warning) => (
+              <List.Item key={warning}>{warning}</List.Item>
+            ))}
+          </List>
+        </Alert>
       )}
       <Stack gap="md">
         <Group justify="space-between">

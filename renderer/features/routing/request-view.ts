@@ -18,9 +18,9 @@ export const SINCE_CHOICES = [
   { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 60 * 60_000 },
 ] as const;
 
-/** The one-line reason for a record: why it went where it went. */
+/** The one-line reason for a record: why it went where it went, or why it failed. */
 export function reasonOf(record: RequestRecord): string {
-  if (record.error && record.finalTier === null) return record.error;
+  if (record.error && (record.finalTier === null || record.status >= 400)) return record.error;
   const answered = record.attempts.find((a) => a.outcome === 'answered' || a.outcome === 'hit');
   if (answered?.reason) return answered.reason;
   const skipped = record.attempts.filter((a) => a.outcome !== 'miss' && a.outcome !== 'bypass');
