@@ -161,23 +161,55 @@ const served = (patch: Partial<ModelView>): ModelView => ({
   ...patch,
 });
 
-describe('models table', () => {
-  it('shows the full model name and runtime (in the text and the title), in flexible columns', () => {
-    const fake = fakeTransport();
-    fake.on('models', () => ok({ object: 'list', data: [served({})] }));
-    setTransport(fake.transport);
+function renderModels(windowWidth: number) {
+  const fake = fakeTransport();
+  fake.on('models', () => ok({ object: 'list', data: [served({})] }));
+  setTransport(fake.transport);
+  const original = window.matchMedia;
+  // The page picks its columns from the window width (min-width queries only).
+  window.matchMedia = ((query: string) => ({
+    matches: Number(/min-width:\s*(\d+)px/.exec(query)?.[1] ?? Infinity) <= windowWidth,
+    media: query,
+    onchange: null,
+    addEventListener() {},
+    removeEventListener() {},
+    addListener() {},
+    removeListener() {},
+    dispatchEvent: () => false,
+  })) as never;
+  try {
     useModels.setState({ served: [served({})], library: null });
     wrap(<ModelsPage />);
-    const table = screen.getByRole('table', { name: 'Models' });
-    const row = within(table).getAllByRole('row')[1]!;
-    const name = within(row).getAllByText('llama-server/stories260k')[0]!;
+  } finally {
+    window.matchMedia = original;
+  }
+  return within(within(screen.getByRole('table', { name: 'Models' })).getAllByRole('row')[1]!);
+}
+
+describe('models table', () => {
+  it('shows the full model name and runtime (kind over address, full text in the title) at 1400 px', () => {
+    const row = renderModels(1400);
+    const name = row.getAllByText('llama-server/stories260k')[0]!;
     expect(name.getAttribute('title')).toBe('llama-server/stories260k');
-    const runtime = within(row).getByText('llama-server@127.0.0.1:8080');
-    expect(runtime.getAttribute('title')).toBe('llama-server@127.0.0.1:8080');
+    expect(row.getByText('llama-server')).toBeTruthy();
+    expect(row.getByText('127.0.0.1:8080').closest('[title]')?.getAttribute('title')).toBe('llama-server@127.0.0.1:8080');
     // Name and runtime share the spare width; the figures keep fixed, narrower tracks.
-    const template = (row as HTMLElement).style.gridTemplateColumns;
-    expect(template).toMatch(/^minmax\(200px, 3fr\)/);
-    expect(template).toContain('minmax(130px, 1.6fr)');
+    const template = (row.getAllByRole('cell')[0]!.parentElement as HTMLElement).style.gridTemplateColumns;
+    expect(template).toMatch(/^minmax\(220px, 3fr\) 64px 76px 76px minmax\(130px, 1\.4fr\)/);
+    expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).toContain('Quant');
+    expect(row.getByRole('button', { name: 'Settings for llama-server/stories260k' }).textContent).toBe('Settings');
+  });
+
+  it('at a narrow window moves the figures onto the name\'s second line and keeps every column on screen', () => {
+    const row = renderModels(1000);
+    expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).not.toContain('Quant');
+    expect(row.getByText(/1\.\d+ MiB · 512 ctx/)).toBeTruthy();
+    expect(row.getByText('127.0.0.1:8080')).toBeTruthy();
+    const template = (row.getAllByRole('cell')[0]!.parentElement as HTMLElement).style.gridTemplateColumns;
+    // Fixed tracks plus the two minimums stay under the ~720 px a 1000 px window leaves the table.
+    const fixed = [...template.matchAll(/(?:^|\s)(\d+)px(?=\s|$)/g), ...template.matchAll(/minmax\((\d+)px/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(fixed).toBeLessThanOrEqual(720);
+    expect(row.getByRole('button', { name: 'Settings for llama-server/stories260k' })).toBeTruthy();
   });
 });
 

@@ -1,9 +1,11 @@
 /** Models: every model across runtimes with load controls and fit, Hugging Face downloads, and the folders scanned. */
 import { useEffect, useMemo, useState } from 'react';
-import { Badge, Button, Card, Group, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Button, Card, Group, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { FitBadge, layersDetail } from '../../components/FitBadge.js';
+import { Icon } from '../../components/icons.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatBytes, formatContext, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
 import { downloadsFeed, useDownloads } from '../../stores/downloads.js';
@@ -153,43 +155,53 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
   );
 }
 
+/** Below this window width the figures (quant, size, context) join the model's second line and Settings becomes an icon, so the table fits without scrolling sideways. */
+const WIDE_TABLE = '(min-width: 1280px)';
+
 function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
-  return useMemo(
-    () => [
-      {
-        key: 'name',
-        header: 'Model',
-        width: 'minmax(200px, 3fr)',
-        render: (r: ModelRow) => (
-          <div style={{ minWidth: 0 }}>
-            <Text size="sm" fw={500} truncate title={r.name}>
-              {r.name}
-            </Text>
-            <SubLine row={r} />
-          </div>
-        ),
-      },
-      { key: 'quant', header: 'Quant', width: '72px', render: (r: ModelRow) => <Text size="sm">{r.quant ?? NO_VALUE}</Text> },
-      { key: 'size', header: 'Size', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
-      { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
-      { key: 'runtime', header: 'Runtime', width: 'minmax(130px, 1.6fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
-      { key: 'state', header: 'State', width: '112px', render: (r: ModelRow) => <StateCell row={r} /> },
+  const wide = useMediaQuery(WIDE_TABLE, true) ?? true;
+  return useMemo(() => {
+    const name: Column<ModelRow> = {
+      key: 'name',
+      header: 'Model',
+      width: wide ? 'minmax(220px, 3fr)' : 'minmax(170px, 3fr)',
+      render: (r: ModelRow) => (
+        <div style={{ minWidth: 0 }}>
+          <Text size="sm" fw={500} truncate title={r.name}>
+            {r.name}
+          </Text>
+          <SubLine row={r} withFigures={!wide} />
+        </div>
+      ),
+    };
+    const figures: Column<ModelRow>[] = wide
+      ? [
+          { key: 'quant', header: 'Quant', width: '64px', render: (r: ModelRow) => <Text size="sm" truncate title={r.quant ?? undefined}>{r.quant ?? NO_VALUE}</Text> },
+          { key: 'size', header: 'Size', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
+          { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
+        ]
+      : [];
+    return [
+      name,
+      ...figures,
+      { key: 'runtime', header: 'Runtime', width: wide ? 'minmax(130px, 1.4fr)' : 'minmax(110px, 1.2fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
+      { key: 'state', header: 'State', width: wide ? '108px' : '104px', render: (r: ModelRow) => <StateCell row={r} /> },
       {
         key: 'fit',
         header: 'Fit',
-        width: '120px',
+        width: wide ? '112px' : '108px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: '118px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
-      { key: 'actions', header: <span className="sr-only">Actions</span>, width: '164px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} /> },
-    ],
-    [onOpen],
-  );
+      { key: 'speed', header: 'Speed', width: wide ? '112px' : '96px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'actions', header: <span className="sr-only">Actions</span>, width: wide ? '176px' : '124px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} compact={!wide} /> },
+    ];
+  }, [onOpen, wide]);
 }
 
-/** The model's second line: architecture and aliases, or its id; the full text in the title when cut. */
-function SubLine({ row }: { readonly row: ModelRow }) {
-  const text = [row.library?.metadata.architecture, row.served?.aliases.length ? `aka ${row.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || row.id;
+/** The model's second line: architecture and aliases (and the figures when the table is narrow), or its id; the full text in the title when cut. */
+function SubLine({ row, withFigures }: { readonly row: ModelRow; readonly withFigures: boolean }) {
+  const figures = withFigures ? [row.quant, row.sizeBytes !== null ? formatBytes(row.sizeBytes) : null, row.contextLength !== null ? `${formatContext(row.contextLength)} ctx` : null] : [];
+  const text = [row.library?.metadata.architecture, ...figures, row.served?.aliases.length ? `aka ${row.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || row.id;
   return (
     <Text size="xs" c="dimmed" truncate title={text}>
       {text}
@@ -197,14 +209,27 @@ function SubLine({ row }: { readonly row: ModelRow }) {
   );
 }
 
-/** Which runtime serves the model (e.g. `llama-server@127.0.0.1:8080`); the full text in the title when cut. */
+/**
+ * Which runtime serves the model on two lines, kind over address
+ * (`llama-server` / `127.0.0.1:8080`), so a long one is not cut; the full
+ * text in the title.
+ */
 function RuntimeCell({ row }: { readonly row: ModelRow }) {
   const shown = row.served ? row.served.ownedBy.replace(/^homeport-/, '') : null;
-  const title = shown && row.runtime && row.runtime !== shown ? `${shown} (runtime ${row.runtime})` : (shown ?? undefined);
+  if (!shown) return <Text size="sm">{NO_VALUE}</Text>;
+  const title = row.runtime && row.runtime !== shown ? `${shown} (runtime ${row.runtime})` : shown;
+  const at = shown.indexOf('@');
   return (
-    <Text size="sm" truncate title={title}>
-      {shown ?? NO_VALUE}
-    </Text>
+    <div style={{ minWidth: 0 }} title={title}>
+      <Text size="sm" truncate>
+        {at > 0 ? shown.slice(0, at) : shown}
+      </Text>
+      {at > 0 && (
+        <Text size="xs" c="dimmed" truncate className="hp-figure">
+          {shown.slice(at + 1)}
+        </Text>
+      )}
+    </div>
   );
 }
 
@@ -232,7 +257,7 @@ function SpeedCell({ row }: { readonly row: ModelRow }) {
   );
 }
 
-function Actions({ row, onOpen }: { readonly row: ModelRow; readonly onOpen: (id: string) => void }) {
+function Actions({ row, onOpen, compact }: { readonly row: ModelRow; readonly onOpen: (id: string) => void; readonly compact: boolean }) {
   const pending = useModels((s) => s.actions[row.id]);
   const error = useModels((s) => s.actionErrors[row.id]);
   const runAction = useModels((s) => s.runAction);
@@ -270,9 +295,17 @@ function Actions({ row, onOpen }: { readonly row: ModelRow; readonly onOpen: (id
           </Button>
         </Tooltip>
       ) : null}
-      <Button size="compact-sm" variant="subtle" onClick={() => onOpen(row.id)} aria-label={`Settings for ${row.id}`}>
-        Settings
-      </Button>
+      {compact ? (
+        <Tooltip label="Settings">
+          <ActionIcon variant="subtle" onClick={() => onOpen(row.id)} aria-label={`Settings for ${row.id}`}>
+            <Icon name="settings" size={16} />
+          </ActionIcon>
+        </Tooltip>
+      ) : (
+        <Button size="compact-sm" variant="subtle" onClick={() => onOpen(row.id)} aria-label={`Settings for ${row.id}`}>
+          Settings
+        </Button>
+      )}
     </Group>
   );
 }
