@@ -6,25 +6,9 @@ import { useState } from 'react';
 import type { LibraryView, Result } from '../../preload/contract.js';
 import { LibraryFolders } from '../../renderer/features/models/LibraryFolders.js';
 import { folderOutcome } from '../../renderer/features/models/folder-outcome.js';
+import { installJsdomShims } from './jsdom-shims.js';
 
-beforeAll(() => {
-  // jsdom has neither; Mantine's segmented control and colour scheme read them.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-  window.matchMedia ??= ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    dispatchEvent: () => false,
-  })) as typeof window.matchMedia;
-});
+beforeAll(installJsdomShims);
 afterEach(cleanup);
 
 type Root = LibraryView['roots'][number];

@@ -11,25 +11,9 @@ import { LiveRequestTable } from '../../renderer/features/overview/LiveRequestTa
 import { summariseCache, summariseCloud, summariseLocal } from '../../renderer/features/overview/tier-summary.js';
 import { modelRows } from '../../renderer/features/models/model-rows.js';
 import type { LiveRequestRow } from '../../renderer/stores/status.js';
+import { installJsdomShims } from './jsdom-shims.js';
 
-beforeAll(() => {
-  // jsdom has neither; Mantine's segmented control and colour scheme read them.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-  window.matchMedia ??= ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    dispatchEvent: () => false,
-  })) as typeof window.matchMedia;
-});
+beforeAll(installJsdomShims);
 afterEach(cleanup);
 
 const wrap = (node: ReactNode) => render(<MantineProvider env="test">{node}</MantineProvider>);
