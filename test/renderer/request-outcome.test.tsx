@@ -165,8 +165,16 @@ function renderModels(windowWidth: number) {
   const fake = fakeTransport();
   fake.on('models', () => ok({ object: 'list', data: [served({})] }));
   setTransport(fake.transport);
+  atWindowWidth(windowWidth, () => {
+    useModels.setState({ served: [served({})], library: null });
+    wrap(<ModelsPage />);
+  });
+  return within(within(screen.getByRole('table', { name: 'Models' })).getAllByRole('row')[1]!);
+}
+
+/** Renders with `matchMedia` answering min-width queries as a window of this width would (the pages pick their columns from it). */
+function atWindowWidth(windowWidth: number, draw: () => void): void {
   const original = window.matchMedia;
-  // The page picks its columns from the window width (min-width queries only).
   window.matchMedia = ((query: string) => ({
     matches: Number(/min-width:\s*(\d+)px/.exec(query)?.[1] ?? Infinity) <= windowWidth,
     media: query,
@@ -178,13 +186,32 @@ function renderModels(windowWidth: number) {
     dispatchEvent: () => false,
   })) as never;
   try {
-    useModels.setState({ served: [served({})], library: null });
-    wrap(<ModelsPage />);
+    draw();
   } finally {
     window.matchMedia = original;
   }
-  return within(within(screen.getByRole('table', { name: 'Models' })).getAllByRole('row')[1]!);
 }
+
+/** The sum of a grid template's fixed tracks and minimums, in px. */
+function minimumWidth(template: string): number {
+  return [...template.matchAll(/(?:^|\s)(\d+)px(?=\s|$)/g), ...template.matchAll(/minmax\((\d+)px/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+describe('request log at a narrow window', () => {
+  it('keeps every column on screen at 1000 px by leaving client, tokens and cost to the request drawer; all show at 1400 px', () => {
+    setTransport(fakeTransport().transport);
+    useRequests.setState({ records: [record('req_1')] });
+    atWindowWidth(1000, () => wrap(<RequestLog />));
+    const narrow = screen.getAllByRole('columnheader').map((h) => h.textContent);
+    expect(narrow).not.toContain('Client');
+    expect(narrow).toEqual(expect.arrayContaining(['Status', 'Tier', 'Reason', 'TTFT']));
+    const row = within(screen.getByRole('table', { name: 'Requests' })).getAllByRole('row')[1]!;
+    expect(minimumWidth((row.firstElementChild as HTMLElement).parentElement!.style.gridTemplateColumns)).toBeLessThanOrEqual(720);
+    cleanup();
+    atWindowWidth(1400, () => wrap(<RequestLog />));
+    expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(expect.arrayContaining(['Client', 'Tokens', 'Cost']));
+  });
+});
 
 describe('models table', () => {
   it('shows the full model name and runtime (kind over address, full text in the title) at 1400 px', () => {
@@ -207,8 +234,7 @@ describe('models table', () => {
     expect(row.getByText('127.0.0.1:8080')).toBeTruthy();
     const template = (row.getAllByRole('cell')[0]!.parentElement as HTMLElement).style.gridTemplateColumns;
     // Fixed tracks plus the two minimums stay under the ~720 px a 1000 px window leaves the table.
-    const fixed = [...template.matchAll(/(?:^|\s)(\d+)px(?=\s|$)/g), ...template.matchAll(/minmax\((\d+)px/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-    expect(fixed).toBeLessThanOrEqual(720);
+    expect(minimumWidth(template)).toBeLessThanOrEqual(720);
     expect(row.getByRole('button', { name: 'Settings for llama-server/stories260k' })).toBeTruthy();
   });
 });

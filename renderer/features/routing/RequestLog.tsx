@@ -1,5 +1,6 @@
 /** The request log: filters, a live virtualised table, and a drawer with one request's full trace. */
 import { memo, useMemo } from 'react';
+import { useMediaQuery } from '@mantine/hooks';
 import { Badge, Button, Card, Drawer, Group, Loader, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { RequestRecord, Tier } from '../../../preload/contract.js';
 import { EmptyState } from '../../components/EmptyState.js';
@@ -63,7 +64,13 @@ const COLUMNS: readonly Column<RequestRecord>[] = [
   { key: 'cost', header: 'Cost', width: '72px', align: 'right', render: (r) => <span className="hp-figure">{formatUsd(r.costUsd)}</span> },
 ];
 
+/** Below this window width the client, tokens and cost columns give way (the request's drawer shows them), so the log fits without scrolling sideways. */
+const WIDE_LOG = '(min-width: 1280px)';
+const NARROW_HIDDEN: ReadonlySet<string> = new Set(['client', 'tokens', 'cost']);
+const COMPACT_COLUMNS = COLUMNS.filter((c) => !NARROW_HIDDEN.has(c.key));
+
 export function RequestLog() {
+  const wide = useMediaQuery(WIDE_LOG, true) ?? true;
   const records = useRequests((s) => s.records);
   const loading = useRequests((s) => s.loading);
   const error = useRequests((s) => s.error);
@@ -93,7 +100,7 @@ export function RequestLog() {
       ) : (
         <VirtualTable
           label="Requests"
-          columns={COLUMNS}
+          columns={wide ? COLUMNS : COMPACT_COLUMNS}
           rows={records}
           rowKey={rowKey}
           maxHeight={420}
