@@ -9,19 +9,9 @@ import { MessageView } from '../../renderer/features/playground/MessageView.js';
 import { RequestLog } from '../../renderer/features/routing/RequestLog.js';
 import { useRequests } from '../../renderer/stores/requests.js';
 import { fakeTransport, ok } from './playground-fakes.js';
+import { installJsdomShims } from './jsdom-shims.js';
 
-beforeAll(() => {
-  // jsdom lacks these; Mantine reads them.
-  window.matchMedia ??= ((query: string) => ({ matches: false, media: query, onchange: null, addEventListener() {}, removeEventListener() {}, addListener() {}, removeListener() {}, dispatchEvent: () => false })) as never;
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as never;
-  Element.prototype.scrollTo ??= () => undefined;
-  // Textarea autosize listens for font loading.
-  if (!('fonts' in document)) Object.defineProperty(document, 'fonts', { value: { addEventListener() {}, removeEventListener() {} } });
-});
+beforeAll(installJsdomShims);
 afterEach(() => {
   cleanup();
   setTransport(null);

@@ -20,17 +20,9 @@ import { useRequests } from '../../renderer/stores/requests.js';
 import { useRouting } from '../../renderer/stores/routing.js';
 import type { LiveRequestRow } from '../../renderer/stores/status.js';
 import { fakeTransport, ok } from './playground-fakes.js';
+import { installJsdomShims, mediaQueryList } from './jsdom-shims.js';
 
-beforeAll(() => {
-  window.matchMedia ??= ((query: string) => ({ matches: false, media: query, onchange: null, addEventListener() {}, removeEventListener() {}, addListener() {}, removeListener() {}, dispatchEvent: () => false })) as never;
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as never;
-  Element.prototype.scrollTo ??= () => undefined;
-  if (!('fonts' in document)) Object.defineProperty(document, 'fonts', { value: { addEventListener() {}, removeEventListener() {} } });
-});
+beforeAll(installJsdomShims);
 afterEach(() => {
   cleanup();
   setTransport(null);
@@ -175,16 +167,7 @@ function renderModels(windowWidth: number) {
 /** Renders with `matchMedia` answering min-width queries as a window of this width would (the pages pick their columns from it). */
 function atWindowWidth(windowWidth: number, draw: () => void): void {
   const original = window.matchMedia;
-  window.matchMedia = ((query: string) => ({
-    matches: Number(/min-width:\s*(\d+)px/.exec(query)?.[1] ?? Infinity) <= windowWidth,
-    media: query,
-    onchange: null,
-    addEventListener() {},
-    removeEventListener() {},
-    addListener() {},
-    removeListener() {},
-    dispatchEvent: () => false,
-  })) as never;
+  window.matchMedia = ((query: string) => mediaQueryList(query, Number(/min-width:\s*(\d+)px/.exec(query)?.[1] ?? Infinity) <= windowWidth)) as typeof window.matchMedia;
   try {
     draw();
   } finally {
