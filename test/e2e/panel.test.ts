@@ -431,6 +431,19 @@ describe('Routing', () => {
   });
 });
 
+/** Three requests from other apps to the second model, all at once (they fill the live tables while a page streams). */
+async function otherAppsAsk(prompt: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 3 }, (_, i) =>
+      fetch(`${target.origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: target.models[1], messages: [{ role: 'user', content: `${prompt} ${i}` }], max_tokens: 300, stream: false }),
+      }).then((r) => r.text()),
+    ),
+  );
+}
+
 describe('smoothness', () => {
   it('keeps the main thread free of long tasks during a long stream while the request tables update', async () => {
     const playground = await openPlayground();
@@ -453,14 +466,7 @@ describe('smoothness', () => {
       await send(page, 'Tell me a very long story about a dragon');
       await streamingAnswers(page).first().waitFor();
       // A few background requests keep the live tables busy at the same time.
-      const background = Array.from({ length: 3 }, (_, i) =>
-        fetch(`${target.origin}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: target.models[1], messages: [{ role: 'user', content: `story ${i}` }], max_tokens: 300, stream: false }),
-        }).then((r) => r.text()),
-      );
-      await Promise.all(background);
+      await otherAppsAsk('story');
       // A plain selector polled twice a second: a role query (getByRole) walks the whole page's accessibility tree on every poll, itself a long task beside a 3,000-token answer.
       await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
       const streamedMs = Date.now() - started;
@@ -530,15 +536,7 @@ describe('smoothness, one window', () => {
       await send(page, 'Tell me a very long story about a castle');
       await streamingAnswers(page).first().waitFor();
       // Other apps' requests arrive meanwhile: the live request and status stores take them in behind the page.
-      await Promise.all(
-        Array.from({ length: 3 }, (_, i) =>
-          fetch(`${target.origin}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: target.models[1], messages: [{ role: 'user', content: `tale ${i}` }], max_tokens: 300, stream: false }),
-          }).then((r) => r.text()),
-        ),
-      );
+      await otherAppsAsk('tale');
       await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
       const streamedMs = Date.now() - started;
       const trace = summariseTrace((JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents, { longTaskMs: 50 });
