@@ -444,6 +444,26 @@ async function otherAppsAsk(prompt: string): Promise<void> {
   );
 }
 
+/**
+ * Sends a long prompt from the Playground page, lets other apps ask meanwhile, and waits for the answer's end under a
+ * light trace (top-level tasks only): it gives each long task's thread time beside its wall time, since on a machine
+ * whose cores are all busy a task can take 300 ms of wall time for 6 ms of work, waiting for a core. Each page in
+ * `pages` is marked in the trace by its name.
+ */
+async function traceLongStream(page: Page, pages: ReadonlyArray<readonly [Page, string]>, prompt: string, othersAsk: string) {
+  await browser.startTracing(undefined, { categories: ['toplevel', 'blink.user_timing'] });
+  for (const [p, name] of pages) await p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
+  const started = Date.now();
+  await send(page, prompt);
+  await streamingAnswers(page).first().waitFor();
+  await otherAppsAsk(othersAsk);
+  // A plain selector polled twice a second: a role query (getByRole) walks the whole page's accessibility tree on every poll, itself a long task beside a 3,000-token answer.
+  await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
+  const streamedMs = Date.now() - started;
+  const trace = summariseTrace((JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents, { longTaskMs: 50 });
+  return { streamedMs, trace };
+}
+
 describe('smoothness', () => {
   it('keeps the main thread free of long tasks during a long stream while the request tables update', async () => {
     const playground = await openPlayground();
@@ -458,19 +478,7 @@ describe('smoothness', () => {
       const baseline = (await longTasks(page)).length;
       const routingBaseline = (await longTasks(routing.page)).length;
       const overviewBaseline = (await longTasks(overview.page)).length;
-      // A light trace (top-level tasks only) gives each long task's thread time beside its wall time: on a
-      // machine whose cores are all busy, a task can take 300 ms of wall time for 6 ms of work, waiting for a core.
-      await browser.startTracing(undefined, { categories: ['toplevel', 'blink.user_timing'] });
-      for (const [p, name] of [[page, 'playground'], [routing.page, 'routing'], [overview.page, 'overview']] as const) await p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
-      const started = Date.now();
-      await send(page, 'Tell me a very long story about a dragon');
-      await streamingAnswers(page).first().waitFor();
-      // A few background requests keep the live tables busy at the same time.
-      await otherAppsAsk('story');
-      // A plain selector polled twice a second: a role query (getByRole) walks the whole page's accessibility tree on every poll, itself a long task beside a 3,000-token answer.
-      await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
-      const streamedMs = Date.now() - started;
-      const trace = summariseTrace((JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents, { longTaskMs: 50 });
+      const { streamedMs, trace } = await traceLongStream(page, [[page, 'playground'], [routing.page, 'routing'], [overview.page, 'overview']], 'Tell me a very long story about a dragon', 'story');
       const work = (name: string) => {
         const traced = trace.pages.find((p) => p.page === name);
         const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
@@ -530,16 +538,7 @@ describe('smoothness, one window', () => {
       await setField(page, 'Max tokens', '3000');
       await setField(page, 'Temperature', '0.9');
       const baseline = (await longTasks(page)).length;
-      await browser.startTracing(undefined, { categories: ['toplevel', 'blink.user_timing'] });
-      await page.evaluate(() => performance.mark('hp-page:playground'));
-      const started = Date.now();
-      await send(page, 'Tell me a very long story about a castle');
-      await streamingAnswers(page).first().waitFor();
-      // Other apps' requests arrive meanwhile: the live request and status stores take them in behind the page.
-      await otherAppsAsk('tale');
-      await page.waitForFunction(() => document.querySelector('[aria-label="Answer"][data-streaming="true"]') === null, undefined, { polling: 500, timeout: 90_000 });
-      const streamedMs = Date.now() - started;
-      const trace = summariseTrace((JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents, { longTaskMs: 50 });
+      const { streamedMs, trace } = await traceLongStream(page, [[page, 'playground']], 'Tell me a very long story about a castle', 'tale');
       const traced = trace.pages.find((p) => p.page === 'playground');
       const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
       const tasks = (await longTasks(page)).slice(baseline);
