@@ -16,7 +16,7 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
   {
     key: 'phase',
     header: 'Phase',
-    width: '124px',
+    width: '144px',
     render: (r) => {
       const outcome = r.phase === 'done' ? statusClassOf(r.status, r.error) : 'pending';
       return outcome === 'error' || outcome === 'cancelled' ? (
