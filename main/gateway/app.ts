@@ -11,7 +11,7 @@ import { chainGuards, createAppKeyGuard } from './app-key-guard.js';
 import type { FastLane } from './fast-lane.js';
 import { createModelsRouter } from './routes/models.js';
 import { createErrorHandler, methodNotAllowed, notFound } from './fallback.js';
-import { createUpstreamAgent } from './proxy.js';
+import { createUpstreamDispatcher } from './upstream-call.js';
 import { createControlAuth } from '../control/control-token.js';
 
 /** The express app with what a listener needs to shut it down cleanly. */
@@ -46,7 +46,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
   app.disable('x-powered-by');
   app.disable('etag');
 
-  const agent = createUpstreamAgent();
+  const dispatcher = createUpstreamDispatcher();
   const hostGuard = createHostOriginGuard({ port: options.port, ...(options.extraHosts ? { extraHosts: options.extraHosts } : {}) });
   const guard = options.appKeys !== undefined ? chainGuards(hostGuard, createAppKeyGuard({ keys: options.appKeys, ...(options.controlToken ? { control: { token: options.controlToken, port: options.port } } : {}) })) : hostGuard;
   const errorHandler = createErrorHandler({ logError: options.logError });
@@ -62,7 +62,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
       metrics: options.metrics,
       bodyLimitBytes: options.bodyLimitBytes,
       readyDeadlineMs: options.readyDeadlineMs,
-      agent,
+      dispatcher,
       ...(options.router ? { router: options.router } : {}),
       ...(options.requests ? { requests: options.requests } : {}),
     });
@@ -97,7 +97,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
 
   return Object.assign(app, {
     gatewayPort: options.port,
-    dispose: () => agent.destroy(),
+    dispose: () => void dispatcher.destroy().catch(() => undefined),
     fastLane: createFastLane({ guard, routes: hotRoutes, onError: errorHandler }),
   });
 }

@@ -1,19 +1,16 @@
-import http from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { RequestMeter } from '../metrics/types.js';
 import type { RuntimeEndpoint } from '../runtimes/types.js';
 import { GatewayError, sendError } from './errors.js';
 import { endsWithDone, StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
 import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
-
-/** Keep-alive connections to the runtimes, shared by every request of one gateway. */
-export function createUpstreamAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo', noDelay: true });
-}
+import { callUpstream, originOf, type UpstreamCall } from './upstream-call.js';
 
 export interface ForwardOptions {
-  readonly agent: http.Agent;
+  /** Keep-alive connections to the runtimes, shared by every request of one gateway (upstream-call.ts). */
+  readonly dispatcher: Dispatcher;
   readonly endpoint: RuntimeEndpoint;
   /** The OpenAI path, e.g. `/v1/chat/completions`. */
   readonly path: string;
@@ -24,7 +21,7 @@ export interface ForwardOptions {
   readonly runtimeId: string;
   /** The client asked for `stream: true`. */
   readonly stream: boolean;
-  /** The client's response; its closing before it finished (the client went away) destroys the upstream request. */
+  /** The client's response; its closing before it finished (the client went away) aborts the upstream request. */
   readonly res: ServerResponse;
   readonly meter: RequestMeter;
   /**
@@ -46,9 +43,13 @@ function upstreamPath(endpoint: RuntimeEndpoint, path: string): string {
   return base + path;
 }
 
-function errorCode(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code ? `${code} (${err.message})` : err.message;
+function errorCode(err: NodeJS.ErrnoException): string {
+  return err.code ? `${err.code} (${err.message})` : err.message;
+}
+
+/** A kept-alive connection the runtime closed just as it was reused: worth one more try on a fresh one. */
+function isStaleConnection(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ECONNRESET' || err.code === 'UND_ERR_SOCKET' || err.code === 'EPIPE';
 }
 
 /**
@@ -59,13 +60,13 @@ function errorCode(err: Error): string {
  *   upstream when the client is slow, and tallied for metrics after each write.
  * - Everything else (non-stream answers, upstream HTTP errors) is relayed with
  *   its status and content type; usage is read after the response is sent.
- * - The client going away destroys the upstream request at once.
+ * - The client going away aborts the upstream request at once.
  * - The runtime going away mid-stream ends the stream with an error event and
  *   no `[DONE]`; before any answer it is a 502.
  */
 export function forwardToRuntime(options: ForwardOptions): void {
   const { res, meter, endpoint } = options;
-  let current: http.ClientRequest | undefined;
+  let current: UpstreamCall | undefined;
   let finished = false;
 
   const finish = (result: Parameters<RequestMeter['finish']>[0]): void => {
@@ -78,7 +79,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
   // One 'close' listener on the response (cheaper per request than an AbortSignal and its listeners).
   function onClose(): void {
     if (res.writableFinished) return;
-    current?.destroy();
+    current?.abort();
     finish({ status: 499, error: 'The client closed the connection.' });
   }
   if (res.destroyed) {
@@ -87,71 +88,68 @@ export function forwardToRuntime(options: ForwardOptions): void {
   }
   res.on('close', onClose);
 
-  const headers: OutgoingHttpHeaders = {
-    ...endpoint.headers,
-    'content-type': 'application/json',
-    'content-length': options.body.length,
-  };
+  const headers: Record<string, string> = { ...endpoint.headers, 'content-type': 'application/json' };
   if (options.accept !== undefined) headers.accept = options.accept;
-  const path = upstreamPath(endpoint, options.path);
+  const request = { origin: originOf(endpoint.baseUrl), path: upstreamPath(endpoint, options.path), headers, body: options.body };
 
   send(false);
   meter.forwarded();
 
   function send(isRetry: boolean): void {
-    const upstreamReq = http.request({
-      agent: options.agent,
-      hostname: endpoint.hostname,
-      port: endpoint.port,
-      method: 'POST',
-      path,
-      headers,
+    let answer: Answer | undefined;
+    const call = callUpstream(options.dispatcher, request, {
+      start(status, upstreamHeaders) {
+        if (finished) {
+          call.abort();
+          return;
+        }
+        answer = startAnswer(call, status, upstreamHeaders);
+      },
+      data(chunk) {
+        answer?.data(chunk);
+      },
+      end() {
+        answer?.end();
+      },
+      fail(err) {
+        if (answer !== undefined) {
+          answer.broke();
+          return;
+        }
+        if (finished) return;
+        if (!isRetry && isStaleConnection(err)) {
+          send(true);
+          return;
+        }
+        const failure = new GatewayError({
+          status: 502,
+          code: 'runtime_unreachable',
+          message: `Homeport could not reach the runtime ${options.runtimeId}: ${errorCode(err)}. It may have just stopped; check Homeport's runtime logs and try again.`,
+        });
+        sendError(res, failure);
+        finish({ status: 502, error: failure.message });
+      },
     });
-    current = upstreamReq;
-    let answered = false;
-    upstreamReq.on('response', (upstreamRes) => {
-      answered = true;
-      relay(upstreamRes);
-    });
-    upstreamReq.on('error', (err) => {
-      if (answered || finished) return; // The response side reports its own end.
-      // A kept-alive socket the runtime closed just as we reused it: try once on a fresh one.
-      if (!isRetry && upstreamReq.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-        send(true);
-        return;
-      }
-      const failure = new GatewayError({
-        status: 502,
-        code: 'runtime_unreachable',
-        message: `Homeport could not reach the runtime ${options.runtimeId}: ${errorCode(err)}. It may have just stopped; check Homeport's runtime logs and try again.`,
-      });
-      sendError(res, failure);
-      finish({ status: 502, error: failure.message });
-    });
-    upstreamReq.end(options.body);
+    current = call;
   }
 
-  function relay(upstreamRes: IncomingMessage): void {
-    if (finished) {
-      upstreamRes.destroy();
-      return;
-    }
-    const status = upstreamRes.statusCode ?? 502;
-    const contentType = upstreamRes.headers['content-type'];
+  function startAnswer(call: UpstreamCall, status: number, upstreamHeaders: IncomingHttpHeaders): Answer {
+    const contentType = headerText(upstreamHeaders['content-type']);
     const isEventStream = options.stream && status < 300 && contentType?.startsWith('text/event-stream') === true;
-    if (isEventStream) relayStream(upstreamRes, status);
-    else relayWhole(upstreamRes, status, contentType);
+    if (isEventStream) return streamAnswer(call, status);
+    if (options.advise !== undefined && (status === 400 || status === 404 || status === 501)) return refusalAnswer(status, contentType, options.advise);
+    return wholeAnswer(call, status, contentType, upstreamHeaders);
   }
 
-  /** Pipe with backpressure: pause the upstream while the client's buffer is full. */
-  function pipeChunk(upstreamRes: IncomingMessage, chunk: Buffer): void {
+  /** Write with backpressure: pause the upstream while the client's buffer is full. */
+  function pipeChunk(call: UpstreamCall, chunk: Buffer): void {
     if (!res.write(chunk)) {
-      upstreamRes.pause();
-      res.once('drain', () => upstreamRes.resume());
+      call.pause();
+      res.once('drain', () => call.resume());
     }
   }
 
-  function relayStream(upstreamRes: IncomingMessage, status: number): void {
+  function streamAnswer(call: UpstreamCall, status: number): Answer {
     res.writeHead(status, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -162,113 +160,116 @@ export function forwardToRuntime(options: ForwardOptions): void {
     const tally = new StreamTally(meter);
     /** The client's response was ended with the chunk that carried `[DONE]` (one write for both). */
     let ended = false;
-
-    upstreamRes.on('data', (chunk: Buffer) => {
-      if (finished || ended) return;
-      if (endsWithDone(chunk)) {
+    return {
+      data(chunk) {
+        if (finished || ended) return;
+        if (endsWithDone(chunk)) {
+          tally.push(chunk);
+          if (tally.sawDone && tally.atEventBoundary) {
+            ended = true;
+            res.end(chunk);
+          } else pipeChunk(call, chunk);
+          return;
+        }
+        pipeChunk(call, chunk);
         tally.push(chunk);
-        if (tally.sawDone && tally.atEventBoundary) {
-          ended = true;
-          res.end(chunk);
-        } else pipeChunk(upstreamRes, chunk);
-        return;
-      }
-      pipeChunk(upstreamRes, chunk);
-      tally.push(chunk);
-    });
-    upstreamRes.on('end', () => {
-      if (finished) return;
-      if (!ended) res.end();
-      finish({ status, usage: tally.usage, error: tally.upstreamError });
-    });
-    upstreamRes.on('error', () => {
-      // Reported through 'close' below; the listener keeps the error from being unhandled.
-    });
-    upstreamRes.on('close', () => {
-      if (finished || upstreamRes.complete) return;
-      if (tally.sawDone) {
-        // Everything the client needs already passed; the runtime just hung up early.
+      },
+      end() {
+        if (finished) return;
         if (!ended) res.end();
-        finish({ status, usage: tally.usage });
-        return;
-      }
-      const detail = 'the connection closed before the stream ended';
-      if (!tally.atEventBoundary) res.write('\n\n');
-      res.end(runtimeDisconnectedEvent(options.runtimeId, detail));
-      finish({ status: 502, usage: tally.usage, error: `runtime disconnected: ${detail}` });
-    });
+        finish({ status, usage: tally.usage, error: tally.upstreamError });
+      },
+      broke() {
+        if (finished) return;
+        if (tally.sawDone) {
+          // Everything the client needs already passed; the runtime just hung up early.
+          if (!ended) res.end();
+          finish({ status, usage: tally.usage });
+          return;
+        }
+        const detail = 'the connection closed before the stream ended';
+        if (!tally.atEventBoundary) res.write('\n\n');
+        res.end(runtimeDisconnectedEvent(options.runtimeId, detail));
+        finish({ status: 502, usage: tally.usage, error: `runtime disconnected: ${detail}` });
+      },
+    };
   }
 
   /** A refusal is small: read it whole, add the advice if it is an "endpoint not served" one, then answer. */
-  function relayRefusal(upstreamRes: IncomingMessage, status: number, contentType: string | undefined, advise: (status: number, body: string) => string | null): void {
+  function refusalAnswer(status: number, contentType: string | undefined, advise: (status: number, body: string) => string | null): Answer {
     const chunks: Buffer[] = [];
-    upstreamRes.on('data', (chunk: Buffer) => {
-      if (chunks.length < 64) chunks.push(chunk);
-    });
-    upstreamRes.on('error', () => {
-      // Reported through 'close' below.
-    });
-    upstreamRes.on('close', () => {
-      if (finished) return;
-      if (!upstreamRes.complete) {
+    return {
+      data(chunk) {
+        if (chunks.length < 64) chunks.push(chunk);
+      },
+      end() {
+        if (finished) return;
+        const body = Buffer.concat(chunks);
+        const text = body.toString('utf8');
+        const advice = advise(status, text);
+        if (advice === null) {
+          res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': body.length });
+          res.end(body);
+          finish({ status, error: `runtime answered ${status}` });
+          return;
+        }
+        const said = runtimeMessage(text);
+        const failure = new GatewayError({ status, code: 'endpoint_not_served', message: unservedMessage(options.runtimeId, said, advice) });
+        sendError(res, failure);
+        finish({ status, error: failure.message });
+      },
+      broke() {
+        if (finished) return;
         sendError(res, new GatewayError({ status: 502, code: 'runtime_unreachable', message: `The runtime ${options.runtimeId} closed the connection before its answer ended.` }));
         finish({ status: 502, error: 'runtime disconnected before the response ended' });
-        return;
-      }
-      const body = Buffer.concat(chunks);
-      const text = body.toString('utf8');
-      const advice = advise(status, text);
-      if (advice === null) {
-        res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': body.length });
-        res.end(body);
-        finish({ status, error: `runtime answered ${status}` });
-        return;
-      }
-      const said = runtimeMessage(text);
-      const failure = new GatewayError({ status, code: 'endpoint_not_served', message: unservedMessage(options.runtimeId, said, advice) });
-      sendError(res, failure);
-      finish({ status, error: failure.message });
-    });
+      },
+    };
   }
 
-  function relayWhole(upstreamRes: IncomingMessage, status: number, contentType: string | undefined): void {
-    if (options.advise !== undefined && (status === 400 || status === 404 || status === 501)) {
-      relayRefusal(upstreamRes, status, contentType, options.advise);
-      return;
-    }
+  function wholeAnswer(call: UpstreamCall, status: number, contentType: string | undefined, upstreamHeaders: IncomingHttpHeaders): Answer {
     const out: OutgoingHttpHeaders = { 'Content-Type': contentType ?? 'application/json' };
-    const length = upstreamRes.headers['content-length'];
+    const length = upstreamHeaders['content-length'];
     if (length !== undefined) out['Content-Length'] = length;
-    const retryAfter = upstreamRes.headers['retry-after'];
+    const retryAfter = upstreamHeaders['retry-after'];
     if (retryAfter !== undefined) out['Retry-After'] = retryAfter;
     res.writeHead(status, out);
     meter.firstToken();
 
     const chunks: Buffer[] = [];
-    upstreamRes.on('data', (chunk: Buffer) => {
-      if (finished) return;
-      pipeChunk(upstreamRes, chunk);
-      chunks.push(chunk);
-    });
-    upstreamRes.on('end', () => {
-      if (finished) return;
-      res.end();
-      // Reading usage happens after the client has its answer.
-      setImmediate(() => {
-        const usage = readUsage(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-        finish({ status, usage, error: status >= 400 ? `runtime answered ${status}` : undefined });
-      });
-    });
-    upstreamRes.on('error', () => {
-      // Reported through 'close' below.
-    });
-    upstreamRes.on('close', () => {
-      if (finished || upstreamRes.complete) return;
-      // The body is cut short and its status already sent: the only honest signal is to cut the client off too.
-      res.destroy();
-      finish({ status: 502, error: 'runtime disconnected before the response ended' });
-    });
+    return {
+      data(chunk) {
+        if (finished) return;
+        pipeChunk(call, chunk);
+        chunks.push(chunk);
+      },
+      end() {
+        if (finished) return;
+        res.end();
+        // Reading usage happens after the client has its answer.
+        setImmediate(() => {
+          const usage = readUsage(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+          finish({ status, usage, error: status >= 400 ? `runtime answered ${status}` : undefined });
+        });
+      },
+      broke() {
+        if (finished) return;
+        // The body is cut short and its status already sent: the only honest signal is to cut the client off too.
+        res.destroy();
+        finish({ status: 502, error: 'runtime disconnected before the response ended' });
+      },
+    };
   }
+}
+
+/** How one started answer is relayed: its chunks, its end, or its breaking off. */
+interface Answer {
+  data(chunk: Buffer): void;
+  end(): void;
+  broke(): void;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The message inside a runtime's error body (OpenAI-shaped, or plain text). */

@@ -38,7 +38,8 @@ import { renameModel } from './model-rename.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
 import { timingHeader } from './server-timing.js';
-import { addressOf, createAgents, tryUpstream, type TryResult, type UpstreamAddress, type UpstreamAgents } from './upstream.js';
+import { addressOf, tryUpstream, type TryResult, type UpstreamAddress } from './upstream.js';
+import { createUpstreamDispatcher } from '../gateway/upstream-call.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
 import { forcedTierVerdict, parseForcedTier, TIER_HEADER } from './forced-tier.js';
@@ -122,7 +123,7 @@ export class Router {
   private table: RouteTable;
   readonly load = new LoadTracker();
   readonly health: ProviderHealthMonitor;
-  private readonly agents: UpstreamAgents = createAgents();
+  private readonly dispatcher = createUpstreamDispatcher();
   private readonly spend = new Map<string, number>();
   private spendDay: string;
   private readonly localAddresses = new WeakMap<object, UpstreamAddress>();
@@ -545,7 +546,7 @@ export class Router {
       tries++;
       const result = await tryUpstream({
         address,
-        agents: this.agents,
+        dispatcher: this.dispatcher,
         path,
         body,
         ...(request.req.headers.accept !== undefined ? { accept: request.req.headers.accept } : {}),
@@ -650,8 +651,7 @@ export class Router {
     const assembler: StreamAssembler | undefined = context.writeCache && this.options.cache ? this.options.cache.createStreamAssembler() : undefined;
     const relayed = await relayStream({
       res,
-      response: result.response,
-      request: result.request,
+      body: result.body,
       first: result.first,
       idleTimeoutMs: route.config.idleTimeoutMs,
       clientGone: request.clientGone,
@@ -702,8 +702,7 @@ export class Router {
 
   close(): void {
     this.health.close();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    void this.dispatcher.destroy().catch(() => undefined);
   }
 }
 

@@ -13,15 +13,16 @@
  * away, or stays silent longer than the idle timeout, ends the stream with an
  * OpenAI-shaped error event and no `[DONE]`.
  */
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { endsWithDone, parseEvent, readEvent, SseDataSplitter } from '../gateway/sse.js';
 import type { Usage } from '../metrics/types.js';
 import type { ClientGone } from './client-gone.js';
+import type { UpstreamBody } from './upstream.js';
 
 export interface StreamRelayOptions {
   readonly res: ServerResponse;
-  readonly response: IncomingMessage;
-  readonly request: ClientRequest;
+  /** The rest of the upstream's answer after `first`. */
+  readonly body: UpstreamBody;
   readonly first: Buffer;
   readonly idleTimeoutMs: number;
   readonly clientGone: ClientGone;
@@ -49,7 +50,7 @@ export interface StreamRelayResult {
 const DONE_TAIL = 'data: [DONE]\n\n';
 
 export function relayStream(options: StreamRelayOptions): Promise<StreamRelayResult> {
-  const { res, response } = options;
+  const { res, body } = options;
   const read = options.onEvent ? parseEvent : readEvent;
   return new Promise<StreamRelayResult>((resolve) => {
     let done = false;
@@ -106,14 +107,14 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
      */
     function write(chunk: Buffer | string): void {
       if (!res.write(chunk)) {
-        response.pause();
-        res.once('drain', () => response.resume());
+        body.pause();
+        res.once('drain', () => body.resume());
       }
     }
 
     function fail(detail: string): void {
       if (done) return;
-      options.request.destroy();
+      body.abort();
       if (ended) {
         // The client has its whole answer ([DONE] passed); only the upstream's end never came.
         finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
@@ -125,7 +126,7 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
     }
 
     function onClientGone(): void {
-      options.request.destroy();
+      body.abort();
       finish({ ok: false, cancelled: true, usage, error: 'The client closed the connection.' });
     }
     if (options.clientGone.aborted) {
@@ -164,28 +165,29 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
       res.end(chunk);
     }
 
-    response.on('data', onData);
-    response.on('end', () => {
-      if (done) return;
-      if (!sawDone && !sawFirst) {
-        fail('the stream ended without an answer');
-        return;
-      }
-      if (!ended) res.end();
-      finish({ ok: sawDone && upstreamError === undefined, cancelled: false, usage, error: upstreamError ?? (sawDone ? undefined : 'the stream ended without [DONE]') });
-    });
-    response.on('error', () => undefined);
-    response.on('close', () => {
-      if (done || response.complete) return;
-      if (sawDone) {
-        if (!ended) res.end();
-        finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
-        return;
-      }
-      fail('the connection closed before the stream ended');
-    });
     onData(options.first);
-    if (!done) response.resume();
+    if (done) return;
+    body.attach({
+      data: onData,
+      end() {
+        if (done) return;
+        if (!sawDone && !sawFirst) {
+          fail('the stream ended without an answer');
+          return;
+        }
+        if (!ended) res.end();
+        finish({ ok: sawDone && upstreamError === undefined, cancelled: false, usage, error: upstreamError ?? (sawDone ? undefined : 'the stream ended without [DONE]') });
+      },
+      broke() {
+        if (done) return;
+        if (sawDone) {
+          if (!ended) res.end();
+          finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
+          return;
+        }
+        fail('the connection closed before the stream ended');
+      },
+    });
   });
 }
 

@@ -10,50 +10,30 @@
  *   router commits to this target and relays the rest;
  * - `aborted`: the client went away.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { callUpstream, type UpstreamCall } from '../gateway/upstream-call.js';
 import type { ClientGone } from './client-gone.js';
 
 export interface UpstreamAddress {
-  readonly protocol: 'http:' | 'https:';
-  readonly hostname: string;
-  readonly port: number;
+  /** `https://api.openai.com` — scheme, host and port. */
+  readonly origin: string;
   /** Path prefix of the base URL without the trailing slash, e.g. `/v1` or ``. */
   readonly basePath: string;
   /** Added to every request (auth). Never logged. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export interface UpstreamAgents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
-}
-
-export function createAgents(): UpstreamAgents {
-  return {
-    http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo', noDelay: true }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo', noDelay: true }),
-  };
-}
-
 /** `baseUrl` (e.g. `https://api.openai.com/v1`) as the parts a request needs. */
 export function addressOf(baseUrl: string, headers: Readonly<Record<string, string>>): UpstreamAddress {
   const url = new URL(baseUrl);
-  const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-  return {
-    protocol,
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : protocol === 'https:' ? 443 : 80,
-    basePath: url.pathname.replace(/\/+$/, ''),
-    headers,
-  };
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers };
 }
 
 export interface TryOptions {
   readonly address: UpstreamAddress;
-  readonly agents: UpstreamAgents;
+  readonly dispatcher: Dispatcher;
   /** The OpenAI path after the base, e.g. `/chat/completions` for a `/v1` base. */
   readonly path: string;
   readonly body: Buffer;
@@ -63,11 +43,73 @@ export interface TryOptions {
   readonly clientGone: ClientGone;
 }
 
+/** What reads the rest of a committed stream. */
+export interface BodySink {
+  data(chunk: Buffer): void;
+  end(): void;
+  /** The connection closed before the answer ended. */
+  broke(): void;
+}
+
+/**
+ * The rest of a stream after its first chunk. The call stays paused until a
+ * sink attaches, and whatever happened meanwhile (the connection closing) is
+ * handed to the sink when it does.
+ */
+export class UpstreamBody {
+  #sink: BodySink | undefined;
+  #pending: Array<{ readonly chunk?: Buffer; readonly end?: true; readonly broke?: true }> = [];
+
+  constructor(private readonly call: UpstreamCall) {}
+
+  attach(sink: BodySink): void {
+    for (const event of this.#pending) {
+      if (event.chunk) sink.data(event.chunk);
+      else if (event.end) sink.end();
+      else sink.broke();
+    }
+    this.#pending = [];
+    this.#sink = sink;
+    this.call.resume();
+  }
+
+  pause(): void {
+    this.call.pause();
+  }
+
+  resume(): void {
+    this.call.resume();
+  }
+
+  /** Cancels the upstream request; the sink hears nothing more. */
+  abort(): void {
+    this.call.abort();
+  }
+
+  /** @internal */
+  data(chunk: Buffer): void {
+    if (this.#sink) this.#sink.data(chunk);
+    else this.#pending.push({ chunk });
+  }
+
+  /** @internal */
+  end(): void {
+    if (this.#sink) this.#sink.end();
+    else this.#pending.push({ end: true });
+  }
+
+  /** @internal */
+  broke(): void {
+    if (this.#sink) this.#sink.broke();
+    else this.#pending.push({ broke: true });
+  }
+}
+
 export type TryResult =
   | { readonly kind: 'error'; readonly reason: string; readonly timeout: boolean; readonly ms: number }
   | { readonly kind: 'aborted'; readonly ms: number }
   | { readonly kind: 'whole'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: Buffer; readonly ms: number }
-  | { readonly kind: 'stream'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly response: IncomingMessage; readonly first: Buffer; readonly ms: number; readonly request: http.ClientRequest };
+  | { readonly kind: 'stream'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: UpstreamBody; readonly first: Buffer; readonly ms: number };
 
 /** Largest error or non-stream body read before failing (64 MiB; embeddings can be large). */
 const MAX_WHOLE_BYTES = 64 * 1024 * 1024;
@@ -79,78 +121,82 @@ export function tryUpstream(options: TryOptions): Promise<TryResult> {
 
   return new Promise<TryResult>((resolve) => {
     let settled = false;
-    const headers: OutgoingHttpHeaders = {
-      ...address.headers,
-      'content-type': 'application/json',
-      'content-length': options.body.length,
-    };
+    const headers: Record<string, string> = { ...address.headers, 'content-type': 'application/json' };
     if (options.accept !== undefined) headers.accept = options.accept;
-    const request = (address.protocol === 'https:' ? https : http).request({
-      agent: address.protocol === 'https:' ? options.agents.https : options.agents.http,
-      protocol: address.protocol,
-      hostname: address.hostname,
-      port: address.port,
-      method: 'POST',
-      path: address.basePath + options.path,
-      headers,
-    });
 
-    const settle = (result: TryResult, keepRequest = false): void => {
+    /** Phase of the answer: none yet, a stream waiting for its first chunk, a stream handed over, or a whole body. */
+    let phase: 'none' | 'first' | 'stream' | 'whole' = 'none';
+    let status = 502;
+    let answerHeaders: IncomingHttpHeaders = {};
+    let body: UpstreamBody | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+
+    function settle(result: TryResult, keepCall = false): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clientGone.off(onAbort);
-      if (!keepRequest) request.destroy();
+      if (!keepCall) call?.abort();
       resolve(result);
-    };
-    const timer = setTimeout(() => {
-      settle({ kind: 'error', reason: `no answer within ${options.firstByteTimeoutMs} ms`, timeout: true, ms: ms() });
-    }, options.firstByteTimeoutMs);
+    }
     function onAbort(): void {
       settle({ kind: 'aborted', ms: ms() });
     }
     if (clientGone.aborted) {
-      onAbort();
+      resolve({ kind: 'aborted', ms: 0 });
       return;
     }
     clientGone.on(onAbort);
+    const timer = setTimeout(() => {
+      settle({ kind: 'error', reason: `no answer within ${options.firstByteTimeoutMs} ms`, timeout: true, ms: ms() });
+    }, options.firstByteTimeoutMs);
 
-    request.on('error', (err: NodeJS.ErrnoException) => {
-      settle({ kind: 'error', reason: err.code ? `${err.code}` : err.message, timeout: false, ms: ms() });
-    });
-    request.on('response', (response) => {
-      const status = response.statusCode ?? 502;
-      const isStream = options.stream && status < 300 && response.headers['content-type']?.startsWith('text/event-stream') === true;
-      if (isStream) {
-        response.once('data', (first: Buffer) => {
-          response.pause();
-          settle({ kind: 'stream', status, headers: response.headers, response, first, ms: ms(), request }, true);
-        });
-        response.once('end', () => settle({ kind: 'whole', status, headers: response.headers, body: Buffer.alloc(0), ms: ms() }));
-        response.on('error', () => undefined);
-        response.once('close', () => {
-          if (!response.complete) settle({ kind: 'error', reason: 'the connection closed before the answer began', timeout: false, ms: ms() });
-        });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_WHOLE_BYTES) {
-          settle({ kind: 'error', reason: `the answer is over ${MAX_WHOLE_BYTES} bytes`, timeout: false, ms: ms() });
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('end', () => {
-        settle({ kind: 'whole', status, headers: response.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), ms: ms() });
-      });
-      response.on('error', () => undefined);
-      response.on('close', () => {
-        if (!response.complete) settle({ kind: 'error', reason: 'the connection closed before the answer ended', timeout: false, ms: ms() });
-      });
-    });
-    request.end(options.body);
+    // Declared first: a request undici cannot even send fails inside `callUpstream`, before it returns.
+    let call: UpstreamCall | undefined = undefined;
+    call = callUpstream(
+      options.dispatcher,
+      { origin: address.origin, path: address.basePath + options.path, headers, body: options.body },
+      {
+        start(code, received) {
+          status = code;
+          answerHeaders = received;
+          const contentType = received['content-type'];
+          const isStream = options.stream && code < 300 && typeof contentType === 'string' && contentType.startsWith('text/event-stream');
+          phase = isStream ? 'first' : 'whole';
+        },
+        data(chunk) {
+          if (phase === 'first') {
+            call!.pause();
+            phase = 'stream';
+            body = new UpstreamBody(call!);
+            settle({ kind: 'stream', status, headers: answerHeaders, body, first: chunk, ms: ms() }, true);
+            return;
+          }
+          if (phase === 'stream') {
+            body!.data(chunk);
+            return;
+          }
+          size += chunk.length;
+          if (size > MAX_WHOLE_BYTES) {
+            settle({ kind: 'error', reason: `the answer is over ${MAX_WHOLE_BYTES} bytes`, timeout: false, ms: ms() });
+            return;
+          }
+          chunks.push(chunk);
+        },
+        end() {
+          if (phase === 'stream') body!.end();
+          else settle({ kind: 'whole', status, headers: answerHeaders, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), ms: ms() });
+        },
+        fail(err) {
+          if (phase === 'stream') {
+            body!.broke();
+            return;
+          }
+          const reason = phase === 'none' ? (err.code ?? err.message) : phase === 'first' ? 'the connection closed before the answer began' : 'the connection closed before the answer ended';
+          settle({ kind: 'error', reason, timeout: false, ms: ms() });
+        },
+      },
+    );
   });
 }

@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsSink, RequestMeter } from '../../metrics/types.js';
 import type { RuntimeEndpoint } from '../../runtimes/types.js';
@@ -32,7 +32,7 @@ export interface InferenceRouteOptions {
   readonly metrics: MetricsSink;
   readonly bodyLimitBytes: number;
   readonly readyDeadlineMs: number;
-  readonly agent: http.Agent;
+  readonly dispatcher: Dispatcher;
   /** Model names with a route go through the router (cache, local, network, cloud). */
   readonly router?: Router;
   /** Every request gets a record here. */
@@ -185,7 +185,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
 
     try {
       forwardToRuntime({
-        agent: options.agent,
+        dispatcher: options.dispatcher,
         endpoint,
         path: options.path,
         body,
