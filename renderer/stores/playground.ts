@@ -107,8 +107,8 @@ export interface PlaygroundState {
 export interface PlaygroundStoreOptions {
   readonly transport?: () => Transport;
   readonly streamer?: ChatStreamer;
-  /** Where /v1 is: same origin in the browser; the engine's URL in the desktop app. */
-  readonly endpoint?: () => Promise<string>;
+  /** Where /v1 is: same origin in the browser (known at once); the engine's URL in the desktop app (asked). */
+  readonly endpoint?: () => string | Promise<string>;
   readonly scheduler?: FrameScheduler;
   readonly now?: () => number;
 }
@@ -231,10 +231,15 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       }));
     }
 
+    /**
+     * Starts the lanes at once when the endpoint is known without asking (the browser: same origin), so the user's
+     * message and the empty answers are drawn in one render, not two.
+     */
     async function startAll(laneKeys: readonly string[]) {
       let url: string;
       try {
-        url = await endpoint();
+        const known = endpoint();
+        url = typeof known === 'string' ? known : await known;
       } catch (error) {
         set({ error: { code: 'engine_unreachable', message: error instanceof Error ? error.message : String(error) } });
         return;
@@ -587,8 +592,12 @@ function lastIndexOf<T>(items: readonly T[], test: (item: T) => boolean): number
 }
 
 /** Same origin in the browser (the panel is served by the engine); the engine's own URL over IPC. */
-async function defaultEndpoint(t: Transport): Promise<string> {
+function defaultEndpoint(t: Transport): string | Promise<string> {
   if (t.kind === 'http') return '/v1';
+  return sessionEndpoint(t);
+}
+
+async function sessionEndpoint(t: Transport): Promise<string> {
   const session = await t.call('session');
   if (!session.ok) throw new Error(session.error.message);
   return session.data.baseUrl;

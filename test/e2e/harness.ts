@@ -21,7 +21,8 @@ import { testModel } from '../support/models.js';
 
 export const CHROMIUM_PATH = process.env.HOMEPORT_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PANEL_DIR = join(ROOT, 'dist', 'renderer');
+/** The built panel; HOMEPORT_PANEL_DIR points elsewhere (e.g. an unminified build for profiling). */
+export const PANEL_DIR = process.env.HOMEPORT_PANEL_DIR ?? join(ROOT, 'dist', 'renderer');
 /** Screenshots of every page, light and dark (dist/ is not committed). */
 export const SHOTS_DIR = join(ROOT, 'dist', 'e2e-shots');
 

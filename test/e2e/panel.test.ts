@@ -451,6 +451,8 @@ async function otherAppsAsk(prompt: string): Promise<void> {
  * `pages` is marked in the trace by its name.
  */
 async function traceLongStream(page: Page, pages: ReadonlyArray<readonly [Page, string]>, prompt: string, othersAsk: string) {
+  // Playwright compiles its injected script in the page on the first waitForFunction (a 15–25 ms task of the test's, not the panel's): before the trace.
+  await page.waitForFunction(() => true);
   await browser.startTracing(undefined, { categories: ['toplevel', 'blink.user_timing'] });
   for (const [p, name] of pages) await p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
   const started = Date.now();

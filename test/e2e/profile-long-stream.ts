@@ -13,8 +13,12 @@
  * A task whose thread time (tdur) is far below its wall time (dur) was
  * waiting for a core, not working. A diagnostic, not a test:
  *
- *   npx vite build --minify false     (readable function names; then rebuild normally)
- *   npx tsx test/e2e/profile-long-stream.ts [out.json]
+ *   npx vite build --minify false --outDir /tmp/panel-unminified     (readable function names)
+ *   HOMEPORT_PANEL_DIR=/tmp/panel-unminified npx tsx test/e2e/profile-long-stream.ts [--one-window] [--cpu-ms 8] [out.json]
+ *
+ * --one-window opens the Playground alone (the desktop window); --cpu-ms N
+ * also breaks down every task that took N ms of CPU or more, whatever its
+ * wall time (on a busy machine wall time is mostly waiting for a core).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -76,13 +80,16 @@ function cpuSince(before: Map<number, { name: string; ms: number }>): { name: st
 }
 
 async function main() {
-  const out = process.argv[2] ?? join(SHOTS_DIR, 'long-tasks-profile.json');
+  const args = process.argv.slice(2);
+  const oneWindow = args.includes('--one-window');
+  const cpuFlag = args.indexOf('--cpu-ms');
+  const longTaskCpuMs = cpuFlag === -1 ? undefined : Number(args[cpuFlag + 1]);
+  const out = args.find((a, i) => !a.startsWith('--') && (cpuFlag === -1 || i !== cpuFlag + 1)) ?? join(SHOTS_DIR, 'long-tasks-profile.json');
   const browser = await launchBrowser();
   const target = await startPanelEngine({ config: { routes: { chat: { targets: ['local:stories-a'] } } } });
   try {
     const playground = await openPanel(browser, target, { hash: '/playground' });
-    const routing = await openPanel(browser, target, { hash: '/routing' });
-    const overview = await openPanel(browser, target, { hash: '/overview' });
+    const others = oneWindow ? [] : [await openPanel(browser, target, { hash: '/routing' }), await openPanel(browser, target, { hash: '/overview' })];
     const page = playground.page;
     await page.getByRole('heading', { name: 'Playground', level: 2 }).waitFor();
     await page.getByRole('combobox', { name: 'Model or route' }).click();
@@ -92,16 +99,16 @@ async function main() {
       await input.fill(value);
       await input.blur();
     }
-    await routing.page.getByRole('heading', { name: 'Routing', level: 2 }).waitFor();
-    await overview.page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
+    for (const [i, name] of ['Routing', 'Overview'].entries()) await others[i]?.page.getByRole('heading', { name, level: 2 }).waitFor();
     await page.waitForTimeout(1500);
 
+    // Playwright compiles its injected script in the page on the first waitForFunction: before the trace (it is not the panel's work).
+    await page.waitForFunction(() => true);
     await browser.startTracing(undefined, { categories: CATEGORIES });
     // Marks name each renderer process in the trace.
     const mark = (p: Page, name: string) => p.evaluate((n) => performance.mark(`hp-page:${n}`), name);
     await mark(page, 'playground');
-    await mark(routing.page, 'routing');
-    await mark(overview.page, 'overview');
+    for (const [i, name] of ['routing', 'overview'].entries()) if (others[i]) await mark(others[i].page, name);
     const started = Date.now();
     const engineCpuBefore = process.cpuUsage();
     const machineBefore = machineCpuMs();
@@ -125,7 +132,7 @@ async function main() {
     const machine = machineCpuMs() - machineBefore;
     const byProcess = cpuSince(processesBefore);
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
-    const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50 });
+    const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50, ...(longTaskCpuMs !== undefined ? { longTaskCpuMs } : {}) });
     await writeFile(out, `${JSON.stringify({ streamedMs, machineCpuMs: machine, byProcess, ...summary }, null, 2)}\n`);
     console.log(`machine CPU over the stream: ${Math.round(machine)} ms in ${streamedMs} ms of wall time (${(machine / streamedMs).toFixed(2)} cores busy of ${cpus().length});`);
     console.log(`  this process (engine + test): ${Math.round((engineCpu.user + engineCpu.system) / 1000)} ms`);
@@ -134,7 +141,10 @@ async function main() {
     for (const p of summary.processes.slice(0, 8)) console.log(`  ${p.name}: ${Math.round(p.cpuMs)} ms (${p.threads.map((t) => `${t.name} ${Math.round(t.cpuMs)}`).join(', ')})`);
     for (const p of summary.pages) {
       console.log(`\n== ${p.page}: ${p.longTasks.length} long tasks; main thread ${Math.round(p.busyMs)} ms in tasks (wall), ${Math.round(p.cpuMs)} ms on a core, in ${streamedMs} ms`);
-      for (const task of p.longTasks) {
+      console.log(`  ${p.tasks} tasks; by CPU: ${p.tasksByCpu.over8Ms} ≥ 8 ms, ${p.tasksByCpu.over16Ms} ≥ 16 ms, ${p.tasksByCpu.over50Ms} ≥ 50 ms; the heaviest ${p.longestCpu.threadMs} ms CPU (${p.longestCpu.durMs} ms wall)`);
+      console.log(`  work: ${p.work.slice(0, 10).map((w) => `${w.name} ${Math.round(w.threadMs)}`).join(', ')}`);
+      console.log(`  self: ${p.selfTop.slice(0, 12).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);
+      for (const task of [...p.longTasks].sort((a, b) => (b.threadMs ?? 0) - (a.threadMs ?? 0)).slice(0, 20)) {
         console.log(`  task ${task.durMs} ms wall, ${task.threadMs} ms thread (at +${task.atMs} ms): ${task.events.slice(0, 6).map((e) => `${e.name} ${e.durMs}/${e.threadMs}`).join(', ')}`);
         console.log(`    self: ${task.selfTop.slice(0, 8).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);
         console.log(`    incl: ${task.inclusiveTop.slice(0, 10).map((f) => `${f.name} ${f.ms}`).join(' | ')}`);
@@ -142,8 +152,7 @@ async function main() {
     }
     console.log(`\nwritten: ${out}`);
     await playground.close();
-    await routing.close();
-    await overview.close();
+    for (const other of others) await other.close();
   } finally {
     await browser.close();
     await target.close();

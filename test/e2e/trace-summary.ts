@@ -75,6 +75,10 @@ export interface PageSummary {
   /** Main-thread CPU time (thread time) over the same span. */
   readonly cpuMs: number;
   readonly tasks: number;
+  /** How many tasks took at least 8, 16 and 50 ms of CPU (thread time). */
+  readonly tasksByCpu: { readonly over8Ms: number; readonly over16Ms: number; readonly over50Ms: number };
+  /** The task that took the most CPU: its thread time and its wall time. */
+  readonly longestCpu: { readonly threadMs: number; readonly durMs: number };
   /** Thread time by kind of work over the whole span (script, style, layout, paint, GC…; nested kinds count in their parents too). */
   readonly work: readonly TaskEventFigure[];
   /** The JS functions sampled over the whole span (self time, and with callees). */
@@ -100,7 +104,11 @@ function outermost(tasks: readonly TraceEvent[]): TraceEvent[] {
   return out;
 }
 
-export function summariseTrace(events: readonly TraceEvent[], options: { readonly longTaskMs: number }): { pages: PageSummary[]; processes: ProcessCpu[] } {
+/**
+ * `longTaskMs` picks the tasks summarised by wall time; `longTaskCpuMs`, if given, also picks those whose thread time
+ * reaches it (on a busy machine wall time is mostly waiting for a core, and CPU is what the page can cut).
+ */
+export function summariseTrace(events: readonly TraceEvent[], options: { readonly longTaskMs: number; readonly longTaskCpuMs?: number }): { pages: PageSummary[]; processes: ProcessCpu[] } {
   const mainThreads = new Map<number, number>();
   for (const e of events) if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') mainThreads.set(e.pid, e.tid);
   const marks = new Map<number, { page: string; ts: number }>();
@@ -114,13 +122,18 @@ export function summariseTrace(events: readonly TraceEvent[], options: { readonl
     const onThread = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && typeof e.dur === 'number' && e.ts >= from);
     const tasks = outermost(onThread.filter(isTask));
     const samples = profileSamples(events, pid);
-    const long = tasks.filter((t) => t.dur! >= options.longTaskMs * 1000);
+    const cpuLimit = options.longTaskCpuMs === undefined ? Number.POSITIVE_INFINITY : options.longTaskCpuMs * 1000;
+    const long = tasks.filter((t) => t.dur! >= options.longTaskMs * 1000 || (t.tdur ?? 0) >= cpuLimit);
+    const cpuOver = (ms: number) => tasks.filter((t) => (t.tdur ?? 0) >= ms * 1000).length;
+    const heaviest = tasks.reduce<TraceEvent | null>((top, t) => (top === null || (t.tdur ?? 0) > (top.tdur ?? 0) ? t : top), null);
     pages.push({
       page,
       pid,
       busyMs: tasks.reduce((sum, t) => sum + t.dur!, 0) / 1000,
       cpuMs: tasks.reduce((sum, t) => sum + (t.tdur ?? 0), 0) / 1000,
       tasks: tasks.length,
+      tasksByCpu: { over8Ms: cpuOver(8), over16Ms: cpuOver(16), over50Ms: cpuOver(50) },
+      longestCpu: { threadMs: round(heaviest?.tdur ?? 0), durMs: round(heaviest?.dur ?? 0) },
       work: workByKind(onThread),
       ...sampledFunctions(samples, from, Number.POSITIVE_INFINITY),
       longTasks: long.map((task) => summariseTask(task, onThread, samples, from)),

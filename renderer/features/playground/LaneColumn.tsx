@@ -3,6 +3,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ActionIcon, Button, Card, Code, Group, Modal, Select, Stack, Text, Tooltip } from '@mantine/core';
 import { EmptyState } from '../../components/EmptyState.js';
 import { usePlayground, type PlaygroundMessage } from '../../stores/playground.js';
+import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { MessageView } from './MessageView.js';
 
 export interface LaneColumnProps {
@@ -11,39 +12,69 @@ export interface LaneColumnProps {
   readonly laneCount: number;
 }
 
+/**
+ * The lane's frame. It reads only the lane's target: a stream starting or ending (busy), or the raw exchange
+ * arriving, redraws the small parts that show them (picker, Raw and remove buttons, messages), not the card and its
+ * dialog around them.
+ */
 export const LaneColumn = memo(function LaneColumn({ laneKey, index, laneCount }: LaneColumnProps) {
   const targetId = usePlayground((s) => s.lanes.find((l) => l.key === laneKey)?.target.id);
-  const hasRaw = usePlayground((s) => Boolean(s.lanes.find((l) => l.key === laneKey)?.raw));
-  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
-  const { removeLane } = usePlayground.getState();
   const [rawOpen, setRawOpen] = useState(false);
+  const openRaw = useCallback(() => setRawOpen(true), []);
+  const closeRaw = useCallback(() => setRawOpen(false), []);
   if (targetId === undefined) return null;
 
   return (
     <Card component="section" aria-label={`Lane ${index + 1}: ${targetId || 'no target'}`} p="sm" style={{ minWidth: 0, display: 'flex', flexDirection: 'column' }}>
       <Group gap="xs" wrap="nowrap" mb="xs">
-        <TargetPicker laneKey={laneKey} label={laneCount > 1 ? `Model or route for lane ${index + 1}` : 'Model or route'} disabled={busy} />
-        <Button size="compact-xs" variant="subtle" onClick={() => setRawOpen(true)} disabled={!hasRaw} aria-label={`Raw request and response, lane ${index + 1}`}>
-          Raw
-        </Button>
+        <DisabledWhileStreaming>
+          <TargetPicker laneKey={laneKey} label={laneCount > 1 ? `Model or route for lane ${index + 1}` : 'Model or route'} />
+        </DisabledWhileStreaming>
+        <RawButton laneKey={laneKey} index={index} onOpen={openRaw} />
         {laneCount > 1 && (
-          <Tooltip label="Remove this lane">
-            <ActionIcon variant="subtle" color="gray" aria-label={`Remove lane ${index + 1}`} onClick={() => removeLane(laneKey)} disabled={busy}>
-              ×
-            </ActionIcon>
-          </Tooltip>
+          <DisabledWhileStreaming>
+            <RemoveLaneButton laneKey={laneKey} index={index} />
+          </DisabledWhileStreaming>
         )}
       </Group>
-      <LaneMessages laneKey={laneKey} busy={busy} />
-      <Modal opened={rawOpen} onClose={() => setRawOpen(false)} title={`Raw exchange — ${targetId}`} size="xl">
-        {rawOpen && <RawExchangeView laneKey={laneKey} />}
-      </Modal>
+      <LaneMessages laneKey={laneKey} />
+      <RawDialog laneKey={laneKey} targetId={targetId} opened={rawOpen} onClose={closeRaw} />
     </Card>
   );
 });
 
-/** The lane's model or route; redrawn when the choices change, not on every token. */
-const TargetPicker = memo(function TargetPicker({ laneKey, label, disabled }: { readonly laneKey: string; readonly label: string; readonly disabled: boolean }) {
+const useBusy = () => usePlayground((s) => Object.keys(s.streaming).length > 0);
+
+const RawButton = memo(function RawButton({ laneKey, index, onOpen }: { readonly laneKey: string; readonly index: number; readonly onOpen: () => void }) {
+  const hasRaw = usePlayground((s) => Boolean(s.lanes.find((l) => l.key === laneKey)?.raw));
+  return (
+    <Button size="compact-xs" variant="subtle" onClick={onOpen} disabled={!hasRaw} aria-label={`Raw request and response, lane ${index + 1}`}>
+      Raw
+    </Button>
+  );
+});
+
+/** Disabled while a lane streams by the fieldset around it. */
+const RemoveLaneButton = memo(function RemoveLaneButton({ laneKey, index }: { readonly laneKey: string; readonly index: number }) {
+  return (
+    <Tooltip label="Remove this lane">
+      <ActionIcon variant="subtle" color="gray" aria-label={`Remove lane ${index + 1}`} onClick={() => usePlayground.getState().removeLane(laneKey)}>
+        ×
+      </ActionIcon>
+    </Tooltip>
+  );
+});
+
+const RawDialog = memo(function RawDialog({ laneKey, targetId, opened, onClose }: { readonly laneKey: string; readonly targetId: string; readonly opened: boolean; readonly onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={`Raw exchange — ${targetId}`} size="xl">
+      {opened && <RawExchangeView laneKey={laneKey} />}
+    </Modal>
+  );
+});
+
+/** The lane's model or route; redrawn when the choices change, not on every token (disabled while a lane streams by the fieldset around it). */
+const TargetPicker = memo(function TargetPicker({ laneKey, label }: { readonly laneKey: string; readonly label: string }) {
   const target = usePlayground((s) => s.lanes.find((l) => l.key === laneKey)?.target);
   const targets = usePlayground((s) => s.targets);
   const value = target?.id ? `${target.kind}:${target.id}` : null;
@@ -68,7 +99,6 @@ const TargetPicker = memo(function TargetPicker({ laneKey, label, disabled }: { 
       }}
       searchable
       allowDeselect={false}
-      disabled={disabled}
       style={{ flex: 1 }}
       size="xs"
     />
@@ -80,7 +110,8 @@ const TargetPicker = memo(function TargetPicker({ laneKey, label, disabled }: { 
  * bottom. The scroll follows a ResizeObserver (after layout, so it never
  * forces one in the middle of a frame); scrolling up to read stops following.
  */
-function LaneMessages({ laneKey, busy }: { readonly laneKey: string; readonly busy: boolean }) {
+function LaneMessages({ laneKey }: { readonly laneKey: string }) {
+  const busy = useBusy();
   const messages = usePlayground((s) => s.lanes.find((l) => l.key === laneKey)?.messages) ?? NO_MESSAGES;
   const viewport = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);

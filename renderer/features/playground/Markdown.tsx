@@ -35,6 +35,30 @@ export default memo(function Markdown({ text, streaming = false }: MarkdownProps
   );
 });
 
+/**
+ * Parses a short sample once, outside any render: the parser's first run is slow (its code is not compiled yet), and
+ * would otherwise be the first block of the first answer, a task of its own of 20 ms or more in the middle of a
+ * stream. The Playground calls it while idle after loading this chunk. Returns the elements, unused.
+ */
+export function warmUpMarkdown(): unknown {
+  return ReactMarkdown({ children: WARM_UP_SAMPLE, remarkPlugins: PLUGINS });
+}
+
+const WARM_UP_SAMPLE = [
+  'Once upon a time, there was a little girl named Lily. She liked to play outside in the sun with her friends, and *one day* she found a **big** red ball.',
+  '',
+  '- a list item with `code`',
+  '- and [a link](https://example.com)',
+  '',
+  '| a | b |',
+  '| - | - |',
+  '| 1 | 2 |',
+  '',
+  '```js',
+  'const answer = 42;',
+  '```',
+].join('\n');
+
 const Block = memo(function Block({ text }: { readonly text: string }) {
   const parsed = useDeferredValue(text, '');
   return parsed === text ? <ReactMarkdown remarkPlugins={PLUGINS}>{text}</ReactMarkdown> : <PlainText text={text} />;

@@ -3,7 +3,7 @@
  * block while it streams, see Markdown.tsx), and for an answer its figures:
  * tier, model, TTFT, tok/s, tokens, cache.
  */
-import { lazy, memo, Suspense, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useRef, useState } from 'react';
 import { ActionIcon, Badge, Box, Button, Group, Paper, Text, Textarea, Tooltip } from '@mantine/core';
 import { formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
 import type { PlaygroundMessage } from '../../stores/playground.js';
@@ -38,6 +38,10 @@ export interface MessageViewProps {
 export const MessageView = memo(function MessageView({ message, canEdit, onEdit, onRegenerate }: MessageViewProps) {
   const [editing, setEditing] = useState<string | null>(null);
   const isUser = message.role === 'user';
+  // The text to edit is read when the pencil is pressed, so the header does not change with every token.
+  const content = useRef(message.content);
+  content.current = message.content;
+  const startEditing = useCallback(() => setEditing(content.current), []);
   return (
     <Paper
       p="sm"
@@ -47,25 +51,7 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
       aria-label={isUser ? 'Your message' : 'Answer'}
       data-streaming={message.streaming ? 'true' : undefined}
     >
-      <Group justify="space-between" gap="xs" mb={4} wrap="nowrap">
-        <Text size="xs" fw={600} c="dimmed" tt="uppercase">
-          {isUser ? 'You' : answeredBy(message)}
-        </Text>
-        <Group gap={4} wrap="nowrap">
-          {isUser && canEdit && onEdit && editing === null && (
-            <Tooltip label="Edit and send again">
-              <ActionIcon size="sm" variant="subtle" aria-label="Edit message" onClick={() => setEditing(message.content)}>
-                ✎
-              </ActionIcon>
-            </Tooltip>
-          )}
-          {!isUser && onRegenerate && (
-            <Button size="compact-xs" variant="subtle" onClick={onRegenerate}>
-              Regenerate
-            </Button>
-          )}
-        </Group>
-      </Group>
+      <MessageHeader label={isUser ? 'You' : answeredBy(message)} onStartEditing={isUser && canEdit && onEdit && editing === null ? startEditing : undefined} onRegenerate={isUser ? undefined : onRegenerate} />
       {editing !== null ? (
         <Box>
           <Textarea aria-label="Edited message" autosize minRows={2} value={editing} onChange={(e) => setEditing(e.currentTarget.value)} />
@@ -93,6 +79,31 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
       )}
       {!isUser && <MessageStats message={message} />}
     </Paper>
+  );
+});
+
+/** Who wrote it, and the edit and regenerate actions: memoised, as they stay the same while an answer streams. */
+const MessageHeader = memo(function MessageHeader({ label, onStartEditing, onRegenerate }: { readonly label: string; readonly onStartEditing?: (() => void) | undefined; readonly onRegenerate?: (() => void) | undefined }) {
+  return (
+    <Group justify="space-between" gap="xs" mb={4} wrap="nowrap">
+      <Text size="xs" fw={600} c="dimmed" tt="uppercase">
+        {label}
+      </Text>
+      <Group gap={4} wrap="nowrap">
+        {onStartEditing && (
+          <Tooltip label="Edit and send again">
+            <ActionIcon size="sm" variant="subtle" aria-label="Edit message" onClick={onStartEditing}>
+              ✎
+            </ActionIcon>
+          </Tooltip>
+        )}
+        {onRegenerate && (
+          <Button size="compact-xs" variant="subtle" onClick={onRegenerate}>
+            Regenerate
+          </Button>
+        )}
+      </Group>
+    </Group>
   );
 });
 

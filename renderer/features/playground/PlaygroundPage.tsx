@@ -3,7 +3,7 @@
  * several side by side, with the figures of every answer; save, search and
  * export conversations; presets; copy the request as code.
  */
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Alert, Badge, Button, Group, Modal, SimpleGrid, Stack, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { CodeSnippet } from '../../components/CodeSnippet.js';
@@ -15,6 +15,7 @@ import { buildChatRequest } from './chat-request.js';
 import { codeSnippet, type SnippetLanguage } from './code-snippets.js';
 import { tierHeaders } from './forced-tier.js';
 import { ConversationList } from './ConversationList.js';
+import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { LaneColumn } from './LaneColumn.js';
 import { SettingsPanel } from './SettingsPanel.js';
 
@@ -25,15 +26,29 @@ export function PlaygroundPage() {
   const targetCount = usePlayground((s) => s.targets.length);
   const error = usePlayground((s) => s.error);
   const { loadTargets, refreshConversations, refreshPresets, dismissError } = usePlayground.getState();
-  // The Markdown renderer is a large chunk: fetch and parse it while idle, not when the first answer finishes.
+  // The Markdown renderer is a large chunk: fetch and parse it while idle, not when the first answer finishes; then,
+  // in a later idle moment, run its parser once on a sample so the first block of an answer is not its first run.
   useEffect(() => {
-    const preload = () => void import('./Markdown.js');
-    if (typeof requestIdleCallback === 'function') {
-      const handle = requestIdleCallback(preload, { timeout: 3000 });
-      return () => cancelIdleCallback(handle);
-    }
-    const timer = setTimeout(preload, 500);
-    return () => clearTimeout(timer);
+    let cancelled = false;
+    const cancels: (() => void)[] = [];
+    const whenIdle = (work: () => void) => {
+      if (typeof requestIdleCallback === 'function') {
+        const handle = requestIdleCallback(work, { timeout: 3000 });
+        cancels.push(() => cancelIdleCallback(handle));
+      } else {
+        const timer = setTimeout(work, 500);
+        cancels.push(() => clearTimeout(timer));
+      }
+    };
+    whenIdle(() => {
+      void import('./Markdown.js').then((markdown) => {
+        if (!cancelled) whenIdle(() => void markdown.warmUpMarkdown());
+      });
+    });
+    return () => {
+      cancelled = true;
+      for (const cancel of cancels) cancel();
+    };
   }, []);
   useEffect(() => {
     void loadTargets();
@@ -73,10 +88,11 @@ const Toolbar = memo(function Toolbar() {
   const title = usePlayground((s) => s.title);
   const dirty = usePlayground((s) => s.dirty);
   const notice = usePlayground((s) => s.notice);
-  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
   const laneCount = usePlayground((s) => s.lanes.length);
   const { newConversation, save, addLane } = usePlayground.getState();
   const [codeOpen, setCodeOpen] = useState(false);
+  const openCode = useCallback(() => setCodeOpen(true), []);
+  const closeCode = useCallback(() => setCodeOpen(false), []);
   return (
     <Group justify="space-between" wrap="wrap" gap="xs">
       <Group gap="xs">
@@ -93,23 +109,34 @@ const Toolbar = memo(function Toolbar() {
         )}
       </Group>
       <Group gap="xs">
-        <Button size="xs" variant="default" onClick={() => addLane()} disabled={busy || laneCount >= 4}>
-          Add model side by side
-        </Button>
-        <Button size="xs" variant="default" onClick={() => setCodeOpen(true)}>
+        <DisabledWhileStreaming>
+          <Button size="xs" variant="default" onClick={() => addLane()} disabled={laneCount >= 4}>
+            Add model side by side
+          </Button>
+        </DisabledWhileStreaming>
+        <Button size="xs" variant="default" onClick={openCode}>
           Copy as code
         </Button>
-        <Button size="xs" variant="default" onClick={newConversation} disabled={busy}>
-          New chat
-        </Button>
-        <Button size="xs" onClick={() => void save()} disabled={busy}>
-          Save
-        </Button>
+        <DisabledWhileStreaming>
+          <Button size="xs" variant="default" onClick={newConversation}>
+            New chat
+          </Button>
+          <Button size="xs" onClick={() => void save()}>
+            Save
+          </Button>
+        </DisabledWhileStreaming>
       </Group>
-      <Modal opened={codeOpen} onClose={() => setCodeOpen(false)} title="Copy as code" size="xl">
-        {codeOpen && <CodeTabs />}
-      </Modal>
+      <CodeDialog opened={codeOpen} onClose={closeCode} />
     </Group>
+  );
+});
+
+/** The copy-as-code dialog: its own component, so the toolbar redrawing (title, saved) does not redraw it. */
+const CodeDialog = memo(function CodeDialog({ opened, onClose }: { readonly opened: boolean; readonly onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title="Copy as code" size="xl">
+      {opened && <CodeTabs />}
+    </Modal>
   );
 });
 
