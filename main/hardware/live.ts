@@ -9,6 +9,7 @@
  */
 import type { Systeminformation } from 'systeminformation';
 import { loadSystemInformation } from './probe.js';
+import { createCpuLoadReader } from './cpu-load.js';
 import type { HardwareSnapshot } from './types.js';
 
 export interface LiveGpuSample {
@@ -29,11 +30,22 @@ export interface LiveSample {
   readonly gpus: readonly LiveGpuSample[];
 }
 
-/** The part of systeminformation the poller calls. */
+/** What the poller calls: systeminformation's memory and graphics, and the CPU load (cpu-load.ts by default). */
 export interface LiveSystemInfoSource {
   mem(): Promise<Systeminformation.MemData>;
-  currentLoad(): Promise<Systeminformation.CurrentLoadData>;
+  currentLoad(): Promise<{ readonly currentLoad: number }>;
   graphics(): Promise<Systeminformation.GraphicsData>;
+}
+
+/** systeminformation for memory and GPUs; the CPU load from the kernel's counters without spawning a shell. */
+async function defaultSource(): Promise<LiveSystemInfoSource> {
+  const si = await loadSystemInformation();
+  const cpuLoad = createCpuLoadReader();
+  return {
+    mem: () => si.mem(),
+    currentLoad: async () => ({ currentLoad: await cpuLoad() }),
+    graphics: () => si.graphics(),
+  };
 }
 
 export interface LiveMonitorOptions {
@@ -70,9 +82,11 @@ export function createLiveMonitor(options: LiveMonitorOptions = {}): LiveMonitor
   let running = false;
   let generation = 0; // bumps on every stop, so a poll in flight from an old run is dropped
 
+  let source: LiveSystemInfoSource | undefined = options.si;
+
   const pollOnce = async (run: number) => {
     try {
-      const si = options.si ?? (await loadSystemInformation());
+      const si = (source ??= await defaultSource());
       const sample = await takeSample(si, options.pollGpus ?? false, now);
       if (run !== generation) return;
       for (const listener of [...listeners]) listener(sample);
