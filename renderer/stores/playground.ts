@@ -4,7 +4,8 @@
  * each, streaming in parallel), the saved conversations and presets.
  *
  * Chat goes through the public /v1/chat/completions endpoint like any app
- * (see features/playground/chat-stream.ts); everything else goes through the
+ * (see features/playground/chat-stream.ts, read in a worker where one can run:
+ * worker-chat-streamer.ts); everything else goes through the
  * transport. Tokens are applied at most 20 times a second, on an animation
  * frame, so a fast stream costs a few renders a second, not one per token.
  */
@@ -12,7 +13,8 @@ import { create } from 'zustand';
 import type { ContractError, ListOf, ModelView, Transport } from '../../preload/contract.js';
 import type { Conversation, ConversationSummary, Lane, MessageStats, PlaygroundTarget, Preset, SamplingParameters } from '../../main/playground/schema.js';
 import { buildChatRequest, type ChatTurn } from '../features/playground/chat-request.js';
-import { createFetchChatStreamer, type ChatOutcome, type ChatResponseInfo, type ChatStreamer } from '../features/playground/chat-stream.js';
+import type { ChatOutcome, ChatResponseInfo, ChatStreamer } from '../features/playground/chat-stream.js';
+import { createWorkerChatStreamer } from '../features/playground/worker-chat-streamer.js';
 import { tierHeaders, type TierChoice } from '../features/playground/forced-tier.js';
 import { createFrameBatch, LIVE_TEXT_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { transport as defaultTransport } from '../lib/transport.js';
@@ -134,7 +136,8 @@ type Pending =
 
 export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
   const transport = options.transport ?? defaultTransport;
-  const streamer = options.streamer ?? createFetchChatStreamer();
+  const workerStreamer = options.streamer ? null : createWorkerChatStreamer({ rawLimit: RAW_EVENTS_KEPT });
+  const streamer = options.streamer ?? workerStreamer!;
   const now = options.now ?? (() => performance.now());
   const endpoint = options.endpoint ?? (() => defaultEndpoint(transport()));
   const active = new Map<string, ActiveStream>();
@@ -184,8 +187,8 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
               },
             }));
           },
-          onDelta(text) {
-            const t = now();
+          onDelta(text, at) {
+            const t = at ?? now();
             stream.firstTokenAt ??= t;
             stream.lastTokenAt = t;
             stream.deltas += 1;
@@ -271,6 +274,8 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       notice: null,
 
       async loadTargets() {
+        // The page is open: start the worker that reads answers now, not when the first one is asked for.
+        workerStreamer?.prepare();
         const t = transport();
         const [models, routing] = await Promise.all([t.call('models'), t.call('routing')]);
         const targets: TargetChoice[] = [];

@@ -28,8 +28,8 @@ export type ChatOutcome =
 export interface ChatStreamHandlers {
   /** The status line and headers, before any token. */
   onResponse(info: ChatResponseInfo): void;
-  /** A piece of the answer's text. */
-  onDelta(text: string): void;
+  /** A piece of the answer's text; `at` is when it arrived (performance.now() of the page), if not now. */
+  onDelta(text: string, at?: number): void;
   /** Every event as it arrived (for the raw view). */
   onRaw?(event: string, data: unknown): void;
   onUsage(usage: ChatUsage): void;
@@ -57,57 +57,63 @@ export function createFetchChatStreamer(fetchImpl: typeof fetch = (input, init) 
       done = true;
       handlers.onDone(outcome);
     };
-    void (async () => {
-      let finishReason: string | null = null;
-      try {
-        const response = await fetchImpl(`${request.endpoint.replace(/\/+$/, '')}/chat/completions`, {
-          method: 'POST',
-          headers: { ...request.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
-          body: JSON.stringify(request.body),
-          signal: controller.signal,
-        });
-        handlers.onResponse({ status: response.status, headers: headerRecord(response.headers), meta: readResponseMeta(response.headers) });
-        if (!response.ok) {
-          const text = await response.text();
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          handlers.onRaw?.('error', json ?? text);
-          finish({ kind: 'error', ...errorFrom(response.status, json, text) });
-          return;
-        }
-        let streamError: ChatOutcome | null = null;
-        await readEvents(response, {
-          signal: controller.signal,
-          onEvent(type, data) {
-            handlers.onRaw?.(type, data);
-            const error = errorIn(type, data);
-            if (error) {
-              streamError = error;
-              return;
-            }
-            const chunk = data as ChunkShape;
-            const choice = chunk?.choices?.[0];
-            const text = choice?.delta?.content;
-            if (typeof text === 'string' && text.length > 0) handlers.onDelta(text);
-            if (choice?.finish_reason) finishReason = choice.finish_reason;
-            if (chunk?.usage) handlers.onUsage({ promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens });
-          },
-        });
-        finish(streamError ?? { kind: 'completed', finishReason });
-      } catch (error) {
-        if (controller.signal.aborted) finish({ kind: 'stopped' });
-        else finish({ kind: 'error', ...unreachable(error) });
-      }
-    })();
+    void streamChatCompletion(fetchImpl, request, handlers, controller.signal).then(finish);
     return () => {
       controller.abort();
       finish({ kind: 'stopped' });
     };
   };
+}
+
+/**
+ * The stream itself: the request, its status and headers, every event, then the outcome (never throws). Runs on
+ * the page (createFetchChatStreamer) or in a worker (chat-stream.worker.ts), which hands the page its results in
+ * batches.
+ */
+export async function streamChatCompletion(fetchImpl: typeof fetch, request: ChatStreamRequest, handlers: Omit<ChatStreamHandlers, 'onDone'>, signal: AbortSignal): Promise<ChatOutcome> {
+  let finishReason: string | null = null;
+  try {
+    const response = await fetchImpl(`${request.endpoint.replace(/\/+$/, '')}/chat/completions`, {
+      method: 'POST',
+      headers: { ...request.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(request.body),
+      signal,
+    });
+    handlers.onResponse({ status: response.status, headers: headerRecord(response.headers), meta: readResponseMeta(response.headers) });
+    if (!response.ok) {
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      handlers.onRaw?.('error', json ?? text);
+      return { kind: 'error', ...errorFrom(response.status, json, text) };
+    }
+    let streamError: ChatOutcome | null = null;
+    await readEvents(response, {
+      signal,
+      onEvent(type, data) {
+        handlers.onRaw?.(type, data);
+        const error = errorIn(type, data);
+        if (error) {
+          streamError = error;
+          return;
+        }
+        const chunk = data as ChunkShape;
+        const choice = chunk?.choices?.[0];
+        const text = choice?.delta?.content;
+        if (typeof text === 'string' && text.length > 0) handlers.onDelta(text);
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk?.usage) handlers.onUsage({ promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens });
+      },
+    });
+    return streamError ?? { kind: 'completed', finishReason };
+  } catch (error) {
+    if (signal.aborted) return { kind: 'stopped' };
+    return { kind: 'error', ...unreachable(error) };
+  }
 }
 
 interface ChunkShape {
