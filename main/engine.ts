@@ -13,6 +13,7 @@ import { SpareWorkerPool } from './runtimes/embedded/spare-worker.js';
 import { ModelRegistry } from './runtimes/model-registry.js';
 import { startExternalRuntimes, type ExternalRuntimes } from './runtimes/external/start.js';
 import { startRedetectLoop } from './runtimes/external/redetect-loop.js';
+import { createRefreshOnMiss } from './runtimes/external/refresh-on-miss.js';
 import { describeDetectedRuntimes, describeGoneModels } from './runtimes/external/fleet/sightings-view.js';
 import type { FleetEntry } from './runtimes/external/fleet/fleet.js';
 import { hasCudaGpu } from './hardware/cuda.js';
@@ -403,6 +404,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(exposeToLan ? { extraHosts: lanHosts(port) } : {}),
     port,
     models: directory,
+    // A server restarted since the last pass is found before its model is called unknown.
+    refreshOnMiss: createRefreshOnMiss({ pass: refreshRuntimes, onError: (e) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`) }),
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     readyDeadlineMs: config.readyDeadlineMs,

@@ -65,6 +65,7 @@ export function createGateway(options: GatewayOptions): GatewayApp {
       dispatcher,
       ...(options.router ? { router: options.router } : {}),
       ...(options.requests ? { requests: options.requests } : {}),
+      ...(options.refreshOnMiss ? { refreshOnMiss: options.refreshOnMiss } : {}),
     });
     hotRoutes.set(endpoint.path, handler);
     app.post(endpoint.path, handler);

@@ -13,6 +13,8 @@ export interface GatewayOptions {
   /** The port the gateway listens on; the Host allowlist is built from it. */
   readonly port: number;
   readonly models: ModelDirectory;
+  /** Looks for runtime servers again before a model name nobody serves is answered 404. */
+  readonly refreshOnMiss?: () => Promise<void>;
   readonly metrics: MetricsSink;
   /** Max request body (default 8 MiB). */
   readonly bodyLimitBytes: number;

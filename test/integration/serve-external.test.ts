@@ -99,6 +99,22 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     expect((await chat(gateway, 'llama-server/mine')).status).toBe(200);
   });
 
+  it('a llama-server started after Homeport is served on the first request that names it, without waiting for re-detection', async () => {
+    const port = await freePort();
+    // redetectSeconds 0: no periodic pass, so only the request itself can find the server.
+    const { port: gateway } = await serveWithConfig({ llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF, redetectSeconds: 0 });
+    const before = await chat(gateway, 'llama-server/late');
+    expect(before.status).toBe(404);
+    spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'late']);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
+    // Misses look again at most every 5 s: the 404 above counts as the last look.
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const after = await chat(gateway, 'llama-server/late');
+    expect(after.status).toBe(200);
+    expect(after.content).toContain('llama-server double');
+    expect(await listedIds(gateway)).toContain('llama-server/late');
+  });
+
   it('both an attached Ollama and a spawned llama-server: every model listed and each one answers', async () => {
     const url = await startOllamaDouble();
     const { serve, port } = await serveWithConfig({

@@ -37,6 +37,8 @@ export interface InferenceRouteOptions {
   readonly router?: Router;
   /** Every request gets a record here. */
   readonly requests?: RequestLog;
+  /** Looks for runtime servers again before a model name nobody serves is answered 404 (refresh-on-miss.ts). */
+  readonly refreshOnMiss?: () => Promise<void>;
 }
 
 /** The API key's name when the gateway checked one, else the User-Agent. */
@@ -133,7 +135,11 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     // No route: only the model's own local runtime can answer, so a tier forced elsewhere is refused.
     const tierError = unroutedTierError(req.headers[TIER_HEADER], routed.model);
     if (tierError !== null) throw tierError;
-    const entry = models.resolve(routed.model);
+    let entry = models.resolve(routed.model);
+    if (entry === undefined && options.refreshOnMiss !== undefined) {
+      await options.refreshOnMiss();
+      entry = models.resolve(routed.model);
+    }
     if (entry === undefined) throw modelNotFound(routed.model, models.list());
 
     const runtime = entry.runtime;
