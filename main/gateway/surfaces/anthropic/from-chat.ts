@@ -54,13 +54,15 @@ export function toAnthropicMessage(completion: Json, options: { model: string; s
   for (const call of message.tool_calls ?? []) {
     content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) });
   }
+  const stop = stopReasonOf(choice.finish_reason, choice.stop_reason, options.stopSequences);
   return {
     id: messageId(),
     type: 'message',
     role: 'assistant',
     model: options.model,
     content,
-    ...stopReasonOf(choice.finish_reason, choice.stop_reason, options.stopSequences),
+    stop_reason: stop.stop_reason,
+    stop_sequence: stop.stop_sequence,
     usage: usageOf(completion.usage),
   };
 }

@@ -11,6 +11,7 @@ import type { ChatClient } from '../chat-client.js';
 import type { TokenCountResult } from '../token-count.js';
 import { AnthropicStreamTranslator, toAnthropicMessage } from './from-chat.js';
 import { describeZodError, openAiErrorMessage, sendAnthropicError } from './errors.js';
+import { messageJson } from './message-json.js';
 import { quickAcceptCountTokens, quickAcceptMessages } from './quick-accept.js';
 import { countTokensRequestSchema, messagesRequestSchema, toChatBody, toChatConversation, type CountTokensRequest, type MessagesRequest } from './to-chat.js';
 
@@ -58,7 +59,7 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
     if (reply.kind === 'json') {
       if (reply.status !== 200) return sendAnthropicError(res, reply.status, openAiErrorMessage(reply.body, reply.status));
-      const payload = JSON.stringify(toAnthropicMessage(reply.body, { model: request.model, stopSequences }));
+      const payload = messageJson(toAnthropicMessage(reply.body, { model: request.model, stopSequences }));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
       res.end(payload);
       return;

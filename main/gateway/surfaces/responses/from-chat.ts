@@ -41,33 +41,43 @@ function usageOf(usage: unknown): Json | null {
   };
 }
 
-/** The response object around `output`, echoing the request's settings as OpenAI does. */
+/**
+ * Parts of a response object that are the same in most answers, shared (never changed): response-json.ts
+ * recognises them by identity and writes them as constants.
+ */
+export const DEFAULT_TEXT: Json = Object.freeze({ format: Object.freeze({ type: 'text' }) });
+export const NO_METADATA: Json = Object.freeze({});
+export const MAX_OUTPUT_TOKENS_REACHED: Json = Object.freeze({ reason: 'max_output_tokens' });
+export const NO_REASONING: Json = Object.freeze({ effort: null, summary: null });
+
+/** The response object around `output`, echoing the request's settings as OpenAI does. No field is ever undefined. */
 export function responseObject(frame: ResponseFrame, fields: { status: string; output: Json[]; usage: Json | null; incomplete?: boolean; error?: Json | null }): Json {
   const request = frame.request;
+  const format = request.text?.format;
   return {
     id: frame.id,
     object: 'response',
     created_at: frame.createdAt,
     status: fields.status,
     error: fields.error ?? null,
-    incomplete_details: fields.incomplete ? { reason: 'max_output_tokens' } : null,
+    incomplete_details: fields.incomplete ? MAX_OUTPUT_TOKENS_REACHED : null,
     instructions: request.instructions ?? null,
     max_output_tokens: request.max_output_tokens ?? null,
     model: request.model,
     output: fields.output,
     parallel_tool_calls: request.parallel_tool_calls ?? true,
     previous_response_id: request.previous_response_id ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: NO_REASONING,
     store: request.store ?? true,
     temperature: request.temperature ?? 1,
-    text: { format: request.text?.format ?? { type: 'text' } },
+    text: format == null ? DEFAULT_TEXT : { format },
     tool_choice: request.tool_choice ?? 'auto',
     tools: request.tools ?? [],
     top_p: request.top_p ?? 1,
     truncation: 'disabled',
     usage: fields.usage,
     user: request.user ?? null,
-    metadata: request.metadata ?? {},
+    metadata: request.metadata ?? NO_METADATA,
   };
 }
 

@@ -9,6 +9,7 @@ import { readJsonBody } from '../../body.js';
 import { GatewayError, sendError } from '../../errors.js';
 import type { ChatClient, ChatStreamItem } from '../chat-client.js';
 import { outputToChatMessages, responseId, ResponsesStreamTranslator, toResponse, type ResponseFrame } from './from-chat.js';
+import { responseJson } from './response-json.js';
 import type { ResponseStore } from './store.js';
 import { quickAcceptResponses } from './quick-accept.js';
 import { inputToChatMessages, responsesRequestSchema, toChatBody, type ChatMessage, type ResponsesRequest } from './to-chat.js';
@@ -29,7 +30,10 @@ function zodParam(path: readonly PropertyKey[]): string {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
+  sendPayload(res, status, JSON.stringify(body));
+}
+
+function sendPayload(res: ServerResponse, status: number, payload: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }
@@ -81,7 +85,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
       if (reply.status !== 200) return sendJson(res, reply.status, reply.body);
       const response = toResponse(frame, reply.body);
       remember(response, response.output as Record<string, unknown>[]);
-      return sendJson(res, 200, response);
+      return sendPayload(res, 200, responseJson(response));
     }
     await relayStream(res, reply.chunks, new ResponsesStreamTranslator(frame), remember);
   };
