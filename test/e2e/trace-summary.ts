@@ -121,7 +121,7 @@ export function summariseTrace(events: readonly TraceEvent[], options: { readonl
     const tid = mainThreads.get(pid);
     const onThread = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && typeof e.dur === 'number' && e.ts >= from);
     const tasks = outermost(onThread.filter(isTask));
-    const samples = profileSamples(events, pid);
+    const samples = profileSamples(events, pid, tid);
     const cpuLimit = options.longTaskCpuMs === undefined ? Number.POSITIVE_INFINITY : options.longTaskCpuMs * 1000;
     const long = tasks.filter((t) => t.dur! >= options.longTaskMs * 1000 || (t.tdur ?? 0) >= cpuLimit);
     const cpuOver = (ms: number) => tasks.filter((t) => (t.tdur ?? 0) >= ms * 1000).length;
@@ -262,10 +262,10 @@ interface Sample {
   readonly stack: readonly string[];
 }
 
-/** The V8 CPU profile of one renderer, as timed samples with their stacks. */
-function profileSamples(events: readonly TraceEvent[], pid: number): Sample[] {
+/** The V8 CPU profile of one renderer's main thread (a worker has a profile of its own), as timed samples with their stacks. */
+function profileSamples(events: readonly TraceEvent[], pid: number, tid: number | undefined): Sample[] {
   const starts = new Map<string, number>();
-  for (const e of events) if (e.pid === pid && e.name === 'Profile' && e.id) starts.set(e.id, Number((e.args?.data as { startTime?: number } | undefined)?.startTime ?? e.ts));
+  for (const e of events) if (e.pid === pid && (tid === undefined || e.tid === tid) && e.name === 'Profile' && e.id) starts.set(e.id, Number((e.args?.data as { startTime?: number } | undefined)?.startTime ?? e.ts));
   const out: Sample[] = [];
   for (const [id, startTime] of starts) {
     const nodes = new Map<number, ProfileNode>();

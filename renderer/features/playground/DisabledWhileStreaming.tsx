@@ -5,10 +5,10 @@
  * a model picker (a combobox with its popover) in the task that shows the answer.
  */
 import type { ReactNode } from 'react';
-import { usePlayground } from '../../stores/playground.js';
+import { useStreaming } from './use-streaming.js';
 
 export function DisabledWhileStreaming({ children }: { readonly children: ReactNode }) {
-  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
+  const busy = useStreaming();
   return (
     <fieldset className="hp-fieldset" disabled={busy}>
       {children}

@@ -5,6 +5,7 @@ import { EmptyState } from '../../components/EmptyState.js';
 import { usePlayground, type PlaygroundMessage } from '../../stores/playground.js';
 import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { MessageView } from './MessageView.js';
+import { useStreaming } from './use-streaming.js';
 
 export interface LaneColumnProps {
   readonly laneKey: string;
@@ -42,8 +43,6 @@ export const LaneColumn = memo(function LaneColumn({ laneKey, index, laneCount }
     </Card>
   );
 });
-
-const useBusy = () => usePlayground((s) => Object.keys(s.streaming).length > 0);
 
 const RawButton = memo(function RawButton({ laneKey, index, onOpen }: { readonly laneKey: string; readonly index: number; readonly onOpen: () => void }) {
   const hasRaw = usePlayground((s) => Boolean(s.lanes.find((l) => l.key === laneKey)?.raw));
@@ -111,7 +110,7 @@ const TargetPicker = memo(function TargetPicker({ laneKey, label }: { readonly l
  * forces one in the middle of a frame); scrolling up to read stops following.
  */
 function LaneMessages({ laneKey }: { readonly laneKey: string }) {
-  const busy = useBusy();
+  const busy = useStreaming();
   const messages = usePlayground((s) => s.lanes.find((l) => l.key === laneKey)?.messages) ?? NO_MESSAGES;
   const viewport = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);

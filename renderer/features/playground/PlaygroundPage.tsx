@@ -18,6 +18,7 @@ import { ConversationList } from './ConversationList.js';
 import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { LaneColumn } from './LaneColumn.js';
 import { SettingsPanel } from './SettingsPanel.js';
+import { useStreaming } from './use-streaming.js';
 
 export function PlaygroundPage() {
   // Only the lane keys: a streaming lane re-renders itself, not the page around it.
@@ -184,7 +185,7 @@ function CodeTabs() {
 
 const Composer = memo(function Composer() {
   const [text, setText] = useState('');
-  const busy = usePlayground((s) => Object.keys(s.streaming).length > 0);
+  const busy = useStreaming();
   const canSend = usePlayground((s) => s.lanes.some((l) => l.target.id));
   const { send, stop } = usePlayground.getState();
   const submit = () => {
