@@ -10,6 +10,7 @@
 import type { Systeminformation } from 'systeminformation';
 import { loadSystemInformation } from './probe.js';
 import { createCpuLoadReader } from './cpu-load.js';
+import { queryNvidiaSmi } from './nvidia-smi.js';
 import type { HardwareSnapshot } from './types.js';
 
 export interface LiveGpuSample {
@@ -30,21 +31,35 @@ export interface LiveSample {
   readonly gpus: readonly LiveGpuSample[];
 }
 
-/** What the poller calls: systeminformation's memory and graphics, and the CPU load (cpu-load.ts by default). */
+/** The live figures of one GPU controller (systeminformation's names; MiB). */
+export interface LiveGpuReading {
+  readonly model: string;
+  readonly utilizationGpu?: number | null;
+  readonly memoryUsed?: number | null;
+  readonly memoryTotal?: number | null;
+  readonly vram?: number | null;
+}
+
+/** What the poller calls. Nothing here may block the event loop: the engine serves requests on it. */
 export interface LiveSystemInfoSource {
   mem(): Promise<Systeminformation.MemData>;
   currentLoad(): Promise<{ readonly currentLoad: number }>;
-  graphics(): Promise<Systeminformation.GraphicsData>;
+  graphics(): Promise<{ readonly controllers: readonly LiveGpuReading[] }>;
 }
 
-/** systeminformation for memory and GPUs; the CPU load from the kernel's counters without spawning a shell. */
+/**
+ * systeminformation for memory (an asynchronous read of /proc/meminfo on
+ * Linux); the CPU load from the kernel's counters (cpu-load.ts) and GPUs from
+ * nvidia-smi run asynchronously (nvidia-smi.ts): systeminformation runs both
+ * of those synchronously.
+ */
 async function defaultSource(): Promise<LiveSystemInfoSource> {
   const si = await loadSystemInformation();
   const cpuLoad = createCpuLoadReader();
   return {
     mem: () => si.mem(),
     currentLoad: async () => ({ currentLoad: await cpuLoad() }),
-    graphics: () => si.graphics(),
+    graphics: async () => ({ controllers: await queryNvidiaSmi() }),
   };
 }
 
@@ -136,7 +151,7 @@ async function takeSample(si: LiveSystemInfoSource, pollGpus: boolean, now: () =
   const [mem, load, graphics] = await Promise.all([
     si.mem(),
     si.currentLoad(),
-    pollGpus ? si.graphics() : Promise.resolve<Systeminformation.GraphicsData>({ controllers: [], displays: [] }),
+    pollGpus ? si.graphics() : Promise.resolve({ controllers: [] as LiveGpuReading[] }),
   ]);
   const availableBytes = mem.available || mem.free;
   return {
