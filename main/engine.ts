@@ -292,8 +292,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     defaults: { contextSize: config.defaults.ctx, slots: config.defaults.parallel },
     log,
   });
-  // The last 10 minutes of RAM and CPU use, so the panel's charts draw them on open (hardware/history-recorder.ts).
-  const hardwareHistory = startHistoryRecorder({ onError: (error) => log(`hardware history: ${error instanceof Error ? error.message : String(error)}`) });
+  // The last 10 minutes of RAM, CPU and (NVIDIA) GPU use, so the panel's charts draw them on open (hardware/history-recorder.ts).
+  const hardwareHistory = startHistoryRecorder({ pollGpus: options.cuda ?? hasCudaGpu(), onError: (error) => log(`hardware history: ${error instanceof Error ? error.message : String(error)}`) });
   // Saved Playground conversations and presets (SQLite in the state folder).
   const playground = new PlaygroundStore({ path: join(paths.state, 'playground.sqlite') });
   // Every /homeport call needs this data dir's control token (control/control-token.ts).

@@ -1,11 +1,11 @@
 /**
  * Records live hardware samples into a SampleHistory for as long as the
  * engine runs, so the panel's charts have the last minutes to draw when they
- * open. By default it runs a monitor of its own (main/hardware/live.ts) for
- * RAM and CPU only: a read of /proc/meminfo and /proc/stat every 2 s (about
- * 1.5 ms of CPU), with no hardware probe and no nvidia-smi, so an engine
- * nobody looks at pays next to nothing. GPU use is charted from when the page
- * opens (the live stream polls the GPU while someone listens). Recording
+ * open. By default it runs a monitor of its own (main/hardware/live.ts): a
+ * read of /proc/meminfo and /proc/stat every 2 s (about 1.5 ms of CPU, no
+ * process spawned), plus, on a machine with an NVIDIA driver (`pollGpus`),
+ * one asynchronous nvidia-smi query (a short-lived child process), so GPU use
+ * is charted from before the page opened too. No hardware probe. Recording
  * starts a few seconds after the engine, never beside a cold start.
  */
 import { createLiveMonitor, type LiveSample } from './live.js';
@@ -14,6 +14,8 @@ import { createSampleHistory, type HardwareHistoryView, type SampleHistory } fro
 export interface HistoryRecorderOptions {
   /** Subscribe to the live samples; resolves to the unsubscribe. Default: a RAM and CPU monitor of its own. */
   readonly subscribe?: (listener: (sample: LiveSample) => void) => Promise<() => void>;
+  /** Query NVIDIA GPUs on each sample (the engine passes hasCudaGpu()); default false. */
+  readonly pollGpus?: boolean;
   /** The monitor's sampling interval (ms); default 2000. */
   readonly intervalMs?: number;
   /** How long a span to keep (ms); default 10 minutes. */
@@ -39,7 +41,7 @@ export function startHistoryRecorder(options: HistoryRecorderOptions): HistoryRe
   let unsubscribe: (() => void) | null = null;
 
   const subscribe =
-    options.subscribe ?? (async (listener: (sample: LiveSample) => void) => createLiveMonitor({ intervalMs, pollGpus: false, onError: options.onError }).subscribe(listener));
+    options.subscribe ?? (async (listener: (sample: LiveSample) => void) => createLiveMonitor({ intervalMs, pollGpus: options.pollGpus ?? false, onError: options.onError }).subscribe(listener));
   const start = async () => {
     if (stopped) return;
     try {

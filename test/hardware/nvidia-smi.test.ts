@@ -4,27 +4,11 @@
  * written for the test, since this machine has no NVIDIA driver — without
  * holding up the event loop while it runs.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, queryNvidiaSmi } from '../../main/hardware/nvidia-smi.js';
-
-/** An executable that answers the query like nvidia-smi after `delayMs`, and refuses any other arguments. */
-async function nvidiaSmiDouble(csv: string, delayMs = 0): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'homeport-nvidia-smi-'));
-  const file = join(dir, 'nvidia-smi');
-  const expected = JSON.stringify([...NVIDIA_SMI_ARGS]);
-  await writeFile(
-    file,
-    `#!${process.execPath}
-if (JSON.stringify(process.argv.slice(2)) !== ${JSON.stringify(expected)}) { process.stderr.write('unexpected arguments\\n'); process.exit(2); }
-setTimeout(() => process.stdout.write(${JSON.stringify(csv)}), ${delayMs});
-`,
-  );
-  await chmod(file, 0o755);
-  return file;
-}
+import { parseNvidiaSmiCsv, queryNvidiaSmi } from '../../main/hardware/nvidia-smi.js';
+import { nvidiaSmiDouble } from '../fixtures/doubles/nvidia-smi.js';
 
 describe('nvidia-smi', () => {
   it('reads one line per GPU, with N/A as null and commas inside the name kept', () => {
