@@ -14,11 +14,12 @@
  * waiting for a core, not working. A diagnostic, not a test:
  *
  *   npx vite build --minify false --outDir /tmp/panel-unminified     (readable function names)
- *   HOMEPORT_PANEL_DIR=/tmp/panel-unminified npx tsx test/e2e/profile-long-stream.ts [--one-window] [--cpu-ms 8] [out.json]
+ *   HOMEPORT_PANEL_DIR=/tmp/panel-unminified npx tsx test/e2e/profile-long-stream.ts [--one-window] [--cpu-ms 8] [--raw] [out.json]
  *
  * --one-window opens the Playground alone (the desktop window); --cpu-ms N
  * also breaks down every task that took N ms of CPU or more, whatever its
- * wall time (on a busy machine wall time is mostly waiting for a core).
+ * wall time (on a busy machine wall time is mostly waiting for a core);
+ * --raw also writes the whole trace beside out.json (out.trace.json).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -131,7 +132,10 @@ async function main() {
     const engineCpu = process.cpuUsage(engineCpuBefore);
     const machine = machineCpuMs() - machineBefore;
     const byProcess = cpuSince(processesBefore);
-    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+    const rawTrace = (await browser.stopTracing()).toString('utf8');
+    // The whole trace too, for chrome://tracing or Perfetto, when asked for.
+    if (args.includes('--raw')) await writeFile(out.replace(/\.json$/, '') + '.trace.json', rawTrace);
+    const trace = JSON.parse(rawTrace) as { traceEvents: TraceEvent[] };
     const summary = summariseTrace(trace.traceEvents, { longTaskMs: 50, ...(longTaskCpuMs !== undefined ? { longTaskCpuMs } : {}) });
     await writeFile(out, `${JSON.stringify({ streamedMs, machineCpuMs: machine, byProcess, ...summary }, null, 2)}\n`);
     console.log(`machine CPU over the stream: ${Math.round(machine)} ms in ${streamedMs} ms of wall time (${(machine / streamedMs).toFixed(2)} cores busy of ${cpus().length});`);
