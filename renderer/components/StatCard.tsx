@@ -20,7 +20,8 @@ export function StatCard({ label, value, hint, badge, children }: StatCardProps)
           {label}
         </Text>
         {badge && (
-          <Badge size="sm" variant={badge.color === 'gray' ? 'outline' : 'light'} color={badge.color}>
+          // The label wraps on a narrow card; the badge keeps its whole word.
+          <Badge size="sm" variant={badge.color === 'gray' ? 'outline' : 'light'} color={badge.color} style={{ flexShrink: 0 }}>
             {badge.text}
           </Badge>
         )}

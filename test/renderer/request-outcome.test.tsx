@@ -197,15 +197,17 @@ describe('request log at a narrow window', () => {
 });
 
 describe('models table', () => {
-  it('shows the full model name and runtime (kind over address, full text in the title) at 1400 px', () => {
-    const row = renderModels(1400);
+  it('shows the full model name and runtime (kind over address, full text in the title) at 1366 px, every column on screen', () => {
+    const row = renderModels(1366);
     const name = row.getAllByText('llama-server/stories260k')[0]!;
     expect(name.getAttribute('title')).toBe('llama-server/stories260k');
     expect(row.getByText('llama-server')).toBeTruthy();
     expect(row.getByText('127.0.0.1:8080').closest('[title]')?.getAttribute('title')).toBe('llama-server@127.0.0.1:8080');
     // Name and runtime share the spare width; the figures keep fixed, narrower tracks.
     const template = (row.getAllByRole('cell')[0]!.parentElement as HTMLElement).style.gridTemplateColumns;
-    expect(template).toMatch(/^minmax\(220px, 3fr\) 64px 76px 76px minmax\(130px, 1\.4fr\)/);
+    expect(template).toMatch(/^minmax\(220px, 3fr\) 72px 76px 76px minmax\(130px, 1\.4fr\)/);
+    // A 1366 px window leaves the table 1,082 px (sidebar 210, page and card padding 74): the wide tracks' minimums fit.
+    expect(minimumWidth(template)).toBeLessThanOrEqual(1082);
     expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).toContain('Quant');
     expect(row.getByRole('button', { name: 'Settings for llama-server/stories260k' }).textContent).toBe('Settings');
   });

@@ -156,7 +156,8 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
 }
 
 /** Below this window width the figures (quant, size, context) join the model's second line and Settings becomes an icon, so the table fits without scrolling sideways. */
-const WIDE_TABLE = '(min-width: 1280px)';
+// The wide columns need ~1,080 px of table: the window less the sidebar and the page's padding (a 1280 px window cut Settings off).
+const WIDE_TABLE = '(min-width: 1366px)';
 
 function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
   const wide = useMediaQuery(WIDE_TABLE, true) ?? true;
@@ -176,7 +177,7 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
     };
     const figures: Column<ModelRow>[] = wide
       ? [
-          { key: 'quant', header: 'Quant', width: '64px', render: (r: ModelRow) => <Text size="sm" truncate title={r.quant ?? undefined}>{r.quant ?? NO_VALUE}</Text> },
+          { key: 'quant', header: 'Quant', width: '72px', render: (r: ModelRow) => <Text size="sm" truncate title={r.quant ?? undefined}>{r.quant ?? NO_VALUE}</Text> },
           { key: 'size', header: 'Size', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatBytes(r.sizeBytes)}</span> },
           { key: 'ctx', header: 'Context', width: '76px', align: 'right', render: (r: ModelRow) => <span className="hp-figure">{formatContext(r.contextLength)}</span> },
         ]
@@ -251,7 +252,7 @@ function SpeedCell({ row }: { readonly row: ModelRow }) {
         {value !== null ? formatTokPerSec(value) : (predicted ?? NO_VALUE)}
       </Text>
       <Text size="xs" c="dimmed">
-        {value !== null ? 'measured' : predicted ? 'predicted' : 'not measured yet'}
+        {value !== null ? 'measured' : predicted ? 'predicted' : 'not measured'}
       </Text>
     </Stack>
   );
