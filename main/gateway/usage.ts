@@ -11,10 +11,23 @@ function asUsage(value: unknown): Usage | undefined {
 }
 
 /**
+ * Answer bodies already parsed in this process, by their bytes: the API
+ * surfaces parse the chat answer they translate (surfaces/chat-client.ts) and
+ * leave the result here, so reading its usage does not parse the same bytes again.
+ */
+const parsedBodies = new WeakMap<Buffer, unknown>();
+
+export function rememberParsedBody(body: Buffer, parsed: unknown): void {
+  parsedBodies.set(body, parsed);
+}
+
+/**
  * Reads the `usage` object of a non-streamed OpenAI response. Called after
  * the response has been sent, so its cost never delays the client.
  */
 export function readUsage(body: Buffer): Usage | undefined {
+  const parsed = parsedBodies.get(body);
+  if (parsed !== undefined) return typeof parsed === 'object' && parsed !== null ? asUsage((parsed as { usage?: unknown }).usage) : undefined;
   if (body.length <= FULL_PARSE_LIMIT) {
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));

@@ -20,6 +20,7 @@ import { APP_NAME_HEADER, inheritAppKey } from '../app-key-guard.js';
 import { PREPARED_BODY, type JsonBody } from '../body.js';
 import { InMemoryResponse } from './in-memory-response.js';
 import { SseDataSplitter } from '../sse.js';
+import { rememberParsedBody } from '../usage.js';
 
 export type ChatBody = Record<string, unknown>;
 
@@ -101,12 +102,15 @@ export function createInProcessChatClient(): InProcessChatClient {
         }
       }
       // A whole answer: its end settles collect() (the head is final by then).
-      const text = (await res.collect()).toString('utf8');
+      const bytes = await res.collect();
       clientResponse.off('close', onClose);
       if (cancel.cancelled) throw new Error('The client went away.');
+      const text = bytes.toString('utf8');
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(text) as Record<string, unknown>;
+        // The gateway reads the answer's usage from these same bytes once it has been sent: this parse serves it.
+        rememberParsedBody(bytes, parsed);
       } catch {
         parsed = { error: { message: text || `the chat endpoint answered ${res.statusCode}${res.destroyed ? ' and broke off' : ''}`, type: 'server_error', code: null } };
       }

@@ -105,7 +105,11 @@ export class InMemoryResponse extends EventEmitter {
       // node's flat form: [name, value, name, value, …]
       for (let i = 0; i + 1 < given.length; i += 2) this.setHeader(String(given[i]), given[i + 1] as OutgoingHttpHeader);
     } else if (given !== undefined) {
-      for (const [name, value] of Object.entries(given)) if (value !== undefined) this.setHeader(name, value);
+      const names = Object.keys(given);
+      for (let i = 0; i < names.length; i++) {
+        const value = given[names[i]!];
+        if (value !== undefined) this.setHeader(names[i]!, value);
+      }
     }
     this.#sendHead();
     return this;

@@ -56,7 +56,7 @@ export function createMessagesHandler(options: AnthropicRouteOptions): Handler {
       if (res.destroyed) return;
       return sendAnthropicError(res, 502, `Homeport could not reach the model: ${String(error)}`);
     }
-    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
     if (reply.kind === 'json') {
       if (reply.status !== 200) return sendAnthropicError(res, reply.status, openAiErrorMessage(reply.body, reply.status));
       const payload = messageJson(toAnthropicMessage(reply.body, { model: request.model, stopSequences }));

@@ -80,7 +80,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
       if (res.destroyed) return;
       throw new GatewayError({ status: 502, message: `Homeport could not reach the model: ${String(error)}`, code: 'upstream_unreachable' });
     }
-    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
     if (reply.kind === 'json') {
       if (reply.status !== 200) return sendJson(res, reply.status, reply.body);
       const response = toResponse(frame, reply.body);
