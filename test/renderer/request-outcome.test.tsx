@@ -196,6 +196,23 @@ describe('request log at a narrow window', () => {
   });
 });
 
+describe('live request table at a narrow window', () => {
+  it('leaves tokens and client to Routing below 1280 px so the table fits a 1000 px window; shows them wider', () => {
+    const draw = () => wrap(<LiveRequestTable rows={[liveRow({ id: 'a' })]} availability={{ state: 'available' }} onRetry={() => undefined} />);
+    atWindowWidth(1000, draw);
+    const narrow = screen.getAllByRole('columnheader').map((h) => h.textContent);
+    expect(narrow).not.toContain('Client');
+    expect(narrow).not.toContain('Tokens');
+    expect(narrow).toEqual(expect.arrayContaining(['Phase', 'Model', 'Tier', 'tok/s', 'TTFT']));
+    const row = within(screen.getByRole('table', { name: 'Live requests' })).getAllByRole('row')[1]!;
+    // A 1000 px window leaves the Overview's cards 716 px.
+    expect(minimumWidth((row.firstElementChild as HTMLElement).parentElement!.style.gridTemplateColumns)).toBeLessThanOrEqual(716);
+    cleanup();
+    atWindowWidth(1400, draw);
+    expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(expect.arrayContaining(['Tokens', 'Client']));
+  });
+});
+
 describe('models table', () => {
   it('shows the full model name and runtime (kind over address, full text in the title) at 1366 px, every column on screen', () => {
     const row = renderModels(1366);

@@ -1,5 +1,6 @@
 /** Requests in flight (queued, prefill, generating with tok/s so far) and the latest finished ones. */
 import { Badge, Card, Group, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
@@ -61,6 +62,11 @@ const COLUMNS: readonly Column<LiveRequestRow>[] = [
   },
 ];
 
+/** Below this window width the tokens and client columns give way (Routing's request log has them), so the table fits a 1000 px window. */
+const WIDE_TABLE = '(min-width: 1280px)';
+const NARROW_HIDDEN: ReadonlySet<string> = new Set(['tokens', 'client']);
+const COMPACT_COLUMNS = COLUMNS.filter((c) => !NARROW_HIDDEN.has(c.key));
+
 export interface LiveRequestTableProps {
   readonly rows: readonly LiveRequestRow[];
   readonly availability: RequestLogAvailability;
@@ -68,6 +74,7 @@ export interface LiveRequestTableProps {
 }
 
 export function LiveRequestTable({ rows, availability, onRetry }: LiveRequestTableProps) {
+  const wide = useMediaQuery(WIDE_TABLE, true) ?? true;
   const inFlight = rows.filter((r) => r.phase !== 'done').length;
   return (
     <Card>
@@ -87,7 +94,7 @@ export function LiveRequestTable({ rows, availability, onRetry }: LiveRequestTab
       ) : (
         <VirtualTable
           label="Live requests"
-          columns={COLUMNS}
+          columns={wide ? COLUMNS : COMPACT_COLUMNS}
           rows={rows}
           rowKey={(r) => r.id}
           empty={

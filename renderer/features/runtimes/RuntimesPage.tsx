@@ -76,7 +76,7 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
         <Text fw={600} truncate title={runtime.id}>
           {runtime.id}
         </Text>
-        <Badge color={look.color} variant={look.color === ROLE_COLORS.idle ? 'outline' : 'light'}>
+        <Badge color={look.color} variant={look.color === ROLE_COLORS.idle ? 'outline' : 'light'} style={{ flexShrink: 0 }}>
           {look.label}
         </Badge>
       </Group>
