@@ -40,8 +40,12 @@ export class CrashHistory {
   }
 }
 
-/** How the exit looked, with the last non-empty stderr line written since `since`. */
+/**
+ * How the exit looked, with the last non-empty stderr line written since `since`. A SIGKILL Homeport did not send
+ * came from outside (the kernel's out-of-memory killer, a user): whatever the process last wrote is not why.
+ */
 export function describeCrash(lines: readonly LogLine[], since: number, exit: ProcessExit): string {
+  if (exit.signal === 'SIGKILL') return `${describeExit(exit)} (killed from outside Homeport: the system's out-of-memory killer or a user)`;
   const said = lines
     .filter((line) => line.stream === 'stderr' && line.at >= since && line.line.trim() !== '')
     .at(-1)?.line.trim();

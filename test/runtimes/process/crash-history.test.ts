@@ -38,6 +38,8 @@ describe('describeCrash and isFatalExit', () => {
     const lines = [line(1, 'stderr', 'old launch: out of memory'), line(5, 'stderr', 'error: model file is corrupt'), line(6, 'stderr', '  '), line(7, 'stdout', 'bye')];
     expect(describeCrash(lines, 5, { code: 1, signal: null })).toBe('code 1: "error: model file is corrupt"');
     expect(describeCrash(lines, 6, { code: null, signal: 'SIGSEGV' })).toBe('signal SIGSEGV');
+    // Killed from outside: the last line it wrote is not the reason, so it is not quoted as one.
+    expect(describeCrash(lines, 5, { code: null, signal: 'SIGKILL' })).toBe("signal SIGKILL (killed from outside Homeport: the system's out-of-memory killer or a user)");
     expect(describeCrash([line(0, 'stderr', 'x'.repeat(400))], 0, { code: 2, signal: null })).toBe(`code 2: "${'x'.repeat(300)}…"`);
   });
 
