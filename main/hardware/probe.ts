@@ -6,6 +6,9 @@
  * take a second, while the fit wants a snapshot on every keystroke.
  * `refresh()` re-probes (after a driver install, an eGPU plugged in...).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Systeminformation } from 'systeminformation';
 import type { CpuInfo, GpuInfo, GpuVendor, HardwareSnapshot, MemoryInfo, OsInfo } from './types.js';
 
@@ -38,8 +41,9 @@ export function createHardwareProbe(options: HardwareProbeOptions = {}): Hardwar
   let cached: Promise<HardwareSnapshot> | undefined;
 
   const probe = async (): Promise<HardwareSnapshot> => {
-    const si = options.si ?? (await loadSystemInformation());
-    return probeWith(si, now());
+    if (options.si) return probeWith(options.si, now());
+    const probedAt = now();
+    return (await probeInWorkerThread(probedAt)) ?? probeWith(await loadSystemInformation(), probedAt);
   };
 
   return {
@@ -59,6 +63,28 @@ export function createHardwareProbe(options: HardwareProbeOptions = {}): Hardwar
       return next;
     },
   };
+}
+
+/**
+ * The probe in a worker thread: systeminformation runs lspci, dmidecode and
+ * friends through execSync, which held the engine's event loop for 75–260 ms
+ * on this project's 2-core machine (every request in flight waited). Null
+ * when the compiled entry is not there (running from TypeScript sources, or
+ * bundled) or the thread fails: the caller then probes in this thread.
+ */
+async function probeInWorkerThread(probedAt: number): Promise<HardwareSnapshot | null> {
+  const entry = new URL('./probe-thread.js', import.meta.url);
+  if (entry.protocol !== 'file:' || !existsSync(fileURLToPath(entry))) return null;
+  return new Promise((resolve) => {
+    // No flags from this process (a loader or --input-type meant for the main entry would stop the thread's start).
+    const worker = new Worker(entry, { workerData: { probedAt }, execArgv: [] });
+    worker.once('message', (snapshot: HardwareSnapshot) => {
+      resolve(snapshot);
+      void worker.terminate();
+    });
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
 }
 
 let defaultProbe: HardwareProbe | undefined;
@@ -81,7 +107,8 @@ export async function loadSystemInformation(): Promise<SystemInfoSource & { curr
   return module.default;
 }
 
-async function probeWith(si: SystemInfoSource, probedAt: number): Promise<HardwareSnapshot> {
+/** One probe with the given systeminformation (exported for the worker-thread entry, probe-thread.ts). */
+export async function probeWith(si: SystemInfoSource, probedAt: number): Promise<HardwareSnapshot> {
   // Each part is probed on its own: a failing GPU query must not hide the CPU and RAM.
   const [cpu, flags, mem, graphics, os] = await Promise.all([
     si.cpu(),
