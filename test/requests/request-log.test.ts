@@ -31,6 +31,22 @@ describe('request log', () => {
     log.close();
   });
 
+  it('gives a decode speed to a streamed answer that was generated, not to a cache hit replaying one', async () => {
+    const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
+    const streamed = (tier: Tier) => {
+      const trace = log.begin({ client: 'c', route: 'chat', model: 'chat', endpoint: 'chat.completions', stream: true });
+      trace.serving(tier === 'cache' ? 'cache' : 'local:a', tier);
+      trace.firstToken();
+      trace.tokens(40);
+      const until = performance.now() + 5;
+      while (performance.now() < until); // the answer takes a moment after its first token
+      return trace.finish({ status: 200, usage: { prompt_tokens: 5, completion_tokens: 40 } });
+    };
+    expect(streamed('local').decodeTokPerSec).toBeGreaterThan(0);
+    expect(streamed('cache').decodeTokPerSec).toBeNull();
+    log.close();
+  });
+
   it('a finished-only subscriber gets each finished record once and does not make the log watched', async () => {
     const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
     const finished: string[] = [];
