@@ -6,7 +6,7 @@ import { GatewayError, sendError } from './errors.js';
 import { endsWithDone, StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
 import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
-import { callUpstream, originOf, type UpstreamCall } from './upstream-call.js';
+import { callUpstream, endpointAddress, type UpstreamCall } from './upstream-call.js';
 
 export interface ForwardOptions {
   /** Keep-alive connections to the runtimes, shared by every request of one gateway (upstream-call.ts). */
@@ -29,18 +29,6 @@ export interface ForwardOptions {
    * or null. With advice the client gets an OpenAI-shaped error carrying the runtime's message and the advice.
    */
   readonly advise?: (status: number, body: string) => string | null;
-}
-
-/** Any path in the endpoint's base URL (usually none), cached per endpoint object. */
-const basePaths = new WeakMap<RuntimeEndpoint, string>();
-
-function upstreamPath(endpoint: RuntimeEndpoint, path: string): string {
-  let base = basePaths.get(endpoint);
-  if (base === undefined) {
-    base = new URL(endpoint.baseUrl).pathname.replace(/\/+$/, '');
-    basePaths.set(endpoint, base);
-  }
-  return base + path;
 }
 
 function errorCode(err: NodeJS.ErrnoException): string {
@@ -88,9 +76,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
   }
   res.on('close', onClose);
 
-  const headers: Record<string, string> = { ...endpoint.headers, 'content-type': 'application/json' };
-  if (options.accept !== undefined) headers.accept = options.accept;
-  const request = { origin: originOf(endpoint.baseUrl), path: upstreamPath(endpoint, options.path), headers, body: options.body };
+  const request = { address: endpointAddress(endpoint), path: options.path, body: options.body, accept: options.accept };
 
   send(false);
   meter.forwarded();

@@ -12,7 +12,7 @@ import type { Price } from './cost.js';
 import { isOnThisMachineOrLan } from './lan.js';
 import { defaultEnvName } from '../secrets/resolver.js';
 import { parseTarget, remoteTier, type TargetRef } from './targets.js';
-import { addressOf, type UpstreamAddress } from './upstream.js';
+import { addressOf, type UpstreamAddress } from '../gateway/upstream-call.js';
 
 export interface ResolvedProvider {
   readonly name: string;

@@ -38,8 +38,8 @@ import { renameModel } from './model-rename.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
 import { timingHeader } from './server-timing.js';
-import { addressOf, tryUpstream, type TryResult, type UpstreamAddress } from './upstream.js';
-import { createUpstreamDispatcher } from '../gateway/upstream-call.js';
+import { tryUpstream, type TryResult } from './upstream.js';
+import { createUpstreamDispatcher, endpointAddress, type UpstreamAddress } from '../gateway/upstream-call.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
 import { contextLimitOf, isContextError } from './context-errors.js';
 import { forcedTierVerdict, parseForcedTier, TIER_HEADER } from './forced-tier.js';
@@ -126,7 +126,6 @@ export class Router {
   private readonly dispatcher = createUpstreamDispatcher();
   private readonly spend = new Map<string, number>();
   private spendDay: string;
-  private readonly localAddresses = new WeakMap<object, UpstreamAddress>();
   private readonly now: () => number;
   /** Secret values seen (keys of providers), scrubbed from anything that came from upstream. */
   private readonly knownSecrets = new Set<string>();
@@ -500,8 +499,7 @@ export class Router {
       }
       // Ready now (checked above): no wait to abort, so no signal to make.
       const endpoint = await runtime.ensureReady({ deadlineMs: this.options.readyDeadlineMs, ...(runtime.snapshot().state === 'ready' ? {} : { signal: request.clientGone.signal }) });
-      address = this.localAddresses.get(endpoint) ?? addressOf(endpoint.baseUrl, endpoint.headers);
-      this.localAddresses.set(endpoint, address);
+      address = endpointAddress(endpoint);
       if (entry.upstreamModel !== request.json.model) body = renameModel(request.raw, request.json, entry.upstreamModel);
       loadKey = runtime.id;
       meter = this.options.metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: request.endpointName, stream: request.stream });

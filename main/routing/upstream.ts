@@ -13,23 +13,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import { callUpstream, type UpstreamCall } from '../gateway/upstream-call.js';
+import { callUpstream, type UpstreamAddress, type UpstreamCall } from '../gateway/upstream-call.js';
 import type { ClientGone } from './client-gone.js';
-
-export interface UpstreamAddress {
-  /** `https://api.openai.com` — scheme, host and port. */
-  readonly origin: string;
-  /** Path prefix of the base URL without the trailing slash, e.g. `/v1` or ``. */
-  readonly basePath: string;
-  /** Added to every request (auth). Never logged. */
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** `baseUrl` (e.g. `https://api.openai.com/v1`) as the parts a request needs. */
-export function addressOf(baseUrl: string, headers: Readonly<Record<string, string>>): UpstreamAddress {
-  const url = new URL(baseUrl);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers };
-}
 
 export interface TryOptions {
   readonly address: UpstreamAddress;
@@ -121,8 +106,6 @@ export function tryUpstream(options: TryOptions): Promise<TryResult> {
 
   return new Promise<TryResult>((resolve) => {
     let settled = false;
-    const headers: Record<string, string> = { ...address.headers, 'content-type': 'application/json' };
-    if (options.accept !== undefined) headers.accept = options.accept;
 
     /** Phase of the answer: none yet, a stream waiting for its first chunk, a stream handed over, or a whole body. */
     let phase: 'none' | 'first' | 'stream' | 'whole' = 'none';
@@ -156,7 +139,7 @@ export function tryUpstream(options: TryOptions): Promise<TryResult> {
     let call: UpstreamCall | undefined = undefined;
     call = callUpstream(
       options.dispatcher,
-      { origin: address.origin, path: address.basePath + options.path, headers, body: options.body },
+      { address, path: options.path, body: options.body, accept: options.accept },
       {
         start(code, received) {
           status = code;

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGone } from '../../main/routing/client-gone.js';
-import { addressOf, tryUpstream, type TryResult } from '../../main/routing/upstream.js';
-import { createUpstreamDispatcher } from '../../main/gateway/upstream-call.js';
+import { tryUpstream, type TryResult } from '../../main/routing/upstream.js';
+import { addressOf, createUpstreamDispatcher } from '../../main/gateway/upstream-call.js';
 
 const dispatcher = createUpstreamDispatcher();
 let server: http.Server;
