@@ -225,7 +225,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     return { added: refreshed.added, removed: refreshed.removed, problems: refreshed.problems };
   };
   // Servers started or stopped after Homeport are found without a manual refresh.
-  const stopRedetect = startRedetectLoop({ intervalMs: config.runtimes.redetectSeconds * 1000, pass: refreshRuntimes, onError: (e) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`) });
+  const logRedetectError = (e: unknown) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`);
+  const stopRedetect = startRedetectLoop({ intervalMs: config.runtimes.redetectSeconds * 1000, pass: refreshRuntimes, onError: logRedetectError });
   const metrics = new ModelMetrics();
   const port = options.portOverride ?? config.port;
   const baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -405,7 +406,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     port,
     models: directory,
     // A server restarted since the last pass is found before its model is called unknown.
-    refreshOnMiss: createRefreshOnMiss({ pass: refreshRuntimes, onError: (e) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`) }),
+    refreshOnMiss: createRefreshOnMiss({ pass: refreshRuntimes, onError: logRedetectError }),
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     readyDeadlineMs: config.readyDeadlineMs,

@@ -466,6 +466,20 @@ async function traceLongStream(page: Page, pages: ReadonlyArray<readonly [Page, 
   return { streamedMs, trace };
 }
 
+/** What one page's main thread did over a traced stream, from the trace: CPU in all, and in its longest and heaviest tasks. */
+function pageWork(trace: Awaited<ReturnType<typeof traceLongStream>>['trace'], name: string) {
+  const traced = trace.pages.find((p) => p.page === name);
+  const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
+  return {
+    mainThreadCpuMs: Math.round(traced?.cpuMs ?? 0),
+    longestTaskCpuMs: Math.round(Math.max(0, ...threadTimes)),
+    longTasksOver50MsCpu: threadTimes.filter((ms) => ms >= 50).length,
+    // Every task, whatever its wall time: the one that took the most CPU, and how many took 16 ms or more.
+    heaviestTaskCpuMs: Math.round(traced?.longestCpu.threadMs ?? 0),
+    tasksOver16MsCpu: traced?.tasksByCpu.over16Ms ?? 0,
+  };
+}
+
 describe('smoothness', () => {
   it('keeps the main thread free of long tasks during a long stream while the request tables update', async () => {
     const playground = await openPlayground();
@@ -481,18 +495,6 @@ describe('smoothness', () => {
       const routingBaseline = (await longTasks(routing.page)).length;
       const overviewBaseline = (await longTasks(overview.page)).length;
       const { streamedMs, trace } = await traceLongStream(page, [[page, 'playground'], [routing.page, 'routing'], [overview.page, 'overview']], 'Tell me a very long story about a dragon', 'story');
-      const work = (name: string) => {
-        const traced = trace.pages.find((p) => p.page === name);
-        const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
-        return {
-          mainThreadCpuMs: Math.round(traced?.cpuMs ?? 0),
-          longestTaskCpuMs: Math.round(Math.max(0, ...threadTimes)),
-          longTasksOver50MsCpu: threadTimes.filter((ms) => ms >= 50).length,
-          // Every task, whatever its wall time: the one that took the most CPU, and how many took 16 ms or more.
-          heaviestTaskCpuMs: Math.round(traced?.longestCpu.threadMs ?? 0),
-          tasksOver16MsCpu: traced?.tasksByCpu.over16Ms ?? 0,
-        };
-      };
       const tasks = (await longTasks(page)).slice(baseline);
       const routingTasks = (await longTasks(routing.page)).slice(routingBaseline);
       const overviewTasks = (await longTasks(overview.page)).slice(overviewBaseline);
@@ -508,7 +510,7 @@ describe('smoothness', () => {
         overviewPageLongTasks: overviewTasks.length,
         overviewLongestMs: Math.round(Math.max(0, ...overviewTasks.map((t) => t.duration))),
         // The same stretch from the trace: the CPU time the long tasks' work took.
-        cpu: { playground: work('playground'), routing: work('routing'), overview: work('overview') },
+        cpu: { playground: pageWork(trace, 'playground'), routing: pageWork(trace, 'routing'), overview: pageWork(trace, 'overview') },
       };
       const supported = await page.evaluate(() => !(window as unknown as { __longTasksUnsupported?: string }).__longTasksUnsupported);
       expect(supported).toBe(true);
@@ -548,17 +550,12 @@ describe('smoothness, one window', () => {
       await setField(page, 'Temperature', '0.9');
       const baseline = (await longTasks(page)).length;
       const { streamedMs, trace } = await traceLongStream(page, [[page, 'playground']], 'Tell me a very long story about a castle', 'tale');
-      const traced = trace.pages.find((p) => p.page === 'playground');
-      const threadTimes = (traced?.longTasks ?? []).map((t) => t.threadMs ?? 0);
       const tasks = (await longTasks(page)).slice(baseline);
       figures.longStreamOneWindow = {
         streamedMs,
         longTasks: tasks.length,
         longestMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
-        mainThreadCpuMs: Math.round(traced?.cpuMs ?? 0),
-        longestTaskCpuMs: Math.round(Math.max(0, ...threadTimes)),
-        heaviestTaskCpuMs: Math.round(traced?.longestCpu.threadMs ?? 0),
-        tasksOver16MsCpu: traced?.tasksByCpu.over16Ms ?? 0,
+        ...pageWork(trace, 'playground'),
       };
       // The answer streamed to its end on the page; only a stall fails here (the figures are reported).
       expect(await answers(page).last().innerText()).toMatch(/\d[\d,]* tokens/);
