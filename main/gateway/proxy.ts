@@ -7,6 +7,7 @@ import { endsWithDone, StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
 import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 import { callUpstream, endpointAddress, type UpstreamCall } from './upstream-call.js';
+import type { ModelEcho } from './model-echo.js';
 
 export interface ForwardOptions {
   /** Keep-alive connections to the runtimes, shared by every request of one gateway (upstream-call.ts). */
@@ -29,6 +30,8 @@ export interface ForwardOptions {
    * or null. With advice the client gets an OpenAI-shaped error carrying the runtime's message and the advice.
    */
   readonly advise?: (status: number, body: string) => string | null;
+  /** Puts the model name the client asked for back into a successful answer (model-echo.ts), when the runtime knows it by another. */
+  readonly echo?: ModelEcho | null;
 }
 
 function errorCode(err: NodeJS.ErrnoException): string {
@@ -54,6 +57,7 @@ function isStaleConnection(err: NodeJS.ErrnoException): boolean {
  */
 export function forwardToRuntime(options: ForwardOptions): void {
   const { res, meter, endpoint } = options;
+  const echo = options.echo ?? null;
   let current: UpstreamCall | undefined;
   let finished = false;
 
@@ -149,20 +153,21 @@ export function forwardToRuntime(options: ForwardOptions): void {
     return {
       data(chunk) {
         if (finished || ended) return;
+        const out = echo === null ? chunk : echo.push(chunk);
         if (endsWithDone(chunk)) {
           tally.push(chunk);
           if (tally.sawDone && tally.atEventBoundary) {
             ended = true;
-            res.end(chunk);
-          } else pipeChunk(call, chunk);
+            res.end(out);
+          } else pipeChunk(call, out);
           return;
         }
-        pipeChunk(call, chunk);
+        if (out.length > 0) pipeChunk(call, out);
         tally.push(chunk);
       },
       end() {
         if (finished) return;
-        if (!ended) res.end();
+        if (!ended) res.end(echo?.flush());
         finish({ status, usage: tally.usage, error: tally.upstreamError });
       },
       broke() {
@@ -174,6 +179,8 @@ export function forwardToRuntime(options: ForwardOptions): void {
           return;
         }
         const detail = 'the connection closed before the stream ended';
+        const kept = echo?.flush();
+        if (kept !== undefined) res.write(kept);
         if (!tally.atEventBoundary) res.write('\n\n');
         res.end(runtimeDisconnectedEvent(options.runtimeId, detail));
         finish({ status: 502, usage: tally.usage, error: `runtime disconnected: ${detail}` });
@@ -214,8 +221,10 @@ export function forwardToRuntime(options: ForwardOptions): void {
 
   function wholeAnswer(call: UpstreamCall, status: number, contentType: string | undefined, upstreamHeaders: IncomingHttpHeaders): Answer {
     const out: OutgoingHttpHeaders = { 'Content-Type': contentType ?? 'application/json' };
+    // A renamed model changes the body's length: then it goes out chunked.
+    const rewrite = echo !== null && status < 300 ? echo : null;
     const length = upstreamHeaders['content-length'];
-    if (length !== undefined) out['Content-Length'] = length;
+    if (length !== undefined && rewrite === null) out['Content-Length'] = length;
     const retryAfter = upstreamHeaders['retry-after'];
     if (retryAfter !== undefined) out['Retry-After'] = retryAfter;
     res.writeHead(status, out);
@@ -225,12 +234,13 @@ export function forwardToRuntime(options: ForwardOptions): void {
     return {
       data(chunk) {
         if (finished) return;
-        pipeChunk(call, chunk);
+        const sent = rewrite === null ? chunk : rewrite.push(chunk);
+        if (sent.length > 0) pipeChunk(call, sent);
         chunks.push(chunk);
       },
       end() {
         if (finished) return;
-        res.end();
+        res.end(rewrite?.flush());
         // Reading usage happens after the client has its answer.
         setImmediate(() => {
           const usage = readUsage(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));

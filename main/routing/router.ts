@@ -35,6 +35,7 @@ import { ProviderHealthMonitor } from './provider-health.js';
 import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTable } from './route-table.js';
 import { relayStream } from './stream-relay.js';
 import { renameModel } from './model-rename.js';
+import { ModelEcho } from '../gateway/model-echo.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
 import { timingHeader } from './server-timing.js';
@@ -480,6 +481,7 @@ export class Router {
     let secret: string | undefined;
     let injectedUsage = false;
     let localEntry: ModelEntry | undefined;
+    let echo: ModelEcho | null = null;
 
     if (target.ref.kind === 'local') {
       const entry = this.options.local.resolve(target.ref.model)!;
@@ -500,7 +502,10 @@ export class Router {
       // Ready now (checked above): no wait to abort, so no signal to make.
       const endpoint = await runtime.ensureReady({ deadlineMs: this.options.readyDeadlineMs, ...(runtime.snapshot().state === 'ready' ? {} : { signal: request.clientGone.signal }) });
       address = endpointAddress(endpoint);
-      if (entry.upstreamModel !== request.json.model) body = renameModel(request.raw, request.json, entry.upstreamModel);
+      if (entry.upstreamModel !== request.json.model) {
+        body = renameModel(request.raw, request.json, entry.upstreamModel);
+        echo = ModelEcho.between(entry.upstreamModel, String(request.json.model));
+      }
       loadKey = runtime.id;
       meter = this.options.metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: request.endpointName, stream: request.stream });
       release = runtime.hold?.();
@@ -611,7 +616,7 @@ export class Router {
       // An answer: success, or a client error returned as is.
       target.breaker.success();
       const remote = target.ref.kind === 'remote';
-      const payload = remote && result.status >= 400 ? Buffer.from(scrub(result.body.toString('utf8'))) : result.body;
+      const payload = remote && result.status >= 400 ? Buffer.from(scrub(result.body.toString('utf8'))) : echo !== null && result.status < 300 ? echo.rewrite(result.body) : result.body;
       const headers: OutgoingHttpHeaders = {
         'Content-Type': result.headers['content-type'] ?? 'application/json',
         'Content-Length': payload.length,
@@ -654,6 +659,7 @@ export class Router {
       idleTimeoutMs: route.config.idleTimeoutMs,
       clientGone: request.clientGone,
       dropUsageChunk: injectedUsage,
+      echo,
       label: target.label,
       ...(assembler ? { onEvent: (chunk: Record<string, unknown>) => assembler.push(chunk) } : {}),
       onFirstToken: () => {

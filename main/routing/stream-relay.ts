@@ -18,6 +18,7 @@ import { endsWithDone, parseEvent, readEvent, SseDataSplitter } from '../gateway
 import type { Usage } from '../metrics/types.js';
 import type { ClientGone } from './client-gone.js';
 import type { UpstreamBody } from './upstream.js';
+import type { ModelEcho } from '../gateway/model-echo.js';
 
 export interface StreamRelayOptions {
   readonly res: ServerResponse;
@@ -36,6 +37,8 @@ export interface StreamRelayOptions {
   readonly onTokens: (n: number) => void;
   /** Scrubs secrets from text that came from upstream before it reaches the client. */
   readonly scrub: (text: string) => string;
+  /** A local runtime's own model name turned back into the client's (model-echo.ts); not combined with dropUsageChunk. */
+  readonly echo?: ModelEcho | null;
 }
 
 export interface StreamRelayResult {
@@ -51,6 +54,7 @@ const DONE_TAIL = 'data: [DONE]\n\n';
 
 export function relayStream(options: StreamRelayOptions): Promise<StreamRelayResult> {
   const { res, body } = options;
+  const echo = options.echo ?? null;
   const read = options.onEvent ? parseEvent : readEvent;
   return new Promise<StreamRelayResult>((resolve) => {
     let done = false;
@@ -120,6 +124,8 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
         finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
         return;
       }
+      const kept = echo?.flush();
+      if (kept !== undefined) res.write(kept);
       if (!splitter.atEventBoundary) res.write('\n\n');
       res.end(errorEvent(options.label, detail));
       finish({ ok: false, cancelled: false, usage, error: `${options.label} stopped mid-stream: ${detail}` });
@@ -148,14 +154,15 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
         }
         return;
       }
+      const out = echo === null ? chunk : echo.push(chunk);
       if (endsWithDone(chunk)) {
         // Read first: the chunk ends the client's response only if it really carried `[DONE]` as a whole event.
         splitter.push(chunk, onEvent);
-        if (sawDone && splitter.atEventBoundary) endWith(chunk);
-        else write(chunk);
+        if (sawDone && splitter.atEventBoundary) endWith(out);
+        else write(out);
         return;
       }
-      write(chunk);
+      if (out.length > 0) write(out);
       splitter.push(chunk, onEvent);
     }
 
@@ -175,13 +182,13 @@ export function relayStream(options: StreamRelayOptions): Promise<StreamRelayRes
           fail('the stream ended without an answer');
           return;
         }
-        if (!ended) res.end();
+        if (!ended) res.end(echo?.flush());
         finish({ ok: sawDone && upstreamError === undefined, cancelled: false, usage, error: upstreamError ?? (sawDone ? undefined : 'the stream ended without [DONE]') });
       },
       broke() {
         if (done) return;
         if (sawDone) {
-          if (!ended) res.end();
+          if (!ended) res.end(echo?.flush());
           finish({ ok: upstreamError === undefined, cancelled: false, usage, error: upstreamError });
           return;
         }

@@ -86,6 +86,24 @@ describe('forwarding', () => {
     expect(seen.json).toEqual({ model: 'models/renamed-q4.gguf', messages: [{ role: 'user', content: 'hi' }], seed: 7 });
   });
 
+  it("gives the answer back the client's model name, never the runtime's own (whole and streamed)", async () => {
+    const whole = await call(port, { path: '/v1/chat/completions', body: { model: 'renamed', messages: [{ role: 'user', content: 'hi' }] } });
+    expect(whole.status).toBe(200);
+    expect(whole.json).toMatchObject({ model: 'renamed', choices: [{ message: { content: 'Hello from fake' } }] });
+    expect(whole.text).not.toContain('renamed-q4.gguf');
+
+    const streamed = await streamFrom(port, { model: 'renamed', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const events = sseData(streamed.text);
+    expect(events.at(-1)).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((data) => JSON.parse(data) as { model: string });
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.every((c) => c.model === 'renamed')).toBe(true);
+
+    // A name the runtime already knows is relayed untouched.
+    const plain = await call(port, { path: '/v1/chat/completions', body: { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }] } });
+    expect(plain.json).toMatchObject({ model: 'local-llama' });
+  });
+
   it('routes an alias to its model and sends the runtime the upstream name of the model', async () => {
     const next = upstream.nextRequest();
     const result = await call(port, { path: '/v1/chat/completions', body: { model: 'llama', messages: [{ role: 'user', content: 'hi' }] } });

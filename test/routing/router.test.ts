@@ -100,6 +100,12 @@ describe('routes and the local tier', () => {
     const sdk = new OpenAI({ baseURL: t.engine.baseUrl, apiKey: 'unused', maxRetries: 0 });
     const { data, response } = await sdk.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 8 }).withResponse();
     expect(data.choices[0]?.message.content).toBeTypeOf('string');
+    // A local answer carries the name the app asked for, streamed or not.
+    expect(data.model).toBe('chat');
+    const stream = await sdk.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 4, stream: true });
+    const models = new Set<string>();
+    for await (const chunk of stream) models.add(chunk.model);
+    expect([...models]).toEqual(['chat']);
     expect(response.headers.get('x-homeport-route')).toBe(`route=chat; target=local:${model}; tier=local`);
     expect(response.headers.get('server-timing')).toMatch(/routing;dur=[\d.]+, upstream;dur=[\d.]+/);
     expect(response.headers.get('x-homeport-cache')).toBe('off');

@@ -16,6 +16,7 @@ function modelNotAllowed(model: string): GatewayError {
   return new GatewayError({ status: 403, code: 'model_not_allowed', message: `This app key may not use the model '${model}'. Use a key without a model list, or add the model to this key's list.` });
 }
 import type { Router } from '../../routing/router.js';
+import { ModelEcho } from '../model-echo.js';
 import { TIER_HEADER, unroutedTierError } from '../../routing/forced-tier.js';
 import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
 import type { LoadTracker } from '../../routing/load-tracker.js';
@@ -185,9 +186,10 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
       return;
     }
 
-    // Forward the client's bytes untouched unless the runtime knows the model by another name.
-    const body =
-      entry.upstreamModel === routed.model ? raw : renameModel(raw, json, entry.upstreamModel);
+    // Forward the client's bytes untouched unless the runtime knows the model by another name;
+    // then its answers get the client's name back.
+    const renamed = entry.upstreamModel !== routed.model;
+    const body = renamed ? renameModel(raw, json, entry.upstreamModel) : raw;
 
     try {
       forwardToRuntime({
@@ -200,6 +202,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
         stream: routed.stream,
         res,
         meter,
+        echo: renamed ? ModelEcho.between(entry.upstreamModel, routed.model) : null,
         // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
         advise: (status, text) =>
           unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path: options.path, status, body: text, spawnedByHomeport: !runtime.id.includes('@') }),
