@@ -173,7 +173,7 @@ describe('OpenAI Responses API', () => {
   it('store: false keeps nothing', async () => {
     const response = await env.client.responses.create({ model: env.modelId, input: 'Hi', store: false, max_output_tokens: 3, temperature: 0 });
     await expect(env.client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
-    await expect(env.client.responses.create({ model: env.modelId, input: 'x', previous_response_id: response.id, max_output_tokens: 2 })).rejects.toMatchObject({ status: 404 });
+    await expect(env.client.responses.create({ model: env.modelId, input: 'x', previous_response_id: response.id, max_output_tokens: 2 })).rejects.toMatchObject({ status: 404, param: 'previous_response_id', code: 'not_found' });
   });
 
   it('responses.stream sends events in OpenAI order and a final response equal to the deltas', async () => {

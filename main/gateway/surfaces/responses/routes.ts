@@ -38,8 +38,10 @@ function sendPayload(res: ServerResponse, status: number, payload: string): void
   res.end(payload);
 }
 
-function notFound(id: string): GatewayError {
-  return new GatewayError({ status: 404, message: `No response with id '${id}' is stored (it was created with store: false, deleted, or never existed).`, param: 'response_id', code: 'not_found' });
+/** `param` names where the id came from: the path (`response_id`) or the body (`previous_response_id`). */
+function notFound(id: string, param: 'response_id' | 'previous_response_id' = 'response_id'): GatewayError {
+  const what = param === 'previous_response_id' ? 'Previous response' : 'Response';
+  return new GatewayError({ status: 404, message: `${what} with id '${id}' not found: it was created with store: false, deleted, or never existed.`, param, code: 'not_found' });
 }
 
 /** The schema's verdict on a body the quick checks left to it: the request, or a 400 naming the field. */
@@ -61,7 +63,7 @@ export function createResponsesHandler(options: ResponsesRouteOptions): Handler 
     let history: ChatMessage[] = [];
     if (request.previous_response_id) {
       const previous = store.get(request.previous_response_id);
-      if (previous === undefined) throw notFound(request.previous_response_id);
+      if (previous === undefined) throw notFound(request.previous_response_id, 'previous_response_id');
       history = previous.conversation;
     }
     const frame: ResponseFrame = { id: responseId(), createdAt: Math.floor(Date.now() / 1000), request };
