@@ -3,6 +3,11 @@ import type { ServerResponse } from 'node:http';
 /** The `type` values Homeport puts in OpenAI-shaped errors. */
 export type OpenAIErrorType = 'invalid_request_error' | 'server_error';
 
+/** The error type for a status when nothing more specific is known (as OpenAI: 4xx invalid request, 5xx server). */
+export function defaultErrorType(status: number): OpenAIErrorType {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
 /** The exact body clients see: `{"error":{"message","type","param","code"}}`. */
 export interface OpenAIErrorBody {
   readonly error: {
@@ -42,7 +47,7 @@ export class GatewayError extends Error {
   constructor(init: GatewayErrorInit) {
     super(init.message);
     this.status = init.status;
-    this.type = init.type ?? (init.status >= 500 ? 'server_error' : 'invalid_request_error');
+    this.type = init.type ?? defaultErrorType(init.status);
     this.param = init.param ?? null;
     this.code = init.code ?? null;
     this.headers = init.headers ?? {};

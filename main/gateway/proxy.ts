@@ -7,6 +7,7 @@ import { endsWithDone, StreamTally, runtimeDisconnectedEvent } from './sse.js';
 import { readUsage } from './usage.js';
 import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 import { callUpstream, endpointAddress, type UpstreamCall } from './upstream-call.js';
+import { openAIErrorBody, runtimeErrorMessage } from './runtime-error.js';
 import type { ModelEcho } from './model-echo.js';
 
 export interface ForwardOptions {
@@ -49,8 +50,9 @@ function isStaleConnection(err: NodeJS.ErrnoException): boolean {
  *
  * - Streams are written through chunk by chunk as they arrive, pausing the
  *   upstream when the client is slow, and tallied for metrics after each write.
- * - Everything else (non-stream answers, upstream HTTP errors) is relayed with
- *   its status and content type; usage is read after the response is sent.
+ * - Other successful answers are relayed as they arrive with their status and
+ *   content type; usage is read after the response is sent.
+ * - Error answers are read whole and sent in OpenAI's shape (runtime-error.ts).
  * - The client going away aborts the upstream request at once.
  * - The runtime going away mid-stream ends the stream with an error event and
  *   no `[DONE]`; before any answer it is a 502.
@@ -127,7 +129,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
     const contentType = headerText(upstreamHeaders['content-type']);
     const isEventStream = options.stream && status < 300 && contentType?.startsWith('text/event-stream') === true;
     if (isEventStream) return streamAnswer(call, status);
-    if (options.advise !== undefined && (status === 400 || status === 404 || status === 501)) return refusalAnswer(status, contentType, options.advise);
+    if (status >= 400) return errorAnswer(status, upstreamHeaders);
     return wholeAnswer(call, status, contentType, upstreamHeaders);
   }
 
@@ -188,8 +190,11 @@ export function forwardToRuntime(options: ForwardOptions): void {
     };
   }
 
-  /** A refusal is small: read it whole, add the advice if it is an "endpoint not served" one, then answer. */
-  function refusalAnswer(status: number, contentType: string | undefined, advise: (status: number, body: string) => string | null): Answer {
+  /**
+   * An error is small: read it whole, then answer in OpenAI's shape (runtime-error.ts) — or, for a runtime
+   * refusing the endpoint itself (400/404/501 with advice), say what to change in Homeport.
+   */
+  function errorAnswer(status: number, upstreamHeaders: IncomingHttpHeaders): Answer {
     const chunks: Buffer[] = [];
     return {
       data(chunk) {
@@ -198,15 +203,18 @@ export function forwardToRuntime(options: ForwardOptions): void {
       end() {
         if (finished) return;
         const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        const advice = advise(status, text);
+        const advice = options.advise !== undefined && (status === 400 || status === 404 || status === 501) ? options.advise(status, body.toString('utf8')) : null;
         if (advice === null) {
-          res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': body.length });
-          res.end(body);
+          const payload = openAIErrorBody(status, body);
+          const out: OutgoingHttpHeaders = { 'Content-Type': 'application/json', 'Content-Length': payload.length };
+          const retryAfter = upstreamHeaders['retry-after'];
+          if (retryAfter !== undefined) out['Retry-After'] = retryAfter;
+          res.writeHead(status, out);
+          res.end(payload);
           finish({ status, error: `runtime answered ${status}` });
           return;
         }
-        const said = runtimeMessage(text);
+        const said = runtimeErrorMessage(body.toString('utf8'));
         const failure = new GatewayError({ status, code: 'endpoint_not_served', message: unservedMessage(options.runtimeId, said, advice) });
         sendError(res, failure);
         finish({ status, error: failure.message });
@@ -219,14 +227,13 @@ export function forwardToRuntime(options: ForwardOptions): void {
     };
   }
 
+  /** A successful answer that is not a stream, relayed as it arrives. */
   function wholeAnswer(call: UpstreamCall, status: number, contentType: string | undefined, upstreamHeaders: IncomingHttpHeaders): Answer {
     const out: OutgoingHttpHeaders = { 'Content-Type': contentType ?? 'application/json' };
     // A renamed model changes the body's length: then it goes out chunked.
     const rewrite = echo !== null && status < 300 ? echo : null;
     const length = upstreamHeaders['content-length'];
     if (length !== undefined && rewrite === null) out['Content-Length'] = length;
-    const retryAfter = upstreamHeaders['retry-after'];
-    if (retryAfter !== undefined) out['Retry-After'] = retryAfter;
     res.writeHead(status, out);
     meter.firstToken();
 
@@ -244,7 +251,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
         // Reading usage happens after the client has its answer.
         setImmediate(() => {
           const usage = readUsage(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-          finish({ status, usage, error: status >= 400 ? `runtime answered ${status}` : undefined });
+          finish({ status, usage });
         });
       },
       broke() {
@@ -266,17 +273,4 @@ interface Answer {
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The message inside a runtime's error body (OpenAI-shaped, or plain text). */
-function runtimeMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    if (typeof parsed.error === 'object' && typeof parsed.error?.message === 'string') return parsed.error.message;
-    if (typeof parsed.error === 'string') return parsed.error;
-    if (typeof parsed.message === 'string') return parsed.message;
-  } catch {
-    // Not JSON: the text itself.
-  }
-  return text.trim().slice(0, 300);
 }

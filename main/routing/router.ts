@@ -36,6 +36,7 @@ import { buildRouteTable, type ResolvedRoute, type ResolvedTarget, type RouteTab
 import { relayStream } from './stream-relay.js';
 import { renameModel } from './model-rename.js';
 import { ModelEcho } from '../gateway/model-echo.js';
+import { openAIErrorBody, runtimeErrorMessage } from '../gateway/runtime-error.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
 import { timingHeader } from './server-timing.js';
@@ -616,9 +617,14 @@ export class Router {
       // An answer: success, or a client error returned as is.
       target.breaker.success();
       const remote = target.ref.kind === 'remote';
-      const payload = remote && result.status >= 400 ? Buffer.from(scrub(result.body.toString('utf8'))) : echo !== null && result.status < 300 ? echo.rewrite(result.body) : result.body;
+      const payload =
+        result.status >= 400
+          ? openAIErrorBody(result.status, remote ? Buffer.from(scrub(result.body.toString('utf8'))) : result.body)
+          : echo !== null && result.status < 300
+            ? echo.rewrite(result.body)
+            : result.body;
       const headers: OutgoingHttpHeaders = {
-        'Content-Type': result.headers['content-type'] ?? 'application/json',
+        'Content-Type': result.status >= 400 ? 'application/json' : (result.headers['content-type'] ?? 'application/json'),
         'Content-Length': payload.length,
         'x-homeport-route': `route=${route.name}; target=${target.label}; tier=${target.tier}`,
         [SERVER_TIMING]: timingHeader(routingMs, cacheMs, upstreamMs, tokenizeMs),
@@ -733,15 +739,7 @@ function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): num
 
 /** `: <upstream message>` (first 200 characters, secrets scrubbed), or '' when the body has none. */
 function briefError(body: Buffer, scrub: (t: string) => string): string {
-  let message: string | undefined;
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { error?: { message?: unknown } | string; message?: unknown };
-    if (typeof parsed.error === 'string') message = parsed.error;
-    else if (typeof parsed.error?.message === 'string') message = parsed.error.message;
-    else if (typeof parsed.message === 'string') message = parsed.message;
-  } catch {
-    message = body.length > 0 && body.length < 300 ? body.toString('utf8') : undefined;
-  }
+  const message = body.length > 0 ? runtimeErrorMessage(body.toString('utf8')) : '';
   return message ? `: ${scrub(message).slice(0, 200)}` : '';
 }
 

@@ -149,12 +149,13 @@ describe('forwarding', () => {
     ]);
   });
 
-  it("passes an upstream HTTP error through untouched (status and body)", async () => {
+  it("relays a runtime's HTTP error with its status, message and type, in OpenAI's shape", async () => {
     const llamaError = { error: { code: 400, message: 'request (9000 tokens) exceeds the available context size', type: 'exceed_context_size_error' } };
-    upstream.respondWith(() => ({ kind: 'json', status: 400, body: llamaError }));
+    upstream.respondWith(() => ({ kind: 'json', status: 400, body: llamaError, headers: { 'retry-after': '3' } }));
     const result = await call(port, { path: '/v1/chat/completions', body: { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }], stream: true } });
     expect(result.status).toBe(400);
-    expect(result.json).toEqual(llamaError);
+    expect(result.json).toEqual({ error: { message: llamaError.error.message, type: 'exceed_context_size_error', param: null, code: 'context_length_exceeded' } });
+    expect(result.headers['retry-after']).toBe('3');
     expect(result.headers['x-homeport-route']).toBe('local; runtime=rt-1; model=local-llama');
   });
 });
