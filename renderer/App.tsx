@@ -7,6 +7,7 @@ import { Suspense, useEffect, useState } from 'react';
 import { ActionIcon, AppShell, Badge, Burger, Center, Code, Group, Loader, NavLink, Paper, Stack, Text, Title, Tooltip, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { CopyButton } from './components/CopyButton.js';
+import { EngineUnreachable } from './components/EngineUnreachable.js';
 import { Icon } from './components/icons.js';
 import { describeConnection } from './lib/transport-connection.js';
 import { useHashPath } from './lib/hash-location.js';
@@ -19,6 +20,7 @@ export function App() {
   const page = pageFor(path);
   const [opened, { toggle, close }] = useDisclosure(false);
   const connection = useStatus((s) => s.connection);
+  const lostAt = useStatus((s) => s.lostAt);
   useEffect(() => statusFeed.acquire(), []);
   useEffect(() => {
     document.title = `${page.label} · Homeport`;
@@ -58,6 +60,7 @@ export function App() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
+        <EngineUnreachable connection={connection} lostAt={lostAt} />
         <Suspense
           fallback={
             <Center py="xl">

@@ -40,11 +40,15 @@ export interface BackoffOptions {
   readonly maxMs?: number;
 }
 
-/** Delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s … capped at 30 s. */
+/**
+ * Delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s, 8 s, then
+ * every 10 s. The engine is on this machine, so trying often costs nothing,
+ * and a restarted engine is picked up within seconds rather than half a minute.
+ */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
   const initial = options.initialMs ?? 1_000;
   const factor = options.factor ?? 2;
-  const max = options.maxMs ?? 30_000;
+  const max = options.maxMs ?? 10_000;
   return Math.min(max, Math.round(initial * factor ** Math.max(0, attempt - 1)));
 }
 

@@ -4,7 +4,7 @@
  * an HttpOnly cookie). Scripts and tests pass `baseUrl` and `token` (sent as a
  * bearer header) and their own `fetch`.
  *
- * Subscriptions reconnect with backoff (1 s, 2 s, 4 s … 30 s) and report it on
+ * Subscriptions reconnect with backoff (1 s, 2 s, 4 s, 8 s, then every 10 s) and report it on
  * `connection`; a stream that ended after one of its final events (a finished
  * download) is not reopened.
  */

@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ContractError, DownloadStreamEvents, DownloadView, Result, Transport } from '../../preload/contract.js';
 import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { restartOnReconnect } from '../lib/reconnect.js';
 import { subscribeWithParams } from '../lib/subscribe-with-params.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -121,14 +122,16 @@ export function createDownloadsStore(options: { readonly transport?: () => Trans
     },
   }));
 
-  const feed: RefCounted = refCounted(() => {
-    void useDownloads.getState().refresh();
-    return () => {
-      for (const stop of watching.values()) stop();
-      watching.clear();
-      batch.flush();
-    };
-  });
+  const feed: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      void useDownloads.getState().refresh();
+      return () => {
+        for (const stop of watching.values()) stop();
+        watching.clear();
+        batch.flush();
+      };
+    }, () => transport().connection),
+  );
 
   return { useDownloads, downloadsFeed: feed };
 }

@@ -10,6 +10,7 @@ import type { ContractError, FitView, HardwareView, LibraryView, LiveSample, Pre
 import { RingSeries } from '../components/ring-buffer.js';
 import { createFrameBatch, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { restartOnReconnect } from '../lib/reconnect.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 export interface ModelDetail {
@@ -136,30 +137,32 @@ export function createHardwareStore(options: { readonly transport?: () => Transp
    * the live ones. Live samples that come before the history answers wait for
    * it, so the ring stays in time order.
    */
-  const liveFeed: RefCounted = refCounted(() => {
-    let historyDone = false;
-    const early: LiveSample[] = [];
-    const stop = transport().subscribe('hardwareLive', (event) => {
-      if (event.type !== 'sample') return;
-      if (historyDone) samples.push(event.data);
-      else early.push(event.data);
-    });
-    void (async () => {
-      const since = Number.isFinite(newestAt) ? newestAt : undefined;
-      const history = await transport()
-        .call('hardwareHistory', since !== undefined ? { since } : {})
-        .catch(() => null);
-      // No history (an older engine, or an error) leaves the live samples to fill the chart, as before.
-      if (history?.ok) for (const sample of history.data.samples) samples.push(sample);
-      for (const sample of early) samples.push(sample);
-      historyDone = true;
-      samples.flush();
-    })();
-    return () => {
-      stop();
-      samples.flush();
-    };
-  });
+  const liveFeed: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      let historyDone = false;
+      const early: LiveSample[] = [];
+      const stop = transport().subscribe('hardwareLive', (event) => {
+        if (event.type !== 'sample') return;
+        if (historyDone) samples.push(event.data);
+        else early.push(event.data);
+      });
+      void (async () => {
+        const since = Number.isFinite(newestAt) ? newestAt : undefined;
+        const history = await transport()
+          .call('hardwareHistory', since !== undefined ? { since } : {})
+          .catch(() => null);
+        // No history (an older engine, or an error) leaves the live samples to fill the chart, as before.
+        if (history?.ok) for (const sample of history.data.samples) samples.push(sample);
+        for (const sample of early) samples.push(sample);
+        historyDone = true;
+        samples.flush();
+      })();
+      return () => {
+        stop();
+        samples.flush();
+      };
+    }, () => transport().connection),
+  );
 
   return { useHardware, hardwareLiveFeed: liveFeed };
 }

@@ -23,6 +23,7 @@ import type {
   Transport,
 } from '../../preload/contract.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { restartOnReconnect } from '../lib/reconnect.js';
 import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -146,7 +147,8 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
       },
 
       async rescan() {
-        set({ rescanning: true });
+        // A scan under way replaces an old error (one from while the engine was away) until it answers.
+        set({ rescanning: true, libraryError: null });
         const result = await transport().call('rescanLibrary', {});
         set(result.ok ? { library: result.data, libraryError: null, rescanning: false } : { libraryError: result.error, rescanning: false });
       },
@@ -275,23 +277,26 @@ export function createModelsStore(options: ModelsStoreOptions = {}) {
     });
   }
 
-  const modelsFeed: RefCounted = refCounted(() => {
-    void useModels.getState().refreshServed();
-    void useModels.getState().loadLibrary();
-    void transport()
-      .call('decisions', { limit: 50 })
-      .then((result) => {
-        if (result.ok) useModels.setState({ decisions: [...listData(result.data)].sort((a, b) => b.at - a.at) });
+  // Restarts when the engine is back: an error from while it was away (the library, the list) is read over.
+  const modelsFeed: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      void useModels.getState().refreshServed();
+      void useModels.getState().loadLibrary();
+      void transport()
+        .call('decisions', { limit: 50 })
+        .then((result) => {
+          if (result.ok) useModels.setState({ decisions: [...listData(result.data)].sort((a, b) => b.at - a.at) });
+        });
+      return transport().subscribe('models', (event) => {
+        if (event.type === 'models') {
+          const served = listData(event.data);
+          useModels.setState({ served, servedError: null, actions: settleActions(useModels.getState().actions, served) });
+        } else if (event.type === 'decision') {
+          useModels.setState({ decisions: [event.data, ...useModels.getState().decisions].slice(0, KEEP_DECISIONS) });
+        }
       });
-    return transport().subscribe('models', (event) => {
-      if (event.type === 'models') {
-        const served = listData(event.data);
-        useModels.setState({ served, servedError: null, actions: settleActions(useModels.getState().actions, served) });
-      } else if (event.type === 'decision') {
-        useModels.setState({ decisions: [event.data, ...useModels.getState().decisions].slice(0, KEEP_DECISIONS) });
-      }
-    });
-  });
+    }, () => transport().connection),
+  );
 
   return { useModels, modelsFeed };
 }

@@ -11,6 +11,7 @@ import { create } from 'zustand';
 import type { ContractError, DailyTotals, ListOf, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
 import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { restartOnReconnect } from '../lib/reconnect.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
 export interface RequestFilters {
@@ -168,23 +169,25 @@ export function createRequestsStore(options: RequestsStoreOptions = {}) {
   let totalsDue = false;
 
   /** While a page holds it: the first page of records, the live stream, and the totals every few seconds. */
-  const feed: RefCounted = refCounted(() => {
-    void useRequests.getState().reload();
-    void useRequests.getState().refreshTotals();
-    const unsubscribe = transport().subscribe('requests', (event) => {
-      if (event.type === 'started' || event.type === 'phase' || event.type === 'finished') batch.push(event as LiveEvent);
-    });
-    const timer = setInterval(() => {
-      if (!totalsDue) return;
-      totalsDue = false;
+  const feed: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      void useRequests.getState().reload();
       void useRequests.getState().refreshTotals();
-    }, options.totalsEveryMs ?? 10_000);
-    return () => {
-      unsubscribe();
-      clearInterval(timer);
-      batch.flush();
-    };
-  });
+      const unsubscribe = transport().subscribe('requests', (event) => {
+        if (event.type === 'started' || event.type === 'phase' || event.type === 'finished') batch.push(event as LiveEvent);
+      });
+      const timer = setInterval(() => {
+        if (!totalsDue) return;
+        totalsDue = false;
+        void useRequests.getState().refreshTotals();
+      }, options.totalsEveryMs ?? 10_000);
+      return () => {
+        unsubscribe();
+        clearInterval(timer);
+        batch.flush();
+      };
+    }, () => transport().connection),
+  );
 
   return { useRequests, requestsFeed: feed, applyEvents: (events: readonly LiveEvent[]) => events.forEach((e) => batch.push(e)) };
 }

@@ -6,11 +6,13 @@
  * Feeds run while a page holds them (see lib/ref-count.ts): `statusFeed` for
  * the whole app (header), `liveFeed` and `tierFeed` for the Overview.
  */
+import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
 import type { CacheStatsView, ConnectionState, ContractError, EngineStatus, ProviderView, RequestEvents, RequestRecord, Tier, Transport } from '../../preload/contract.js';
 import { RingSeries } from '../components/ring-buffer.js';
 import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
+import { restartOnReconnect } from '../lib/reconnect.js';
 import { listData } from '../lib/list-data.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 import { tokenRateHistory } from './token-history.js';
@@ -45,6 +47,10 @@ export interface StatusState {
   readonly status: EngineStatus | null;
   readonly statusError: ContractError | null;
   readonly connection: ConnectionState;
+  /** When the engine stopped answering (ms since the epoch); null while connected. What the pages show is from before then. */
+  readonly lostAt: number | null;
+  /** How many times the engine came back after it was lost: pages that read once on mount read again when it grows. */
+  readonly reconnects: number;
   readonly requestLog: RequestLogAvailability;
   /** In flight first (newest first), then the latest finished. */
   readonly liveRows: readonly LiveRequestRow[];
@@ -87,6 +93,8 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     status: null,
     statusError: null,
     connection: { kind: 'connecting' },
+    lostAt: null,
+    reconnects: 0,
     requestLog: { state: 'unknown' },
     liveRows: [],
     tokens: new RingSeries(TOKEN_POINTS, 1),
@@ -205,35 +213,52 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     useStatus.setState({ tokensVersion: state.tokens.version });
   }
 
+  /** The connection as the header and the banner show it: when it was lost, and each time it came back. */
+  function noteConnection(connection: ConnectionState) {
+    const { lostAt, reconnects } = useStatus.getState();
+    if (connection.kind === 'retrying') useStatus.setState({ connection, lostAt: lostAt ?? now() });
+    else if (connection.kind === 'connected' && lostAt !== null) useStatus.setState({ connection, lostAt: null, reconnects: reconnects + 1 });
+    else useStatus.setState({ connection });
+  }
+
+  const connectionOf = () => transport().connection;
+
   const statusFeed: RefCounted = refCounted(() => {
     const t = transport();
-    useStatus.setState({ connection: t.connection.get() });
-    const stopConnection = t.connection.subscribe((connection) => useStatus.setState({ connection }));
-    void useStatus.getState().refreshStatus();
-    const stopStatus = t.subscribe('status', (event) => {
-      if (event.type === 'status') useStatus.setState({ status: event.data, statusError: null });
-    });
+    noteConnection(t.connection.get());
+    const stopConnection = t.connection.subscribe(noteConnection);
+    const stopStatus = restartOnReconnect(() => {
+      void useStatus.getState().refreshStatus();
+      return t.subscribe('status', (event) => {
+        if (event.type === 'status') useStatus.setState({ status: event.data, statusError: null });
+      });
+    }, connectionOf)();
     return () => {
       stopConnection();
       stopStatus();
     };
   });
 
-  const live: RefCounted = refCounted(() => {
-    stopLive = startLiveRequests();
-    const sampler = setInterval(sampleTokens, options.sampleEveryMs ?? 250);
-    return () => {
-      clearInterval(sampler);
-      stopLive?.();
-      stopLive = null;
-    };
-  });
+  // Requests in flight when the engine went away never finish: a restart reads the log afresh.
+  const live: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      stopLive = startLiveRequests();
+      const sampler = setInterval(sampleTokens, options.sampleEveryMs ?? 250);
+      return () => {
+        clearInterval(sampler);
+        stopLive?.();
+        stopLive = null;
+      };
+    }, connectionOf),
+  );
 
-  const tierFeed: RefCounted = refCounted(() => {
-    void useStatus.getState().refreshTiers();
-    const timer = setInterval(() => void useStatus.getState().refreshTiers(), options.tiersEveryMs ?? 5000);
-    return () => clearInterval(timer);
-  });
+  const tierFeed: RefCounted = refCounted(
+    restartOnReconnect(() => {
+      void useStatus.getState().refreshTiers();
+      const timer = setInterval(() => void useStatus.getState().refreshTiers(), options.tiersEveryMs ?? 5000);
+      return () => clearInterval(timer);
+    }, connectionOf),
+  );
 
   return { useStatus, statusFeed, liveFeed: live, tierFeed, applyLiveEvent: (event: LiveEvent) => batch.push(event) };
 }
@@ -265,6 +290,24 @@ function emptyRow(id: string, time: number): LiveRequestRow {
 
 const statusStore = createStatusStore();
 export const useStatus = statusStore.useStatus;
+
+/**
+ * Runs `reload` each time the engine is back after the panel lost it, for what
+ * a page reads once when it opens (feeds restart by themselves). Not on mount.
+ */
+export function useReloadOnReconnect(reload: () => unknown, store: typeof useStatus = useStatus): void {
+  const reconnects = store((s) => s.reconnects);
+  const latest = useRef(reload);
+  useEffect(() => {
+    latest.current = reload;
+  });
+  const seen = useRef(reconnects);
+  useEffect(() => {
+    if (reconnects === seen.current) return;
+    seen.current = reconnects;
+    void latest.current();
+  }, [reconnects]);
+}
 export const statusFeed = statusStore.statusFeed;
 export const liveFeed = statusStore.liveFeed;
 export const tierFeed = statusStore.tierFeed;

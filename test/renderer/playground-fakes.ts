@@ -5,6 +5,8 @@
  */
 import type { CallName, Result, Transport } from '../../preload/contract.js';
 import type { FrameScheduler } from '../../renderer/lib/frame-batch.js';
+import { createConnectionCell } from '../../renderer/lib/transport-connection.js';
+import type { ConnectionState } from '../../preload/contract.js';
 
 export type CallHandler = (params: unknown) => Result<unknown> | Promise<Result<unknown>>;
 
@@ -14,6 +16,8 @@ export interface FakeTransport {
   on(name: CallName, handler: CallHandler): void;
   emit(subscription: string, type: string, data: unknown): void;
   listeners(subscription: string): number;
+  /** What the transport reports about its link to the engine (connected until set). */
+  setConnection(state: ConnectionState): void;
 }
 
 export const ok = <T>(data: T): Result<T> => ({ ok: true, data });
@@ -23,6 +27,7 @@ export function fakeTransport(): FakeTransport {
   const handlers = new Map<string, CallHandler>();
   const calls: { name: string; params: unknown }[] = [];
   const subs = new Map<string, Set<(event: { type: string; data: unknown }) => void>>();
+  const connection = createConnectionCell({ kind: 'connected' });
   const transport = {
     kind: 'http' as const,
     async call(name: string, params?: unknown) {
@@ -41,7 +46,7 @@ export function fakeTransport(): FakeTransport {
     stream() {
       throw new Error('not used');
     },
-    connection: { get: () => ({ kind: 'connected' as const }), subscribe: () => () => undefined },
+    connection: { get: () => connection.get(), subscribe: connection.subscribe },
   } as unknown as Transport;
   return {
     transport,
@@ -51,6 +56,7 @@ export function fakeTransport(): FakeTransport {
       for (const listener of subs.get(subscription) ?? []) listener({ type, data });
     },
     listeners: (subscription) => subs.get(subscription)?.size ?? 0,
+    setConnection: (state) => connection.set(state),
   };
 }
 

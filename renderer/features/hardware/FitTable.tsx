@@ -8,6 +8,7 @@ import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatBytes, formatContext, formatSignedPercent, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useHardware } from '../../stores/hardware.js';
+import { useReloadOnReconnect } from '../../stores/status.js';
 import { fitRows, type FitRow } from './fit-rows.js';
 
 export const CONTEXT_CHOICES = [2048, 4096, 8192, 16384, 32768, 65536, 131072];
@@ -74,6 +75,7 @@ export function FitTable() {
   useEffect(() => {
     void setFitSetup(useHardware.getState().fitSetup);
   }, [setFitSetup]);
+  useReloadOnReconnect(() => setFitSetup(useHardware.getState().fitSetup));
   const rows = fitRows(table, details);
   const empty = (
     <EmptyState title={loading ? 'Reading the library…' : 'No models in the library'} action={<a href="#/models">Find a model to download</a>}>

@@ -7,6 +7,7 @@ import { LiveChart } from '../../components/LiveChart.js';
 import { StatCard } from '../../components/StatCard.js';
 import { formatBytes, formatCount, formatPercent } from '../../lib/format.js';
 import { hardwareLiveFeed, LIVE_POINTS, MAX_GPU_SERIES, useHardware } from '../../stores/hardware.js';
+import { useReloadOnReconnect } from '../../stores/status.js';
 import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
 import { FitTable } from './FitTable.js';
 
@@ -20,6 +21,7 @@ export function HardwarePage() {
   const refresh = useHardware((s) => s.refresh);
   const refreshing = useHardware((s) => s.refreshing);
   useEffect(() => void load(), [load]);
+  useReloadOnReconnect(load);
   useEffect(() => hardwareLiveFeed.acquire(), []);
 
   return (

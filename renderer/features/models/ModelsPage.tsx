@@ -10,7 +10,7 @@ import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { formatBytes, formatContext, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
 import { downloadsFeed, useDownloads } from '../../stores/downloads.js';
 import { modelsFeed, useModels } from '../../stores/models.js';
-import { useStatus } from '../../stores/status.js';
+import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { DownloadsList } from './DownloadsList.js';
 import { HubPanel } from './HubPanel.js';
 import { LibraryFolders } from './LibraryFolders.js';
@@ -95,6 +95,7 @@ function Folders() {
   const saving = useModels((s) => s.savingFolders);
   const { loadFolders, saveFolders } = useModels.getState();
   useEffect(() => void loadFolders(), [loadFolders]);
+  useReloadOnReconnect(loadFolders);
   return (
     <LibraryFolders
       library={library}

@@ -6,7 +6,7 @@ import { LiveChart } from '../../components/LiveChart.js';
 import { StatCard } from '../../components/StatCard.js';
 import { formatCompact, formatTokPerSec } from '../../lib/format.js';
 import { useSettings } from '../../stores/settings.js';
-import { liveFeed, tierFeed, useStatus } from '../../stores/status.js';
+import { liveFeed, tierFeed, useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { CHART_COLORS, ROLE_COLORS } from '../../theme.js';
 import { EndpointCard, snippetModel } from './EndpointCard.js';
 import { LiveRequestTable } from './LiveRequestTable.js';
@@ -24,6 +24,7 @@ export function OverviewPage() {
   useEffect(() => liveFeed.acquire(), []);
   useEffect(() => tierFeed.acquire(), []);
   useEffect(() => void useSettings.getState().load(), []);
+  useReloadOnReconnect(() => useSettings.getState().load());
 
   if (!hasStatus) {
     return statusError ? (

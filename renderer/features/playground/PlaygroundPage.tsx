@@ -9,7 +9,7 @@ import { Alert, Badge, Button, Group, Modal, SimpleGrid, Stack, Tabs, Text, Text
 import { CodeSnippet } from '../../components/CodeSnippet.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { usePlayground } from '../../stores/playground.js';
-import { useStatus } from '../../stores/status.js';
+import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { buildChatRequest } from './chat-request.js';
 import { codeSnippet, type SnippetLanguage } from './code-snippets.js';
@@ -56,6 +56,7 @@ export function PlaygroundPage() {
     void refreshConversations();
     void refreshPresets();
   }, [loadTargets, refreshConversations, refreshPresets]);
+  useReloadOnReconnect(() => Promise.all([loadTargets(), refreshConversations(), refreshPresets()]));
 
   return (
     <Stack gap="md">

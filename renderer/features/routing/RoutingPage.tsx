@@ -11,6 +11,7 @@ import { StatCard } from '../../components/StatCard.js';
 import { formatBytes, formatCount, formatRatio, formatUsd } from '../../lib/format.js';
 import { requestsFeed, useRequests } from '../../stores/requests.js';
 import { useRouting } from '../../stores/routing.js';
+import { useReloadOnReconnect } from '../../stores/status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { RequestLog } from './RequestLog.js';
 import { RouteEditor } from './RouteEditor.js';
@@ -22,6 +23,8 @@ export function RoutingPage() {
     const timer = setInterval(() => void useRouting.getState().refreshCache(), 5000);
     return () => clearInterval(timer);
   }, []);
+  // The draft being edited is kept: load() only replaces it when nothing is changed.
+  useReloadOnReconnect(() => useRouting.getState().load());
   const loadError = useRouting((s) => s.loadError);
 
   return (

@@ -8,7 +8,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatClock, formatCount, formatRelativeTime, NO_VALUE } from '../../lib/format.js';
 import { useNow } from '../../lib/use-now.js';
 import { useRuntimes, type RuntimeAction } from '../../stores/runtimes.js';
-import { useStatus } from '../../stores/status.js';
+import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { ROLE_COLORS } from '../../theme.js';
 import { LogTail } from './LogTail.js';
 import { describeSighting, KIND_LABEL, STATE_LOOK, runtimeActions } from './runtime-look.js';
@@ -20,6 +20,7 @@ export function RuntimesPage() {
   const [selected, setSelected] = useState<string | null>(null);
   const loadInfo = useRuntimes((s) => s.loadInfo);
   useEffect(() => void loadInfo(), [loadInfo]);
+  useReloadOnReconnect(loadInfo);
   const logOf = selected ?? runtimes?.[0]?.id ?? null;
 
   return (

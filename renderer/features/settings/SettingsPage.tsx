@@ -7,7 +7,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatBytes, formatUsd } from '../../lib/format.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../../stores/settings.js';
-import { useStatus } from '../../stores/status.js';
+import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { providerFacts } from '../overview/tier-summary.js';
 import { SecretsSection } from './SecretsSection.js';
 
@@ -17,6 +17,7 @@ const MIB = 1024 ** 2;
 export function SettingsPage() {
   const { view, loadError, load, saved, saveError } = useSettings(useShallow((s) => ({ view: s.view, loadError: s.loadError, load: s.load, saved: s.saved, saveError: s.saveError })));
   useEffect(() => void load(), [load]);
+  useReloadOnReconnect(load);
 
   return (
     <Stack gap="lg" maw={920}>
