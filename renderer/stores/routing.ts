@@ -64,6 +64,31 @@ export function draftFrom(config: RoutingConfig | null): RoutingDraft {
   };
 }
 
+/** The save error's code when names stopped the save. */
+const NAMES_ERROR = 'invalid_names';
+
+/**
+ * Names the draft cannot be saved with, by field path (as the engine's errors
+ * are): an empty name, or one used twice (the config is keyed by name, so one
+ * of the two would be lost). Empty when the names are fine.
+ */
+export function draftProblems(draft: RoutingDraft): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const check = (kind: 'routes' | 'providers', names: readonly string[]) => {
+    const word = kind === 'routes' ? 'route' : 'provider';
+    const counts = new Map<string, number>();
+    for (const name of names) counts.set(name.trim(), (counts.get(name.trim()) ?? 0) + 1);
+    for (const name of names) {
+      const key = name.trim();
+      if (!key) problems[`${kind}.${name}`] = kind === 'routes' ? 'Give this route a name: it is the model name apps ask for.' : 'Give this provider a name: targets name it as provider:model.';
+      else if ((counts.get(key) ?? 0) > 1) problems[`${kind}.${name}`] = `Two ${word}s are named “${key}”: give each its own name, or remove one.`;
+    }
+  };
+  check('routes', draft.routes.map((r) => r.name));
+  check('providers', draft.providers.map((p) => p.name));
+  return problems;
+}
+
 /** The body of PUT /routing: the draft, with the parts of the config the page does not edit kept as they are. */
 export function configFromDraft(draft: RoutingDraft, base: RoutingConfig | null, privacy?: boolean): Record<string, unknown> {
   return {
@@ -107,7 +132,17 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
       return false;
     }
 
-    const editDraft = (update: (draft: RoutingDraft) => RoutingDraft) => set({ draft: update(get().draft), dirty: true, saved: null });
+    const editDraft = (update: (draft: RoutingDraft) => RoutingDraft) => {
+      const draft = update(get().draft);
+      // After a save stopped by names, the marks follow the edits: a name fixed loses its mark at once.
+      if (get().saveError?.code === NAMES_ERROR) {
+        const problems = draftProblems(draft);
+        const clear = Object.keys(problems).length === 0;
+        set({ draft, dirty: true, saved: null, fieldErrors: problems, ...(clear ? { saveError: null } : {}) });
+        return;
+      }
+      set({ draft, dirty: true, saved: null });
+    };
 
     return {
       config: null,
@@ -176,6 +211,12 @@ export function createRoutingStore(options: { readonly transport?: () => Transpo
       },
 
       async save() {
+        // Names are the config's keys: an empty or repeated one would be refused in engine words, or silently keep only one of two.
+        const problems = draftProblems(get().draft);
+        if (Object.keys(problems).length > 0) {
+          set({ fieldErrors: problems, saveError: { code: NAMES_ERROR, message: 'Every route and every provider needs a name of its own: fix the names marked below, then save again.' }, saved: null });
+          return false;
+        }
         set({ saving: true, saved: null });
         try {
           return await put(configFromDraft(get().draft, get().config));

@@ -128,6 +128,7 @@ function RouteFields({ index, name, route, errors }: { index: number; name: stri
           label="Max queue wait (ms)"
           description="Busier than this → next target"
           min={0}
+          allowNegative={false}
           step={500}
           value={route.maxQueueWaitMs ?? 2000}
           onChange={(v) => editRoute(index, { maxQueueWaitMs: typeof v === 'number' ? v : Number(v) || 0 })}
@@ -199,6 +200,7 @@ function ProviderFields({ index, name, provider, errors }: { index: number; name
           label="Daily budget (US$)"
           placeholder="no cap"
           min={0}
+          allowNegative={false}
           decimalScale={2}
           value={provider.dailyBudgetUsd ?? ''}
           onChange={(v) => editProvider(index, { dailyBudgetUsd: v === '' ? undefined : Number(v) })}
