@@ -27,16 +27,27 @@ export function rememberParsedBody(body: Buffer, parsed: unknown): void {
  */
 export function readUsage(body: Buffer): Usage | undefined {
   const parsed = parsedBodies.get(body);
-  if (parsed !== undefined) return typeof parsed === 'object' && parsed !== null ? asUsage((parsed as { usage?: unknown }).usage) : undefined;
+  if (parsed !== undefined) return typeof parsed === 'object' && parsed !== null ? withRuntimeTimings(asUsage((parsed as { usage?: unknown }).usage), (parsed as { timings?: unknown }).timings) : undefined;
   if (body.length <= FULL_PARSE_LIMIT) {
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));
-      return typeof parsed === 'object' && parsed !== null ? asUsage((parsed as { usage?: unknown }).usage) : undefined;
+      return typeof parsed === 'object' && parsed !== null ? withRuntimeTimings(asUsage((parsed as { usage?: unknown }).usage), (parsed as { timings?: unknown }).timings) : undefined;
     } catch {
       return undefined;
     }
   }
   return readUsageNearEnd(body);
+}
+
+/**
+ * llama-server reports its decode time beside the usage, in `timings.predicted_ms`
+ * (milliseconds generating `predicted_n` tokens): taken as the usage's
+ * `completion_time`, so a whole answer from it has a decode speed too.
+ */
+function withRuntimeTimings(usage: Usage | undefined, timings: unknown): Usage | undefined {
+  if (usage === undefined || usage.completion_time !== undefined || typeof timings !== 'object' || timings === null) return usage;
+  const predictedMs = (timings as { predicted_ms?: unknown }).predicted_ms;
+  return typeof predictedMs === 'number' && predictedMs > 0 ? { ...usage, completion_time: predictedMs / 1000 } : usage;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Usage } from '../metrics/types.js';
+import { reportedDecodeRate } from '../metrics/model-metrics.js';
 import type { RequestStore } from './request-store.js';
 import type { Attempt, CacheResult, LiveRequest, RequestEvents, RequestPhase, RequestQuery, RequestRecord, Tier } from './types.js';
 
@@ -151,6 +152,10 @@ export class RequestTrace {
     if (this.finalTier !== 'cache' && this.start.stream && this.firstAt !== null && completion !== null && completion > 1) {
       const seconds = (now - this.firstAt) / 1000;
       if (seconds > 0) decode = round((completion - 1) / seconds);
+    } else if (this.finalTier !== 'cache' && !this.start.stream) {
+      // A whole answer: the speed the runtime itself reported, when it did.
+      const reported = reportedDecodeRate(result.usage);
+      if (reported !== null) decode = round(reported);
     }
     return {
       id: this.id,

@@ -47,6 +47,21 @@ describe('request log', () => {
     log.close();
   });
 
+  it("gives a whole (non-streamed) answer the decode speed its runtime reported, and none when it reported none", async () => {
+    const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
+    const whole = (usage: { prompt_tokens: number; completion_tokens: number; completion_time?: number }, tier: Tier = 'local') => {
+      const trace = log.begin({ client: 'c', route: null, model: 'm', endpoint: 'chat.completions', stream: false });
+      trace.serving(tier === 'cache' ? 'cache' : 'local:a', tier);
+      trace.firstToken();
+      return trace.finish({ status: 200, usage });
+    };
+    // 41 tokens: 40 after the first, in 0.5 s.
+    expect(whole({ prompt_tokens: 5, completion_tokens: 41, completion_time: 0.5 }).decodeTokPerSec).toBe(80);
+    expect(whole({ prompt_tokens: 5, completion_tokens: 41 }).decodeTokPerSec).toBeNull();
+    expect(whole({ prompt_tokens: 5, completion_tokens: 41, completion_time: 0.5 }, 'cache').decodeTokPerSec).toBeNull();
+    log.close();
+  });
+
   it('a finished-only subscriber gets each finished record once and does not make the log watched', async () => {
     const log = new RequestLog({ store: new RequestStore({ file: await tempFile() }) });
     const finished: string[] = [];
