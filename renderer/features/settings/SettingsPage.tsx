@@ -1,6 +1,6 @@
 /** Settings: server, memory and idle unloading, cache, privacy, budgets, keys, desktop and theme. Each control saves on its own. */
-import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, NumberInput, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
+import { useEffect } from 'react';
+import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, SegmentedControl, Stack, Switch, Text, Title, useMantineColorScheme } from '@mantine/core';
 import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
 import { CacheOffBadge } from '../../components/CacheOffBadge.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -9,6 +9,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../../stores/settings.js';
 import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { providerFacts } from '../overview/tier-summary.js';
+import { SavedNumber } from './SavedNumber.js';
 import { SecretsSection } from './SecretsSection.js';
 
 const GIB = 1024 ** 3;
@@ -97,48 +98,6 @@ function useFieldError(field: keyof AppSettings): string | undefined {
   return error?.param && (error.param === field || error.param.startsWith(`${field}.`)) ? error.message : undefined;
 }
 
-/** A number input that saves when the user leaves it or presses Enter. */
-function SavedNumber(props: {
-  readonly label: ReactNode;
-  readonly error?: string;
-  readonly description?: string;
-  readonly value: number;
-  readonly min?: number;
-  readonly max?: number;
-  readonly step?: number;
-  readonly decimalScale?: number;
-  readonly suffix?: string;
-  readonly disabled?: boolean;
-  readonly onSave: (value: number) => void;
-}) {
-  const [draft, setDraft] = useState<number | string>(props.value);
-  useEffect(() => setDraft(props.value), [props.value]);
-  const commit = () => {
-    const value = typeof draft === 'number' ? draft : Number(draft);
-    if (Number.isFinite(value) && value !== props.value) props.onSave(value);
-  };
-  return (
-    <NumberInput
-      label={props.label}
-      description={props.description}
-      value={draft}
-      min={props.min}
-      max={props.max}
-      step={props.step}
-      decimalScale={props.decimalScale}
-      suffix={props.suffix}
-      disabled={props.disabled}
-      error={props.error}
-      onChange={setDraft}
-      onBlur={commit}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') commit();
-      }}
-      w={280}
-    />
-  );
-}
-
 /** What the port field says: where the endpoint is now, and when a change applies. */
 export function portHint(saved: number, running: number | null, restartRequired: boolean): string {
   if (restartRequired) return `Saved: Homeport moves to port ${saved} when it restarts; apps keep using ${running ?? 'the current port'} until then.`;
@@ -173,6 +132,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
           value={settings.port}
           min={1024}
           max={65535}
+          integer
           onSave={(port) => save({ port })}
         />
       </Card>
@@ -188,6 +148,7 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             description="Minutes without a request; 0 keeps them loaded. Loaded models get the new time at once."
             value={settings.idleTtlMinutes}
             min={0}
+            max={525_600}
             suffix=" min"
             onSave={(idleTtlMinutes) => save({ idleTtlMinutes })}
           />
@@ -208,6 +169,8 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             description="0: as many as fit."
             value={settings.maxLoadedModels}
             min={0}
+            max={1000}
+            integer
             onSave={(maxLoadedModels) => save({ maxLoadedModels })}
           />
         </Group>
@@ -231,7 +194,8 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
             error={errors.cache}
             description="Hours a cached answer stays valid; older ones go at once."
             value={Math.round((settings.cache.ttlMinutes / 60) * 10) / 10}
-            min={0}
+            min={0.1}
+            max={8760}
             step={1}
             decimalScale={1}
             suffix=" h"
