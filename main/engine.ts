@@ -227,6 +227,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // Servers started or stopped after Homeport are found without a manual refresh.
   const logRedetectError = (e: unknown) => log(`runtime re-detection: ${e instanceof Error ? e.message : String(e)}`);
   const stopRedetect = startRedetectLoop({ intervalMs: config.runtimes.redetectSeconds * 1000, pass: refreshRuntimes, onError: logRedetectError });
+  // A server restarted since the last pass is found before its model is called unknown (by the gateway or a route).
+  const refreshOnMiss = createRefreshOnMiss({ pass: refreshRuntimes, onError: logRedetectError });
   const metrics = new ModelMetrics();
   const port = options.portOverride ?? config.port;
   const baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -274,6 +276,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const requestRouter = new RequestRouter({
     config: { providers: config.providers, routes: config.routes, privacy: config.privacy, breaker: config.breaker },
     local: { resolve: (name) => directory.resolve(name), facts: (id) => facts.get(id) },
+    refreshOnMiss,
     secrets,
     metrics,
     readyDeadlineMs: config.readyDeadlineMs,
@@ -405,8 +408,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(exposeToLan ? { extraHosts: lanHosts(port) } : {}),
     port,
     models: directory,
-    // A server restarted since the last pass is found before its model is called unknown.
-    refreshOnMiss: createRefreshOnMiss({ pass: refreshRuntimes, onError: logRedetectError }),
+    refreshOnMiss,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     readyDeadlineMs: config.readyDeadlineMs,

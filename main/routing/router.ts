@@ -58,6 +58,11 @@ export interface LocalModels {
 export interface RouterOptions {
   readonly config: RoutingConfig;
   readonly local: LocalModels;
+  /**
+   * Looks for runtimes again (runtimes/external/refresh-on-miss.ts): run once when a route's local target
+   * names a model Homeport does not know right now, e.g. of a llama-server restarted since the last pass.
+   */
+  readonly refreshOnMiss?: () => Promise<void>;
   readonly secrets: SecretResolver;
   readonly metrics: MetricsSink;
   readonly readyDeadlineMs: number;
@@ -116,6 +121,8 @@ type Outcome =
     };
 
 const SERVER_TIMING = 'Server-Timing';
+/** The verdict's reason for a local target whose model is not known right now. */
+const NO_LOCAL_MODEL = 'offline: no local model';
 /** How long the context guard waits for a target's tokenizer before falling back to the estimate. */
 const TOKENIZE_TIMEOUT_MS = 1000;
 const BACKOFF_MS = 100;
@@ -218,7 +225,7 @@ export class Router {
     if (breaker === 'open') return { go: false, reason: target.breaker.check().reason };
     if (target.ref.kind === 'local') {
       const entry = this.options.local.resolve(target.ref.model);
-      if (!entry) return { go: false, reason: `offline: no local model "${target.ref.model}"` };
+      if (!entry) return { go: false, reason: `${NO_LOCAL_MODEL} "${target.ref.model}"` };
       if (required.length > 0) {
         const blocked = firstUnhonoured(entry.id, required, this.options.features?.(entry.id)?.verdicts ?? null);
         if (blocked !== null) return { go: false, reason: `unsuitable: ${blocked.reason}` };
@@ -379,6 +386,16 @@ export class Router {
     const facts: DecisionFacts = { required: requiredFeatures(request.json), forcedTier };
     let decisions = this.decide(route, request.raw.length, facts);
     let routingMs = performance.now() - d0;
+    if (this.options.refreshOnMiss !== undefined && decisions.some((d) => d.verdict.reason.startsWith(NO_LOCAL_MODEL))) {
+      await this.options.refreshOnMiss();
+      if (request.clientGone.aborted) {
+        trace.finish({ status: 499, error: 'The client closed the connection.' });
+        return;
+      }
+      d0 = performance.now();
+      decisions = this.decide(route, request.raw.length, facts);
+      routingMs += performance.now() - d0;
+    }
     const counting = this.countPrompts(request, decisions);
     if (counting !== null) {
       const counts = await counting;

@@ -26,10 +26,10 @@ afterEach(async () => {
 
 const OFF = { mode: 'off' } as const;
 
-async function serveWithConfig(runtimes: Record<string, unknown>) {
+async function serveWithConfig(runtimes: Record<string, unknown>, more: Record<string, unknown> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'homeport-serve-ext-'));
   const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify({ runtimes }));
+  await writeFile(config, JSON.stringify({ runtimes, ...more }));
   const port = await allocatePort({ host: '127.0.0.1' });
   const serve = runServe(['serve', '--config', config, '--data-dir', dir, '--port', String(port)]);
   running.push(serve);
@@ -113,6 +113,24 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     expect(after.status).toBe(200);
     expect(after.content).toContain('llama-server double');
     expect(await listedIds(gateway)).toContain('llama-server/late');
+  });
+
+  it("a route's local target on a llama-server started after Homeport answers on the route's first request after it started", async () => {
+    const port = await freePort();
+    const { port: gateway } = await serveWithConfig(
+      { llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF, redetectSeconds: 0 },
+      { routes: { chat: { targets: ['local:llama-server/late'], cache: { enabled: false } } } },
+    );
+    const before = await chat(gateway, 'chat');
+    expect(before.status).toBe(503);
+    spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'late']);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
+    // Misses look again at most every 5 s: the 503 above counts as the last look.
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const after = await chat(gateway, 'chat');
+    expect(after.status).toBe(200);
+    expect(after.route).toBe('route=chat; target=local:llama-server/late; tier=local');
+    expect(after.content).toContain('llama-server double');
   });
 
   it('both an attached Ollama and a spawned llama-server: every model listed and each one answers', async () => {
