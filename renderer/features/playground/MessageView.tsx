@@ -126,7 +126,7 @@ function MessageStats({ message }: { readonly message: PlaygroundMessage }) {
         {formatTokPerSec(s.tokensPerSecond)}
       </Text>
       <Text size="xs" c="dimmed" className="hp-figure">
-        {formatCount(s.completionTokens)} tokens
+        {formatCount(s.completionTokens)} {s.completionTokens === 1 ? 'token' : 'tokens'}
       </Text>
       <StateBadge streaming={Boolean(message.streaming)} stopped={Boolean(s.stopped)} />
       {s.finishReason && !s.stopped && (

@@ -14,6 +14,7 @@ import { ROLE_COLORS } from '../../theme.js';
 import { buildChatRequest } from './chat-request.js';
 import { codeSnippet, type SnippetLanguage } from './code-snippets.js';
 import { tierHeaders } from './forced-tier.js';
+import { samplingBlocker } from './sampling-limits.js';
 import { ConversationList } from './ConversationList.js';
 import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { LaneColumn } from './LaneColumn.js';
@@ -184,43 +185,52 @@ function CodeTabs() {
   );
 }
 
-const Composer = memo(function Composer() {
+export const Composer = memo(function Composer() {
   const [text, setText] = useState('');
   const busy = useStreaming();
   const canSend = usePlayground((s) => s.lanes.some((l) => l.target.id));
+  const blocker = usePlayground((s) => samplingBlocker(s.parameters));
   const { send, stop } = usePlayground.getState();
   const submit = () => {
-    if (!text.trim() || busy) return;
+    // The message stays in the box until it can go.
+    if (!text.trim() || busy || blocker) return;
     send(text);
     setText('');
   };
   return (
-    <Group gap="xs" align="flex-end" wrap="nowrap">
-      <Textarea
-        aria-label="Message"
-        placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
-        // Grows with its text in CSS (app.css), not by measuring in script: a measure after Send forced a layout of the whole page.
-        classNames={{ input: 'hp-grow-input' }}
-        rows={2}
-        value={text}
-        onChange={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey) {
-            e.preventDefault();
-            submit();
-          }
-        }}
-        style={{ flex: 1 }}
-      />
-      {busy ? (
-        <Button color="red" onClick={stop}>
-          Stop
-        </Button>
-      ) : (
-        <Button onClick={submit} disabled={!text.trim() || !canSend}>
-          Send
-        </Button>
+    <Stack gap={4}>
+      <Group gap="xs" align="flex-end" wrap="nowrap">
+        <Textarea
+          aria-label="Message"
+          placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+          // Grows with its text in CSS (app.css), not by measuring in script: a measure after Send forced a layout of the whole page.
+          classNames={{ input: 'hp-grow-input' }}
+          rows={2}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+          style={{ flex: 1 }}
+        />
+        {busy ? (
+          <Button color="red" onClick={stop}>
+            Stop
+          </Button>
+        ) : (
+          <Button onClick={submit} disabled={!text.trim() || !canSend || blocker !== null}>
+            Send
+          </Button>
+        )}
+      </Group>
+      {blocker && (
+        <Text size="sm" c="red" role="status">
+          {blocker}
+        </Text>
       )}
-    </Group>
+    </Stack>
   );
 });

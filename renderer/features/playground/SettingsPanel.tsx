@@ -3,6 +3,7 @@ import { memo, useState } from 'react';
 import { Button, Card, Group, Input, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { usePlayground } from '../../stores/playground.js';
 import { isTierChoice, TIER_OPTIONS } from './forced-tier.js';
+import { samplingProblems } from './sampling-limits.js';
 
 const numberOrUndefined = (v: string | number): number | undefined => (v === '' || v === null ? undefined : Number(v));
 
@@ -12,6 +13,8 @@ export const SettingsPanel = memo(function SettingsPanel() {
   const presets = usePlayground((s) => s.presets);
   const forcedTier = usePlayground((s) => s.forcedTier);
   const { setForcedTier, setSystemPrompt, setParameters, savePreset, applyPreset, deletePreset } = usePlayground.getState();
+  // Out of range stays as typed (not silently changed to the nearest limit) and is marked; Send waits for a fix.
+  const problems = samplingProblems(p);
   const [presetName, setPresetName] = useState('');
   const [presetId, setPresetId] = useState<string | null>(null);
 
@@ -32,10 +35,10 @@ export const SettingsPanel = memo(function SettingsPanel() {
         </Input.Wrapper>
         <Textarea label="System prompt" placeholder="You are a helpful assistant." autosize minRows={2} maxRows={8} value={systemPrompt} onChange={(e) => setSystemPrompt(e.currentTarget.value)} />
         <SimpleGrid cols={2} spacing="xs">
-          <NumberInput label="Temperature" min={0} max={2} step={0.1} decimalScale={2} value={p.temperature ?? ''} onChange={(v) => setParameters({ temperature: numberOrUndefined(v) })} size="xs" />
-          <NumberInput label="top_p" min={0.01} max={1} step={0.05} decimalScale={2} value={p.topP ?? ''} placeholder="default" onChange={(v) => setParameters({ topP: numberOrUndefined(v) })} size="xs" />
-          <NumberInput label="Max tokens" min={1} step={64} value={p.maxTokens ?? ''} placeholder="default" onChange={(v) => setParameters({ maxTokens: numberOrUndefined(v) })} size="xs" />
-          <NumberInput label="Seed" step={1} allowDecimal={false} value={p.seed ?? ''} placeholder="random" onChange={(v) => setParameters({ seed: numberOrUndefined(v) })} size="xs" />
+          <NumberInput label="Temperature" min={0} max={2} clampBehavior="none" step={0.1} decimalScale={2} value={p.temperature ?? ''} error={problems.temperature} onChange={(v) => setParameters({ temperature: numberOrUndefined(v) })} size="xs" />
+          <NumberInput label="top_p" min={0.01} max={1} clampBehavior="none" step={0.05} decimalScale={2} value={p.topP ?? ''} placeholder="default" error={problems.topP} onChange={(v) => setParameters({ topP: numberOrUndefined(v) })} size="xs" />
+          <NumberInput label="Max tokens" min={1} clampBehavior="none" allowDecimal={false} step={64} value={p.maxTokens ?? ''} placeholder="default" error={problems.maxTokens} onChange={(v) => setParameters({ maxTokens: numberOrUndefined(v) })} size="xs" />
+          <NumberInput label="Seed" step={1} allowDecimal={false} value={p.seed ?? ''} placeholder="random" error={problems.seed} onChange={(v) => setParameters({ seed: numberOrUndefined(v) })} size="xs" />
         </SimpleGrid>
         <TagsInput label="Stop sequences" description="Press Enter after each (up to 4)" maxTags={4} value={[...(p.stop ?? [])]} onChange={(stop) => setParameters({ stop: stop.length ? stop : undefined })} size="xs" />
         <Title order={6} mt="xs">
