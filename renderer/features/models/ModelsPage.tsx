@@ -1,6 +1,6 @@
 /** Models: every model across runtimes with load controls and fit, Hugging Face downloads, and the folders scanned. */
 import { useEffect, useMemo, useState } from 'react';
-import { ActionIcon, Badge, Button, Card, Group, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Button, Card, Group, Loader, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -116,6 +116,8 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
   const refresh = useModels((s) => s.refreshServed);
   const loadLibrary = useModels((s) => s.loadLibrary);
   const loaded = useModels((s) => s.served !== null || s.library !== null);
+  // Until the library answers (a first scan takes seconds) only served models are listed, without fit: say so.
+  const readingLibrary = useModels((s) => s.library === null && s.libraryError === null);
   const columns = useColumns(onOpen);
   const shown = filterRows(rows, query);
   return (
@@ -128,6 +130,14 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
       </Group>
       {servedError && <ErrorNotice title="Could not list the served models" message={servedError.message} onRetry={() => void refresh()} />}
       {libraryError && <ErrorNotice title="Could not read the model library" message={libraryError.message} onRetry={() => void loadLibrary()} />}
+      {readingLibrary && rows.length > 0 && (
+        <Group gap="xs" mb="xs" role="status">
+          <Loader size="xs" />
+          <Text size="sm" c="dimmed">
+            Reading the model library: the other models in your folders, and what fits, appear when it is done.
+          </Text>
+        </Group>
+      )}
       <VirtualTable
         label="Models"
         columns={columns}

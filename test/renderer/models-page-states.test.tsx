@@ -1,0 +1,61 @@
+// @vitest-environment jsdom
+/**
+ * The Models page while the library is first read (a scan takes seconds):
+ * before, the served model stood alone with a blank fit and nothing said the
+ * rest was coming; now a line says the library is being read.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/react';
+import { MantineProvider } from '@mantine/core';
+import type { ModelView } from '../../preload/contract.js';
+import { ModelsPage } from '../../renderer/features/models/ModelsPage.js';
+import { setTransport } from '../../renderer/lib/transport.js';
+import { useModels } from '../../renderer/stores/models.js';
+import { installJsdomShims } from './jsdom-shims.js';
+import { fakeTransport, ok } from './playground-fakes.js';
+
+beforeAll(installJsdomShims);
+afterEach(() => {
+  cleanup();
+  setTransport(null);
+});
+
+const model: ModelView = {
+  id: 'stories260k',
+  aliases: [],
+  runtime: 'embedded:stories260k',
+  ownedBy: 'homeport-embedded',
+  state: 'loaded',
+  sizeBytes: 1_185_376,
+  contextLength: 2048,
+  parallel: 4,
+  port: 40000,
+  inFlight: 0,
+  lastUsedAt: null,
+  idleUnloadAt: null,
+  lastError: null,
+  features: null,
+};
+
+describe('Models page while the library is read', () => {
+  it('says the library is being read, then stops saying it', async () => {
+    const fake = fakeTransport();
+    let answerLibrary: (value: unknown) => void = () => undefined;
+    fake.on('models', () => ok({ object: 'list', data: [model] }));
+    fake.on('library', () => new Promise((resolve) => (answerLibrary = resolve)) as never);
+    fake.on('decisions', () => ok({ object: 'list', data: [] }));
+    fake.on('downloads', () => ok({ downloads: [] }));
+    fake.on('modelFolders', () => ok({ folders: [] }));
+    setTransport(fake.transport);
+    useModels.setState({ served: null, library: null, libraryError: null, servedError: null });
+    render(
+      <MantineProvider env="test">
+        <ModelsPage />
+      </MantineProvider>,
+    );
+    expect(await screen.findByText(/Reading the model library/)).toBeTruthy();
+    answerLibrary(ok({ scannedAt: 1, folders: [], models: [], broken: [] }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(screen.queryByText(/Reading the model library/)).toBeNull();
+  });
+});
