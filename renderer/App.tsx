@@ -8,6 +8,7 @@ import { ActionIcon, AppShell, Badge, Burger, Center, Code, Group, Loader, NavLi
 import { useDisclosure } from '@mantine/hooks';
 import { CopyButton } from './components/CopyButton.js';
 import { EngineUnreachable } from './components/EngineUnreachable.js';
+import { TickedText } from './components/TickedText.js';
 import { Icon } from './components/icons.js';
 import { describeConnection } from './lib/transport-connection.js';
 import { useHashPath } from './lib/hash-location.js';
@@ -149,14 +150,20 @@ function ThemeToggle() {
   );
 }
 
+const SIGN_IN_TITLE = 'Homeport needs its control token';
+
 /** What a browser without the control token sees. */
-function SignInNeeded({ message }: { readonly message: string }) {
+export function SignInNeeded({ message }: { readonly message: string }) {
+  // The transport's words start with the title's; said once is enough.
+  const words = message.startsWith(SIGN_IN_TITLE) ? message.slice(SIGN_IN_TITLE.length).replace(/^[.\s]+/, '') : message;
   return (
     <Center mih="100vh" p="lg">
       <Paper p="xl" maw={560} radius="lg">
         <Stack gap="sm">
-          <Title order={2}>Homeport needs its control token</Title>
-          <Text>{message}</Text>
+          <Title order={2}>{SIGN_IN_TITLE}</Title>
+          <Text>
+            <TickedText text={words} />
+          </Text>
           <Text size="sm" c="dimmed">
             The panel link looks like <Code>http://127.0.0.1:4663/?token=…</Code>. Opening it once keeps you signed in in this browser. Scripts can send the
             token as <Code>Authorization: Bearer …</Code>.

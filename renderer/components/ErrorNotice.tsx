@@ -1,6 +1,7 @@
 /** An error the user can act on: what happened, what to do, and a retry when there is one. */
 import type { ReactNode } from 'react';
 import { Alert, Button, Group, Text } from '@mantine/core';
+import { TickedText } from './TickedText.js';
 
 export interface ErrorNoticeProps {
   readonly title: string;
@@ -16,7 +17,9 @@ export interface ErrorNoticeProps {
 export function ErrorNotice({ title, message, hint, onRetry, retryLabel = 'Try again', onDismiss }: ErrorNoticeProps) {
   return (
     <Alert color="red" variant="light" title={title} role="alert" withCloseButton={Boolean(onDismiss)} onClose={onDismiss} closeButtonLabel="Dismiss">
-      <Text size="sm">{message}</Text>
+      <Text size="sm">
+        <TickedText text={message} />
+      </Text>
       {hint && (
         <Text size="sm" c="dimmed" mt={4}>
           {hint}
