@@ -17,6 +17,9 @@ export interface SurfacesOverheadResult {
   readonly cpu?: { readonly chatUs: number; readonly messagesAddedUs: number; readonly responsesAddedUs: number };
 }
 
+/** Rounds of all three requests before measuring. */
+const WARM_ROUNDS = 600;
+
 /** CPU time the process has run, in ns (Linux). */
 function cpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ', 1)[0]);
@@ -36,7 +39,9 @@ export async function measureSurfacesOverhead(options: { client: BenchClient; mo
     () => client.timedPost('/v1/messages', JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 1, temperature: 0 })),
     () => client.timedPost('/v1/responses', JSON.stringify({ model, input: prompt, max_output_tokens: 1, temperature: 0, store: false })),
   ];
-  for (let i = 0; i < 30; i++) for (const call of calls) await call();
+  // Warm every path to the same steady state first: the chat path is already hot from the rows before this one,
+  // the surfaces' code is not, and V8 keeps optimising a path for its first few thousand calls.
+  for (let i = 0; i < WARM_ROUNDS; i++) for (const call of calls) await call();
   const times: number[][] = [[], [], []];
   const cpu: number[][] = [[], [], []];
   const pid = options.enginePid;
