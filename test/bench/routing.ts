@@ -147,6 +147,8 @@ export async function measureRouting(options: { model: string; samples?: number 
     const ttft = [[] as number[], [] as number[], [] as number[]];
     const streamCpu: number[] = [];
     const streamCalls: [BenchClient, string][] = [[direct, streamBody(id)], [gateway, streamBody('routed')], [viaProxy, streamBody(id)]];
+    // The stream paths warmed like the others (the routed relay's code has not run before this point).
+    for (let i = 0; i < 600; i++) for (const [client, body] of streamCalls) await client.timedStream(PATH, body);
     for (let i = 0; i < 150; i++) for (let k = 0; k < 3; k++) {
       const at = (i + k) % 3;
       const before = at === 1 ? cpuNs(engine.pid) : 0;
