@@ -59,6 +59,17 @@ async function startOllamaDouble(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * A llama-server (double) with the model `late`, started after Homeport on `port`; returns once the request that
+ * missed it before is more than 5 s old (misses look again at most every 5 s, and that miss counts as the last look).
+ */
+async function startLateLlamaServer(port: number): Promise<void> {
+  const missedAt = Date.now();
+  spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'late']);
+  await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, missedAt + 5_100 - Date.now())));
+}
+
 describe('homeport serve with models of other runtimes only (real process, doubles)', () => {
   it('only a llama-server Homeport spawns: starts, prints a snippet for that model, answers through it', async () => {
     const { serve, port } = await serveWithConfig({
@@ -105,10 +116,7 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     const { port: gateway } = await serveWithConfig({ llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF, redetectSeconds: 0 });
     const before = await chat(gateway, 'llama-server/late');
     expect(before.status).toBe(404);
-    spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'late']);
-    await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
-    // Misses look again at most every 5 s: the 404 above counts as the last look.
-    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    await startLateLlamaServer(port);
     const after = await chat(gateway, 'llama-server/late');
     expect(after.status).toBe(200);
     expect(after.content).toContain('llama-server double');
@@ -123,10 +131,7 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     );
     const before = await chat(gateway, 'chat');
     expect(before.status).toBe(503);
-    spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'late']);
-    await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
-    // Misses look again at most every 5 s: the 503 above counts as the last look.
-    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    await startLateLlamaServer(port);
     const after = await chat(gateway, 'chat');
     expect(after.status).toBe(200);
     expect(after.route).toBe('route=chat; target=local:llama-server/late; tier=local');
