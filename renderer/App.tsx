@@ -3,11 +3,12 @@
  * from pages.ts, and the open page. Without the control token the engine
  * answers 401 and the shell shows how to get in instead.
  */
-import { Suspense, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ActionIcon, AppShell, Badge, Burger, Center, Code, Group, Loader, NavLink, Paper, Stack, Text, Title, Tooltip, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { CopyButton } from './components/CopyButton.js';
 import { EngineUnreachable } from './components/EngineUnreachable.js';
+import { PageBoundary } from './components/PageBoundary.js';
 import { TickedText } from './components/TickedText.js';
 import { Icon } from './components/icons.js';
 import { describeConnection } from './lib/transport-connection.js';
@@ -22,6 +23,7 @@ export function App() {
   const [opened, { toggle, close }] = useDisclosure(false);
   const connection = useStatus((s) => s.connection);
   const lostAt = useStatus((s) => s.lostAt);
+  const reconnects = useStatus((s) => s.reconnects);
   useEffect(() => statusFeed.acquire(), []);
   useEffect(() => {
     document.title = `${page.label} · Homeport`;
@@ -62,16 +64,17 @@ export function App() {
       </AppShell.Navbar>
       <AppShell.Main>
         <EngineUnreachable connection={connection} lostAt={lostAt} />
-        <Suspense
-          fallback={
+        <PageBoundary
+          page={page}
+          resetKey={reconnects}
+          loading={
             <Center py="xl">
               <Loader size="sm" aria-label="Loading page" />
             </Center>
           }
         >
-          <page.Component />
           <FirstPageShown page={page} />
-        </Suspense>
+        </PageBoundary>
       </AppShell.Main>
     </AppShell>
   );

@@ -13,47 +13,83 @@ export interface PanelPage {
   readonly icon: IconName;
   /** Position in the navbar: Overview 10, Models 20, Runtimes 30, Routing 40, Hardware 50, Playground 60, Settings 70. */
   readonly order: number;
-  readonly Component: LazyExoticComponent<ComponentType> & { readonly preload: () => Promise<unknown> };
+  /** The page, loaded on first visit (a new one after `retry()` when its chunk could not be fetched). */
+  readonly Component: LazyExoticComponent<ComponentType>;
+  /** Fetches the page's chunk ahead (the shell does it when the browser is idle). */
+  preload(): Promise<unknown>;
+  /** After its chunk could not be fetched (the engine, which serves it, was away): the next render fetches it again. */
+  retry(): void;
 }
 
-/** A page loaded on first visit; `preload` fetches its chunk ahead (the shell does it when the browser is idle). */
-function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): PanelPage['Component'] {
+/**
+ * Chromium remembers a dynamic import that failed for the life of the
+ * document: importing the same file again fails at once, even with the
+ * engine back. The same file under a new query is a new module and is
+ * fetched afresh. Errors that name no module file are thrown again.
+ */
+export function importAgain(failure: unknown, attempt: number, load: (url: string) => Promise<unknown> = (url) => import(/* @vite-ignore */ url)): Promise<unknown> {
+  const url = /dynamically imported module:?\s*(\S+)/i.exec(failure instanceof Error ? failure.message : String(failure))?.[1];
+  if (!url) return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+  return load(`${url}${url.includes('?') ? '&' : '?'}retry=${attempt}`);
+}
+
+/** A page loaded on first visit, and loaded again after a failed fetch once `retry()` is called. */
+export function lazyPage<K extends string>(
+  meta: Pick<PanelPage, 'path' | 'label' | 'icon' | 'order'>,
+  load: () => Promise<Record<K, ComponentType>>,
+  name: K,
+  again: (failure: unknown, attempt: number) => Promise<unknown> = importAgain,
+): PanelPage {
   let loading: Promise<Record<K, ComponentType>> | null = null;
-  const once = () => (loading ??= load());
-  return Object.assign(
-    lazy(async () => ({ default: (await once())[name] })),
-    { preload: () => once().catch(() => undefined) },
-  );
+  let failure: unknown = null;
+  let attempts = 0;
+  const once = () =>
+    (loading ??= (failure === null ? load() : (again(failure, ++attempts) as Promise<Record<K, ComponentType>>)).catch((error: unknown) => {
+      failure ??= error;
+      loading = null;
+      throw error;
+    }));
+  const make = () => lazy(async () => ({ default: (await once())[name] }));
+  let current = make();
+  return {
+    ...meta,
+    get Component() {
+      return current;
+    },
+    preload: () => once().catch(() => undefined),
+    retry() {
+      // React keeps a lazy component's failure: a new one tries again.
+      if (failure !== null) current = make();
+    },
+  };
 }
 
 const ENTRIES: PanelPage[] = [
-  { path: '/overview', label: 'Overview', icon: 'overview', order: 10, Component: page(() => import('./features/overview/OverviewPage.js'), 'OverviewPage') },
-  { path: '/models', label: 'Models', icon: 'models', order: 20, Component: page(() => import('./features/models/ModelsPage.js'), 'ModelsPage') },
-  { path: '/runtimes', label: 'Runtimes', icon: 'runtimes', order: 30, Component: page(() => import('./features/runtimes/RuntimesPage.js'), 'RuntimesPage') },
-  { path: '/routing', label: 'Routing', icon: 'routing', order: 40, Component: page(() => import('./features/routing/RoutingPage.js'), 'RoutingPage') },
-  { path: '/playground', label: 'Playground', icon: 'playground', order: 60, Component: page(() => import('./features/playground/PlaygroundPage.js'), 'PlaygroundPage') },
-  { path: '/hardware', label: 'Hardware', icon: 'hardware', order: 50, Component: page(() => import('./features/hardware/HardwarePage.js'), 'HardwarePage') },
-  { path: '/settings', label: 'Settings', icon: 'settings', order: 70, Component: page(() => import('./features/settings/SettingsPage.js'), 'SettingsPage') },
+  lazyPage({ path: '/overview', label: 'Overview', icon: 'overview', order: 10 }, () => import('./features/overview/OverviewPage.js'), 'OverviewPage'),
+  lazyPage({ path: '/models', label: 'Models', icon: 'models', order: 20 }, () => import('./features/models/ModelsPage.js'), 'ModelsPage'),
+  lazyPage({ path: '/runtimes', label: 'Runtimes', icon: 'runtimes', order: 30 }, () => import('./features/runtimes/RuntimesPage.js'), 'RuntimesPage'),
+  lazyPage({ path: '/routing', label: 'Routing', icon: 'routing', order: 40 }, () => import('./features/routing/RoutingPage.js'), 'RoutingPage'),
+  lazyPage({ path: '/playground', label: 'Playground', icon: 'playground', order: 60 }, () => import('./features/playground/PlaygroundPage.js'), 'PlaygroundPage'),
+  lazyPage({ path: '/hardware', label: 'Hardware', icon: 'hardware', order: 50 }, () => import('./features/hardware/HardwarePage.js'), 'HardwarePage'),
+  lazyPage({ path: '/settings', label: 'Settings', icon: 'settings', order: 70 }, () => import('./features/settings/SettingsPage.js'), 'SettingsPage'),
 ];
 
 export const PAGES: readonly PanelPage[] = [...ENTRIES].sort((a, b) => a.order - b.order);
 
 /**
- * Once the first page is on screen, fetch the other pages' chunks one at a
- * time while the browser is idle, so the first click on another page does not
- * wait for the network. Returns a function that stops it.
+ * Once the first page is on screen and the browser is idle, fetch the other
+ * pages' chunks, all at once: the first click on another page does not wait
+ * for the network, and a page stays openable if the engine (which serves the
+ * chunks) goes away later. Returns a function that stops it.
  */
 export function preloadPagesWhenIdle(except: PanelPage): () => void {
   let stopped = false;
   const idle = (callback: () => void) =>
-    typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 2000 }) : setTimeout(callback, 200);
-  const rest = PAGES.filter((p) => p !== except);
-  const next = () => {
-    const entry = rest.shift();
-    if (stopped || !entry) return;
-    void entry.Component.preload().then(() => idle(next));
-  };
-  idle(next);
+    typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 1000 }) : setTimeout(callback, 200);
+  idle(() => {
+    if (stopped) return;
+    for (const entry of PAGES) if (entry !== except) void entry.preload();
+  });
   return () => {
     stopped = true;
   };

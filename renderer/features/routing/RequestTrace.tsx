@@ -95,7 +95,13 @@ export function RequestTrace({ record }: { readonly record: RequestRecord }) {
                   </Text>
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  <Badge size="sm" variant="light" color={OUTCOME_COLORS[attempt.outcome] ?? ROLE_COLORS.idle} style={{ overflow: 'visible' }} miw="fit-content">
+                  <Badge
+                    size="sm"
+                    variant="light"
+                    color={OUTCOME_COLORS[attempt.outcome] ?? ROLE_COLORS.idle}
+                    // The table's narrowest column would otherwise cut the word ("ANSWERE…"): the badge keeps its full width.
+                    styles={{ root: { overflow: 'visible', minWidth: 'max-content' }, label: { overflow: 'visible' } }}
+                  >
                     {attempt.outcome}
                     {attempt.status ? ` ${attempt.status}` : ''}
                   </Badge>
@@ -115,7 +121,7 @@ export function RequestTrace({ record }: { readonly record: RequestRecord }) {
           {record.cache.reason ? ` — ${record.cache.reason}` : ''}
         </Text>
       )}
-      {record.timing && (
+      {record.timing && [record.timing.routingMs, record.timing.cacheMs, record.timing.upstreamMs].some((ms) => ms !== null && ms !== undefined) && (
         <Text size="xs" c="dimmed">
           Engine time: routing {formatMs(record.timing.routingMs)}, cache {formatMs(record.timing.cacheMs)}, upstream first byte {formatMs(record.timing.upstreamMs)}
         </Text>
