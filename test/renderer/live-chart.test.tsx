@@ -108,6 +108,8 @@ async function storeWith(options: { readonly live: readonly number[]; readonly h
       for (const at of options.live) listener({ type: 'sample', data: sample(at) });
       return () => undefined;
     },
+    // Every transport reports its link to the engine (feeds restart when it comes back); this one stays connected.
+    connection: { get: () => ({ kind: 'connected' }), subscribe: () => () => undefined },
   } as unknown as Transport;
   const frames: (() => void)[] = [];
   const store = createHardwareStore({ transport: () => transport, scheduler: { request: (run) => frames.push(run), cancel: () => undefined } });
