@@ -36,7 +36,14 @@ export function HubPanel() {
               </Button>
             </Group>
           </form>
-          {hub.error && <ErrorNotice title="Hugging Face search failed" message={hub.error.message} onRetry={() => void search(query)} />}
+          {hub.error && (
+            <ErrorNotice
+              title="Hugging Face search failed"
+              message={hub.error.message}
+              hint={hub.error.code === 'hub_unreachable' ? 'Homeport searches huggingface.co from this machine: check its internet connection (or proxy), then try again. Models already on this machine are under My models.' : undefined}
+              onRetry={() => void search(query)}
+            />
+          )}
           {/* A native scroller: the library's scroll area widens its content to the longest name, so long repository names would not be cut. */}
           <Box mah={560} mt="sm" style={{ overflowY: 'auto', overflowX: 'hidden' }}>
             {hub.results && hub.results.results.length === 0 ? (

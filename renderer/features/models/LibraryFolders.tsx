@@ -215,7 +215,7 @@ function YourFolders({
           }}
           disabled={busy}
           error={
-            duplicate ? `${duplicate} is already in the list.` : error?.param === 'folders' || error?.param?.startsWith('folders.') ? `${error.message.replace(/\.$/, '')}. Fix the path and add it again.` : undefined
+            duplicate ? `${duplicate} is already in the list.` : error?.param === 'folders' || error?.param?.startsWith('folders.') ? `${sentence(error.message)} Fix the path and add it again.` : undefined
           }
           style={{ flex: 1 }}
         />
@@ -238,4 +238,10 @@ function YourFolders({
       {error && !(error.param === 'folders' || error.param?.startsWith('folders.')) && <ErrorNotice title="Could not change the folders" message={error.message} />}
     </Card>
   );
+}
+
+/** The engine's words as a sentence: a capital first letter and a full stop ("each folder must be…" reads as a fragment). */
+export function sentence(words: string): string {
+  const trimmed = words.trim().replace(/\.+$/, '');
+  return trimmed ? `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}.` : '';
 }
