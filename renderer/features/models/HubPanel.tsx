@@ -51,28 +51,30 @@ export function HubPanel() {
             ) : (
               <Stack gap={2} role="list" aria-label="Search results">
                 {(hub.results?.results ?? []).map((r) => (
-                  <UnstyledButton
-                    key={r.id}
-                    role="listitem"
-                    onClick={() => setRepo(r.id)}
-                    aria-current={repo === r.id ? 'true' : undefined}
-                    p="xs"
-                    style={{ borderRadius: 'var(--mantine-radius-sm)', background: repo === r.id ? 'var(--mantine-color-default-hover)' : undefined }}
-                  >
-                    <Text size="sm" fw={500} truncate>
-                      {r.id}
-                    </Text>
-                    <Group gap="xs" className="hp-figure">
-                      <Text size="xs" c="dimmed">
-                        {formatCompact(r.downloads)} downloads · {formatCompact(r.likes)} likes
+                  // A list item holding a button: the item keeps its place in the list and the button stays a button (a keyboard and a screen reader both see it).
+                  <div role="listitem" key={r.id}>
+                    <UnstyledButton
+                      onClick={() => setRepo(r.id)}
+                      aria-current={repo === r.id ? 'true' : undefined}
+                      p="xs"
+                      w="100%"
+                      style={{ borderRadius: 'var(--mantine-radius-sm)', background: repo === r.id ? 'var(--mantine-color-default-hover)' : undefined }}
+                    >
+                      <Text size="sm" fw={500} truncate>
+                        {r.id}
                       </Text>
-                      {r.gated && (
-                        <Badge size="xs" variant="light" color="yellow">
-                          gated
-                        </Badge>
-                      )}
-                    </Group>
-                  </UnstyledButton>
+                      <Group gap="xs" className="hp-figure">
+                        <Text size="xs" c="dimmed">
+                          {formatCompact(r.downloads)} downloads · {formatCompact(r.likes)} likes
+                        </Text>
+                        {r.gated && (
+                          <Badge size="xs" variant="light" color="yellow">
+                            gated
+                          </Badge>
+                        )}
+                      </Group>
+                    </UnstyledButton>
+                  </div>
                 ))}
               </Stack>
             )}
