@@ -50,7 +50,8 @@ export function SecretsSection() {
       )}
       {storage && !weak && (
         <Text size="xs" c="dimmed" mb="sm">
-          Keys are {PROTECTION_WORDS[storage.protection]}: {storage.detail}
+          {/* The engine's detail says where, in full ("A file readable only by you (…); not encrypted."); the short words are for when it does not. */}
+          {storage.detail || `Keys are ${PROTECTION_WORDS[storage.protection]}.`}
         </Text>
       )}
       {secretsError && <ErrorNotice title="Could not list the keys" message={secretsError.message} onRetry={() => void load()} />}
@@ -70,8 +71,11 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
   const setSecret = useSettings((s) => s.setSecret);
   const deleteSecret = useSettings((s) => s.deleteSecret);
   const label = secret.name === HF_TOKEN_SECRET ? 'Hugging Face token' : `${secret.name} key`;
+  // A key never holds spaces: a pasted one loses its stray spaces and line breaks, and spaces alone are nothing to save.
+  const key = value.trim();
   const save = async () => {
-    const result = await setSecret(secret.name, value);
+    if (!key) return;
+    const result = await setSecret(secret.name, key);
     if (result.ok) setValue('');
   };
   return (
@@ -88,12 +92,12 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
           value={value}
           onChange={(e) => setValue(e.currentTarget.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && value) void save();
+            if (e.key === 'Enter' && key) void save();
           }}
           autoComplete="off"
           w={360}
         />
-        <Button size="sm" disabled={!value} loading={busy} onClick={() => void save()} aria-label={`Save ${label}`}>
+        <Button size="sm" disabled={!key} loading={busy} onClick={() => void save()} aria-label={`Save ${label}`}>
           Save
         </Button>
         {secret.set && (
