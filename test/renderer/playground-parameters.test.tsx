@@ -12,7 +12,7 @@ import { MantineProvider } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { PlaygroundMessage } from '../../renderer/stores/playground.js';
 import { MessageView } from '../../renderer/features/playground/MessageView.js';
-import { Composer } from '../../renderer/features/playground/PlaygroundPage.js';
+import { Composer, Toolbar } from '../../renderer/features/playground/PlaygroundPage.js';
 import { samplingBlocker, samplingProblems } from '../../renderer/features/playground/sampling-limits.js';
 import { SettingsPanel } from '../../renderer/features/playground/SettingsPanel.js';
 import { setTransport } from '../../renderer/lib/transport.js';
@@ -78,5 +78,20 @@ describe('answer figures', () => {
     const message = { id: 'm1', role: 'assistant', content: 'is', stats: { completionTokens: 1, tier: 'local', finishReason: 'length' } } as unknown as PlaygroundMessage;
     wrap(<MessageView message={message} canEdit={false} />);
     expect(screen.getByText('1 token')).toBeTruthy();
+  });
+});
+
+describe('Save with nothing to save', () => {
+  it('is off until the chat has a message (an empty chat was saved as an empty "New conversation")', () => {
+    usePlayground.getState().newConversation();
+    const { rerender } = wrap(<Toolbar />);
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+    usePlayground.setState((s) => ({ lanes: s.lanes.map((lane, i) => (i === 0 ? { ...lane, messages: [{ id: 'u1', role: 'user' as const, content: 'Hello' }] } : lane)) }));
+    rerender(
+      <MantineProvider env="test">
+        <Toolbar />
+      </MantineProvider>,
+    );
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(false);
   });
 });

@@ -87,11 +87,13 @@ export function PlaygroundPage() {
   );
 }
 
-const Toolbar = memo(function Toolbar() {
+export const Toolbar = memo(function Toolbar() {
   const title = usePlayground((s) => s.title);
   const dirty = usePlayground((s) => s.dirty);
   const notice = usePlayground((s) => s.notice);
   const laneCount = usePlayground((s) => s.lanes.length);
+  // An empty chat is not saved (it only added an empty "New conversation" to the list); a preset keeps a prompt and parameters.
+  const hasMessages = usePlayground((s) => s.lanes.some((lane) => lane.messages.length > 0));
   const { newConversation, save, addLane } = usePlayground.getState();
   const [codeOpen, setCodeOpen] = useState(false);
   const openCode = useCallback(() => setCodeOpen(true), []);
@@ -124,7 +126,7 @@ const Toolbar = memo(function Toolbar() {
           <Button size="xs" variant="default" onClick={newConversation}>
             New chat
           </Button>
-          <Button size="xs" onClick={() => void save()}>
+          <Button size="xs" onClick={() => void save()} disabled={!hasMessages}>
             Save
           </Button>
         </DisabledWhileStreaming>
