@@ -30,6 +30,22 @@ export interface RuntimesState {
 
 const KEEP_LINES = 1000;
 
+const lineKey = (line: LogLine) => `${line.at}|${line.stream}|${line.line}`;
+
+/**
+ * Lines to add to a tail. Each connection of the log stream starts with the
+ * runtime's buffer so far, so a stream that dropped and reconnected replays
+ * lines already shown: a batch that starts with a shown line is such a
+ * replay, and only its lines not shown yet are added.
+ */
+export function newLines(shown: readonly LogLine[], incoming: readonly LogLine[]): readonly LogLine[] {
+  const first = incoming[0];
+  if (!first || shown.length === 0) return incoming;
+  const seen = new Set(shown.map(lineKey));
+  if (!seen.has(lineKey(first))) return incoming;
+  return incoming.filter((line) => !seen.has(lineKey(line)));
+}
+
 export function createRuntimesStore(options: { readonly transport?: () => Transport; readonly scheduler?: FrameScheduler } = {}) {
   const transport = options.transport ?? defaultTransport;
   let stopTail: (() => void) | null = null;
@@ -40,7 +56,7 @@ export function createRuntimesStore(options: { readonly transport?: () => Transp
       apply(batches) {
         const log = get().log;
         let next = log.lines;
-        for (const batch of batches) if (batch.runtime === log.runtime) next = [...next, ...batch.lines];
+        for (const batch of batches) if (batch.runtime === log.runtime) next = [...next, ...newLines(next, batch.lines)];
         if (next !== log.lines) set({ log: { ...log, lines: next.length > KEEP_LINES ? next.slice(-KEEP_LINES) : next, error: null } });
       },
     });
