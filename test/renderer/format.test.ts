@@ -12,6 +12,7 @@ import {
   formatSignedPercent,
   formatTokPerSec,
   formatTokPerSecRange,
+  formatTokPerSecRangeShort,
   formatUsd,
   NO_VALUE,
 } from '../../renderer/lib/format.js';
@@ -65,5 +66,14 @@ describe('format', () => {
     expect(formatRelativeTime(now - 2000, now)).toBe('just now');
     expect(formatRelativeTime(now - 5 * 60_000, now)).toBe('5 minutes ago');
     expect(formatRelativeTime(new Date(now + 3 * 3_600_000).toISOString(), now)).toBe('in 3 hours');
+  });
+});
+
+describe('formatTokPerSecRangeShort', () => {
+  it('keeps small ranges as they are and shortens big ends for a narrow cell (a range was cut to "26–377 tok/s")', () => {
+    expect(formatTokPerSecRangeShort({ low: 226, high: 377 })).toBe('226–377 tok/s');
+    expect(formatTokPerSecRangeShort({ low: 27_132, high: 45_221 })).toBe('27K–45K tok/s');
+    expect(formatTokPerSecRangeShort({ low: 2_000, high: 45_221 })).toBe('2,000–45K tok/s');
+    expect(formatTokPerSecRangeShort(null)).toBe('—');
   });
 });

@@ -7,7 +7,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { FitBadge, layersDetail } from '../../components/FitBadge.js';
 import { Icon } from '../../components/icons.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
-import { formatBytes, formatContext, formatTokPerSec, formatTokPerSecRange, NO_VALUE } from '../../lib/format.js';
+import { formatBytes, formatContext, formatTokPerSec, formatTokPerSecRange, formatTokPerSecRangeShort, NO_VALUE } from '../../lib/format.js';
 import { downloadsFeed, useDownloads } from '../../stores/downloads.js';
 import { modelsFeed, useModels } from '../../stores/models.js';
 import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
@@ -167,8 +167,8 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
 }
 
 /** Below this window width the figures (quant, size, context) join the model's second line and Settings becomes an icon, so the table fits without scrolling sideways. */
-// The wide columns need ~1,080 px of table: the window less the sidebar and the page's padding (a 1280 px window cut Settings off).
-const WIDE_TABLE = '(min-width: 1366px)';
+// The wide columns need ~1,130 px of table: the window less the sidebar and the page's padding (a 1280 px window cut Settings off).
+const WIDE_TABLE = '(min-width: 1440px)';
 
 function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
   const wide = useMediaQuery(WIDE_TABLE, true) ?? true;
@@ -197,14 +197,15 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
       name,
       ...figures,
       { key: 'runtime', header: 'Runtime', width: wide ? 'minmax(130px, 1.4fr)' : 'minmax(110px, 1.2fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
-      { key: 'state', header: 'State', width: wide ? '108px' : '104px', render: (r: ModelRow) => <StateCell row={r} /> },
+      // Wide enough for the longest state ("NOT LOADED", "IN LIBRARY") and a predicted range ("13,412–22,353 tok/s") whole: they were cut to "NOT LOA…" and "26–377 tok/s".
+      { key: 'state', header: 'State', width: '120px', render: (r: ModelRow) => <StateCell row={r} /> },
       {
         key: 'fit',
         header: 'Fit',
         width: wide ? '112px' : '108px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: wide ? '112px' : '96px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'speed', header: 'Speed', width: '136px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
       { key: 'actions', header: <span className="sr-only">Actions</span>, width: wide ? '176px' : '124px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} compact={!wide} /> },
     ];
   }, [onOpen, wide]);
@@ -255,12 +256,14 @@ function SpeedCell({ row }: { readonly row: ModelRow }) {
   const measured = useStatus((s) => s.status?.models.find((m) => m.model === row.id)?.decodeTokPerSec.p50 ?? null);
   const figures = row.library?.figures.tokensPerSecond ?? null;
   const predicted = figures?.source === 'predicted' ? formatTokPerSecRange(figures) : null;
+  // The cell is narrow: big ends in compact form, the full range in the tooltip and the label.
+  const predictedShort = figures?.source === 'predicted' ? formatTokPerSecRangeShort(figures) : null;
   const libraryMeasured = figures?.source === 'measured' ? figures.value : null;
   const value = measured ?? libraryMeasured;
   return (
     <Stack gap={0} align="flex-end" aria-label={`Speed: ${value !== null ? `measured ${formatTokPerSec(value)}` : 'not measured'}${predicted ? `, predicted ${predicted}` : ''}`}>
-      <Text size="sm" className="hp-figure" title={value !== null ? 'Measured decode speed (median)' : 'Predicted decode speed on this machine'}>
-        {value !== null ? formatTokPerSec(value) : (predicted ?? NO_VALUE)}
+      <Text size="sm" className="hp-figure" title={value !== null ? 'Measured decode speed (median)' : `Predicted decode speed on this machine${predicted ? `: ${predicted}` : ''}`}>
+        {value !== null ? formatTokPerSec(value) : (predictedShort ?? NO_VALUE)}
       </Text>
       <Text size="xs" c="dimmed">
         {value !== null ? 'measured' : predicted ? 'predicted' : 'not measured'}
