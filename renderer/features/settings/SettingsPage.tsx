@@ -4,11 +4,13 @@ import { Alert, Anchor, Badge, Card, Center, Code, Group, Loader, SegmentedContr
 import type { AppSettings, SettingsPatch, ThemePreference } from '../../../preload/contract.js';
 import { CacheOffBadge } from '../../components/CacheOffBadge.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { formatBytes, formatUsd } from '../../lib/format.js';
+import { formatUsd } from '../../lib/format.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../../stores/settings.js';
 import { useReloadOnReconnect, useStatus } from '../../stores/status.js';
 import { providerFacts } from '../overview/tier-summary.js';
+import { useHardware } from '../../stores/hardware.js';
+import { machineMemoryBytes, memoryBudgetWords } from './memory-budget.js';
 import { SavedNumber } from './SavedNumber.js';
 import { SecretsSection } from './SecretsSection.js';
 
@@ -110,6 +112,12 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
   const baseUrl = useStatus((s) => s.status?.baseUrl ?? null);
   const runningPort = baseUrl ? Number(new URL(baseUrl).port) || null : null;
   const save = (patch: SettingsPatch) => void update(patch);
+  // The machine's memory, to say when a budget is above it (the Hardware page reads the same).
+  const machineBytes = useHardware((s) => machineMemoryBytes(s.hardware));
+  useEffect(() => {
+    if (!useHardware.getState().hardware) void useHardware.getState().load();
+  }, []);
+  const budget = memoryBudgetWords(settings.memoryBudgetBytes, machineBytes);
   const needsRestart = (key: keyof AppSettings) => restartRequired.includes(key);
   const errors = {
     port: useFieldError('port'),
@@ -154,8 +162,8 @@ function SettingsForm({ settings, unavailable, restartRequired }: FormProps) {
           />
           <SavedNumber
             label={<SettingLabel text="Memory budget" restart={needsRestart('memoryBudgetBytes')} />}
-            error={errors.memoryBudgetBytes}
-            description={settings.memoryBudgetBytes ? `Loaded models may use ${formatBytes(settings.memoryBudgetBytes)} together.` : '0: the machine’s memory decides.'}
+            error={errors.memoryBudgetBytes ?? (budget.tooBig ? budget.text : undefined)}
+            description={budget.tooBig ? undefined : budget.text}
             value={Math.round((settings.memoryBudgetBytes / GIB) * 10) / 10}
             min={0}
             step={0.5}
