@@ -46,11 +46,11 @@ export function formatTokPerSecRange(range: { readonly low: number; readonly hig
   return low === high ? `${low} tok/s` : `${low}–${high} tok/s`;
 }
 
-/** A predicted speed range for a narrow table cell: ends from 10,000 up in compact form ("13K–22K tok/s"). */
+/** A predicted speed range for a narrow table cell: ends from 1,000 up in compact form, two significant digits ("1.2K–9.9K tok/s", "13K–22K tok/s"). */
 export function formatTokPerSecRangeShort(range: { readonly low: number; readonly high: number } | null | undefined): string {
   if (!range || !usable(range.low) || !usable(range.high)) return NO_VALUE;
-  if (Math.max(Math.abs(range.low), Math.abs(range.high)) < 10_000) return formatTokPerSecRange(range);
-  const end = (v: number) => (Math.abs(v) < 10_000 ? formatTokPerSec(v).replace(' tok/s', '') : numberFormat({ notation: 'compact', maximumFractionDigits: 0 }).format(v));
+  if (Math.max(Math.abs(range.low), Math.abs(range.high)) < 1_000) return formatTokPerSecRange(range);
+  const end = (v: number) => (Math.abs(v) < 1_000 ? formatTokPerSec(v).replace(' tok/s', '') : numberFormat({ notation: 'compact', maximumSignificantDigits: 2 }).format(v));
   const low = end(range.low);
   const high = end(range.high);
   return low === high ? `${low} tok/s` : `${low}–${high} tok/s`;

@@ -72,8 +72,10 @@ describe('format', () => {
 describe('formatTokPerSecRangeShort', () => {
   it('keeps small ranges as they are and shortens big ends for a narrow cell (a range was cut to "26–377 tok/s")', () => {
     expect(formatTokPerSecRangeShort({ low: 226, high: 377 })).toBe('226–377 tok/s');
+    expect(formatTokPerSecRangeShort({ low: 12.04, high: 18.5 })).toBe('12.0–18.5 tok/s');
     expect(formatTokPerSecRangeShort({ low: 27_132, high: 45_221 })).toBe('27K–45K tok/s');
-    expect(formatTokPerSecRangeShort({ low: 2_000, high: 45_221 })).toBe('2,000–45K tok/s');
+    expect(formatTokPerSecRangeShort({ low: 1_188, high: 9_912 })).toBe('1.2K–9.9K tok/s');
+    expect(formatTokPerSecRangeShort({ low: 226, high: 1_377 })).toBe('226–1.4K tok/s');
     expect(formatTokPerSecRangeShort(null)).toBe('—');
   });
 });

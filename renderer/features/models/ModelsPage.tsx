@@ -167,7 +167,7 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
 }
 
 /** Below this window width the figures (quant, size, context) join the model's second line and Settings becomes an icon, so the table fits without scrolling sideways. */
-// The wide columns need ~1,130 px of table: the window less the sidebar and the page's padding (a 1280 px window cut Settings off).
+// The wide columns need ~1,150 px of table: the window less the sidebar and the page's padding (a 1280 px window cut Settings off).
 const WIDE_TABLE = '(min-width: 1440px)';
 
 function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
@@ -176,7 +176,7 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
     const name: Column<ModelRow> = {
       key: 'name',
       header: 'Model',
-      width: wide ? 'minmax(220px, 3fr)' : 'minmax(170px, 3fr)',
+      width: wide ? 'minmax(220px, 3fr)' : 'minmax(140px, 3fr)',
       render: (r: ModelRow) => (
         <div style={{ minWidth: 0 }}>
           <Text size="sm" fw={500} truncate title={r.name}>
@@ -196,16 +196,16 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
     return [
       name,
       ...figures,
-      { key: 'runtime', header: 'Runtime', width: wide ? 'minmax(130px, 1.4fr)' : 'minmax(110px, 1.2fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
-      // Wide enough for the longest state ("NOT LOADED", "IN LIBRARY") and a predicted range ("13,412–22,353 tok/s") whole: they were cut to "NOT LOA…" and "26–377 tok/s".
-      { key: 'state', header: 'State', width: '120px', render: (r: ModelRow) => <StateCell row={r} /> },
+      { key: 'runtime', header: 'Runtime', width: wide ? 'minmax(130px, 1.4fr)' : 'minmax(100px, 1.2fr)', render: (r: ModelRow) => <RuntimeCell row={r} /> },
+      // Wide enough for the longest state ("NOT LOADED") and a short predicted range ("1.2K–9.9K tok/s") whole: they were cut to "NOT LOA…" and "26–377 tok/s".
+      { key: 'state', header: 'State', width: '114px', render: (r: ModelRow) => <StateCell row={r} /> },
       {
         key: 'fit',
         header: 'Fit',
         width: wide ? '112px' : '108px',
         render: (r: ModelRow) => (r.library ? <FitBadge verdict={r.library.fit.verdict} reason={r.library.fit.reason} detail={layersDetail(r.library.fit)} /> : <Text size="sm" c="dimmed">{NO_VALUE}</Text>),
       },
-      { key: 'speed', header: 'Speed', width: '136px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
+      { key: 'speed', header: 'Speed', width: '130px', align: 'right', render: (r: ModelRow) => <SpeedCell row={r} /> },
       { key: 'actions', header: <span className="sr-only">Actions</span>, width: wide ? '176px' : '124px', align: 'right', render: (r: ModelRow) => <Actions row={r} onOpen={onOpen} compact={!wide} /> },
     ];
   }, [onOpen, wide]);
