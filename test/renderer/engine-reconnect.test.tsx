@@ -15,6 +15,7 @@ import { createModelsStore } from '../../renderer/stores/models.js';
 import { createStatusStore, useReloadOnReconnect } from '../../renderer/stores/status.js';
 import { installJsdomShims } from './jsdom-shims.js';
 import { fail, fakeTransport, manualFrames, ok } from './playground-fakes.js';
+import { requestRecord } from './request-record.js';
 
 beforeAll(installJsdomShims);
 afterEach(cleanup);
@@ -22,30 +23,9 @@ afterEach(cleanup);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 const lost = { kind: 'retrying', retryAt: 10_000, attempt: 1, reason: 'Homeport did not answer.' } as const;
 
+/** In flight, generating. */
 function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id,
-    time: 1_000,
-    client: 'curl/8',
-    route: null,
-    model: 'stories',
-    endpoint: 'chat.completions',
-    stream: true,
-    phase: 'generating',
-    attempts: [],
-    finalTier: 'local',
-    finalTarget: 'local:stories',
-    cache: { result: 'off' },
-    ttftMs: 20,
-    durationMs: 50,
-    promptTokens: 5,
-    completionTokens: 3,
-    decodeTokPerSec: 100,
-    costUsd: 0,
-    savedUsd: 0,
-    status: 0,
-    ...patch,
-  };
+  return requestRecord(id, { phase: 'generating', finalTier: 'local', finalTarget: 'local:stories', ttftMs: 20, durationMs: 50, promptTokens: 5, completionTokens: 3, decodeTokPerSec: 100, ...patch });
 }
 
 describe('onReconnect', () => {

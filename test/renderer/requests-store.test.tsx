@@ -2,16 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../preload/contract.js';
 import { createRequestsStore, matchesFilters, NO_FILTERS } from '../../renderer/stores/requests.js';
 import { fakeTransport, manualFrames, ok } from './playground-fakes.js';
+import { requestRecord } from './request-record.js';
 
+/** Answered by the local model. */
 function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id,
-    time: 1_000,
-    client: 'curl/8',
-    route: null,
-    model: 'stories',
-    endpoint: 'chat.completions',
-    stream: true,
+  return requestRecord(id, {
     phase: 'done',
     attempts: [{ target: 'local:stories', tier: 'local', outcome: 'answered', reason: 'local:stories ready, 0/4 slots busy' }],
     finalTier: 'local',
@@ -22,11 +17,9 @@ function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
     promptTokens: 5,
     completionTokens: 20,
     decodeTokPerSec: 250,
-    costUsd: 0,
-    savedUsd: 0,
     status: 200,
     ...patch,
-  };
+  });
 }
 
 const flushPromises = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -3,32 +3,9 @@ import type { EngineStatus, RequestRecord } from '../../preload/contract.js';
 import { createStatusStore } from '../../renderer/stores/status.js';
 import { tokenRateHistory } from '../../renderer/stores/token-history.js';
 import { fail, fakeTransport, manualFrames, ok } from './playground-fakes.js';
+import { requestRecord } from './request-record.js';
 
-function record(id: string, patch: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id,
-    time: 1_000,
-    client: 'curl/8',
-    route: null,
-    model: 'stories',
-    endpoint: 'chat.completions',
-    stream: true,
-    phase: 'queued',
-    attempts: [],
-    finalTier: null,
-    finalTarget: null,
-    cache: { result: 'off' },
-    ttftMs: null,
-    durationMs: 0,
-    promptTokens: null,
-    completionTokens: null,
-    decodeTokPerSec: null,
-    costUsd: 0,
-    savedUsd: 0,
-    status: 0,
-    ...patch,
-  };
-}
+const record = requestRecord;
 
 const status = (patch: Partial<EngineStatus> = {}): EngineStatus => ({
   version: '0.1.0',
