@@ -13,6 +13,17 @@ import { useModels } from '../../renderer/stores/models.js';
 import { installJsdomShims } from './jsdom-shims.js';
 import { fail, fakeTransport, ok } from './playground-fakes.js';
 
+/** The panel on an empty search, talking to `fake`. */
+function renderHub(fake: ReturnType<typeof fakeTransport>): void {
+  setTransport(fake.transport);
+  useModels.setState({ hub: { query: '', searching: false, results: null, error: null, repos: {} } });
+  render(
+    <MantineProvider env="test">
+      <HubPanel />
+    </MantineProvider>,
+  );
+}
+
 beforeAll(installJsdomShims);
 afterEach(() => {
   cleanup();
@@ -23,13 +34,7 @@ describe('HubPanel when Hugging Face cannot be reached', () => {
   it('says to check the internet connection and where the models on disk are', async () => {
     const fake = fakeTransport();
     fake.on('searchHub', () => fail('hub_unreachable', 'Could not reach Hugging Face at https://huggingface.co: getaddrinfo ENOTFOUND huggingface.co'));
-    setTransport(fake.transport);
-    useModels.setState({ hub: { query: '', searching: false, results: null, error: null, repos: {} } });
-    render(
-      <MantineProvider env="test">
-        <HubPanel />
-      </MantineProvider>,
-    );
+    renderHub(fake);
     expect(await screen.findByText('Hugging Face search failed')).toBeTruthy();
     expect(screen.getByText(/check its internet connection \(or proxy\), then try again/)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
@@ -40,13 +45,7 @@ describe('HubPanel results', () => {
   it('lists each repository as an item holding a button named by the repository', async () => {
     const fake = fakeTransport();
     fake.on('searchHub', () => ok({ results: [{ id: 'ggml-org/tiny-llamas', downloads: 10, likes: 2, gated: false }] }));
-    setTransport(fake.transport);
-    useModels.setState({ hub: { query: '', searching: false, results: null, error: null, repos: {} } });
-    render(
-      <MantineProvider env="test">
-        <HubPanel />
-      </MantineProvider>,
-    );
+    renderHub(fake);
     const list = await screen.findByRole('list', { name: 'Search results' });
     const [item] = await within(list).findAllByRole('listitem');
     expect(within(item!).getByRole('button', { name: /ggml-org\/tiny-llamas/ })).toBeTruthy();
