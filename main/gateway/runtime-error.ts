@@ -9,7 +9,7 @@
  * changes (plus OpenAI's `context_length_exceeded` code on a prompt that does
  * not fit). An answer already in that shape is returned byte for byte.
  */
-import { isContextError } from '../routing/context-errors.js';
+import { isContextErrorObject } from '../routing/context-errors.js';
 import { defaultErrorType } from './errors.js';
 
 interface ErrorFields {
@@ -76,7 +76,7 @@ export function openAIErrorBody(status: number, body: Buffer): Buffer {
         type: typeof type === 'string' && type !== '' ? type : defaultErrorType(status),
         param: typeof param === 'string' ? param : null,
         // OpenAI's code for a prompt that does not fit, which clients look for, whatever the runtime called it.
-        code: typeof code === 'string' ? code : isContextError(body) ? 'context_length_exceeded' : null,
+        code: typeof code === 'string' ? code : isRecord(parsed) && isRecord(parsed.error) && isContextErrorObject(parsed.error) ? 'context_length_exceeded' : null,
         ...extra,
       },
     }),

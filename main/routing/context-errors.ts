@@ -16,7 +16,11 @@ function errorOf(body: Buffer): { code?: unknown; type?: unknown; message?: unkn
 
 export function isContextError(body: Buffer): boolean {
   const error = errorOf(body);
-  if (!error) return false;
+  return error !== undefined && isContextErrorObject(error);
+}
+
+/** The same check on a body already parsed: its `error` object. */
+export function isContextErrorObject(error: { code?: unknown; type?: unknown; message?: unknown }): boolean {
   if (error.code === 'context_length_exceeded' || error.type === 'exceed_context_size_error' || error.code === 'exceed_context_size_error') return true;
   return typeof error.message === 'string' && /maximum context length|context length|context window|exceeds? the (available )?context/i.test(error.message);
 }
