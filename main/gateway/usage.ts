@@ -27,16 +27,23 @@ export function rememberParsedBody(body: Buffer, parsed: unknown): void {
  */
 export function readUsage(body: Buffer): Usage | undefined {
   const parsed = parsedBodies.get(body);
-  if (parsed !== undefined) return typeof parsed === 'object' && parsed !== null ? withRuntimeTimings(asUsage((parsed as { usage?: unknown }).usage), (parsed as { timings?: unknown }).timings) : undefined;
+  if (parsed !== undefined) return usageOf(parsed);
   if (body.length <= FULL_PARSE_LIMIT) {
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));
-      return typeof parsed === 'object' && parsed !== null ? withRuntimeTimings(asUsage((parsed as { usage?: unknown }).usage), (parsed as { timings?: unknown }).timings) : undefined;
+      return usageOf(parsed);
     } catch {
       return undefined;
     }
   }
   return readUsageNearEnd(body);
+}
+
+/** The usage of a parsed answer, with llama-server's timings folded in. */
+function usageOf(parsed: unknown): Usage | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { usage, timings } = parsed as { usage?: unknown; timings?: unknown };
+  return withRuntimeTimings(asUsage(usage), timings);
 }
 
 /**

@@ -149,10 +149,10 @@ export class RequestTrace {
     const completion = result.usage?.completion_tokens ?? (this.generated > 0 ? this.generated : null);
     let decode: number | null = null;
     // A cache hit replays a stored answer: how fast it replays is not a decode speed (it read 33,000 tok/s).
-    if (this.finalTier !== 'cache' && this.start.stream && this.firstAt !== null && completion !== null && completion > 1) {
-      const seconds = (now - this.firstAt) / 1000;
-      if (seconds > 0) decode = round((completion - 1) / seconds);
-    } else if (this.finalTier !== 'cache' && !this.start.stream) {
+    if (this.finalTier !== 'cache' && this.start.stream) {
+      const seconds = this.firstAt === null ? 0 : (now - this.firstAt) / 1000;
+      if (seconds > 0 && completion !== null && completion > 1) decode = round((completion - 1) / seconds);
+    } else if (this.finalTier !== 'cache') {
       // A whole answer: the speed the runtime itself reported, when it did.
       const reported = reportedDecodeRate(result.usage);
       if (reported !== null) decode = round(reported);

@@ -202,7 +202,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
         stream: routed.stream,
         res,
         meter,
-        echo: renamed ? ModelEcho.between(entry.upstreamModel, routed.model) : null,
+        echo: ModelEcho.between(entry.upstreamModel, routed.model),
         // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
         advise: (status, text) =>
           unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path: options.path, status, body: text, spawnedByHomeport: !runtime.id.includes('@') }),
