@@ -56,6 +56,7 @@ import { createPanelHandler, defaultPanelDir } from './control/panel-static.js';
 import { ModelSettingsStore } from './control/model-settings.js';
 import { createModelControl } from './control/model-control.js';
 import { createModelRouter } from './control/model-routes.js';
+import { machineMemory } from './lifecycle/memory-ceiling.js';
 import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
 import { encryptedSecretStore, type SecretCipher } from './secrets/safe-storage.js';
 import { createApiSurfaces } from './gateway/surfaces/index.js';
@@ -347,6 +348,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createSettingsRouter({
       configFile: options.configFile ?? paths.config,
       running: config,
+      machineMemory: async () => machineMemory(await library.hardware()),
       appliers: {
         memoryBudgetBytes: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),
         maxLoadedModels: (next) => (pool.setLimits(poolSettings(next.lifecycle).limits), true),

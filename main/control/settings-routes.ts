@@ -16,9 +16,10 @@ import type { HomeportConfig } from '../config/schema.js';
 import { parseConfig, saveConfig } from '../config/store.js';
 import { ConfigError } from '../config/errors.js';
 import { THEME_PREFERENCES } from '../config/desktop-schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError, invalidField } from '../gateway/errors.js';
 import { parseParams } from './library-routes.js';
 import { readRawConfig, type RawConfig } from './config-file-edit.js';
+import { judgeMemoryBudget, type MachineMemory } from '../lifecycle/memory-ceiling.js';
 
 export type SettingKey = keyof AppSettings;
 
@@ -34,6 +35,8 @@ export interface SettingsRoutesOptions {
   /** Settings this engine cannot act on, with why (e.g. startOnLogin in the headless engine). */
   readonly unavailable?: Partial<Record<SettingKey, string>>;
   readonly secretStorage: SettingsView['secretStorage'];
+  /** This machine's memory, which a memory budget may not exceed; null (or absent) when unknown, and then any budget is taken. */
+  readonly machineMemory?: () => Promise<MachineMemory | null>;
   /** Called after a change was saved (the desktop shell applies theme/tray settings from here). */
   readonly onChange?: (settings: AppSettings) => void;
 }
@@ -134,6 +137,10 @@ export function createSettingsRouter(options: SettingsRoutesOptions): Router {
 
   router.patch('/settings', jsonBody, async function patchSettings(req: Request, res: Response) {
     const patch = parseParams(settingsPatchSchema, req.body ?? {});
+    if (patch.memoryBudgetBytes !== undefined && options.machineMemory) {
+      const verdict = judgeMemoryBudget(patch.memoryBudgetBytes, await options.machineMemory().catch(() => null));
+      if (!verdict.ok) throw invalidField('memoryBudgetBytes', verdict.reason);
+    }
     // One change at a time: each reads the file the previous one wrote.
     const change = queue.then(async () => {
       const raw = await readRaw();

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { createHttpTransport } from '../../renderer/lib/transport-http.js';
@@ -189,6 +190,17 @@ describe('app settings', () => {
     expect(await transport.call('updateSettings', { port: 80 })).toMatchObject({ ok: false, error: { code: 'invalid_value' } });
     expect(await transport.call('updateSettings', { colour: 'red' } as never)).toMatchObject({ ok: false });
     expect(await readFile(join(t.dataDir, 'config.json'), 'utf8')).toBe(before);
+  });
+
+  it('refuses a memory budget above all the memory this machine has, saying what to enter', async () => {
+    const before = await readFile(join(t.dataDir, 'config.json'), 'utf8');
+    const result = await transport.call('updateSettings', { memoryBudgetBytes: 1024 ** 5 });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_value', param: 'memoryBudgetBytes' } });
+    if (result.ok) return;
+    expect(result.error.message).toMatch(/1048576.0 GiB is more than this machine has \(.*RAM.*\).*Enter at most .*, or 0/);
+    expect(await readFile(join(t.dataDir, 'config.json'), 'utf8')).toBe(before);
+    // Exactly the machine's RAM is still a budget (there is no GPU memory on this machine to add).
+    expect(await transport.call('updateSettings', { memoryBudgetBytes: totalmem() })).toMatchObject({ ok: true, data: { settings: { memoryBudgetBytes: totalmem() } } });
   });
 });
 
