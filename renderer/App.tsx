@@ -4,18 +4,17 @@
  * answers 401 and the shell shows how to get in instead.
  */
 import { useEffect, useState } from 'react';
-import { ActionIcon, AppShell, Badge, Burger, Center, Code, Group, Loader, NavLink, Paper, Stack, Text, Title, Tooltip, useMantineColorScheme } from '@mantine/core';
+import { ActionIcon, AppShell, Burger, Center, Code, Group, Loader, NavLink, Paper, Stack, Text, Title, Tooltip, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { CopyButton } from './components/CopyButton.js';
 import { EngineUnreachable } from './components/EngineUnreachable.js';
 import { PageBoundary } from './components/PageBoundary.js';
 import { TickedText } from './components/TickedText.js';
 import { Icon } from './components/icons.js';
-import { describeConnection } from './lib/transport-connection.js';
 import { useHashPath } from './lib/hash-location.js';
 import { PAGES, pageFor, preloadPagesWhenIdle, type PanelPage } from './pages.js';
 import { statusFeed, useStatus } from './stores/status.js';
-import { ROLE_COLORS } from './theme.js';
 
 export function App() {
   const path = useHashPath();
@@ -23,6 +22,7 @@ export function App() {
   const [opened, { toggle, close }] = useDisclosure(false);
   const connection = useStatus((s) => s.connection);
   const lostAt = useStatus((s) => s.lostAt);
+  const retryInSeconds = useStatus((s) => s.retryInSeconds);
   const reconnects = useStatus((s) => s.reconnects);
   useEffect(() => statusFeed.acquire(), []);
   useEffect(() => {
@@ -43,7 +43,7 @@ export function App() {
           </Group>
           <Group gap="sm" wrap="nowrap">
             <EndpointChip />
-            <ConnectionBadge />
+            <ConnectionBadge connection={connection} retryInSeconds={retryInSeconds} />
             <ThemeToggle />
           </Group>
         </Group>
@@ -63,7 +63,7 @@ export function App() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
-        <EngineUnreachable connection={connection} lostAt={lostAt} />
+        <EngineUnreachable retryInSeconds={retryInSeconds} lostAt={lostAt} />
         <PageBoundary
           page={page}
           resetKey={reconnects}
@@ -111,30 +111,6 @@ function EndpointChip() {
       <Code fz="sm">{baseUrl}</Code>
       <CopyButton value={baseUrl} what="endpoint URL" />
     </Group>
-  );
-}
-
-function ConnectionBadge() {
-  const connection = useStatus((s) => s.connection);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (connection.kind !== 'retrying') return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [connection.kind]);
-  const words = describeConnection(connection, now);
-  const look =
-    connection.kind === 'connected'
-      ? { text: 'Connected', color: ROLE_COLORS.ok }
-      : connection.kind === 'connecting'
-        ? { text: 'Connecting…', color: ROLE_COLORS.idle }
-        : { text: 'Disconnected', color: ROLE_COLORS.bad };
-  return (
-    <Tooltip label={words ?? 'The panel is receiving live data from the engine.'}>
-      <Badge variant="dot" color={look.color} size="lg" role="status" aria-label={words ?? 'Connected to the engine'} tt="none">
-        {connection.kind === 'retrying' ? (words ?? look.text) : look.text}
-      </Badge>
-    </Tooltip>
   );
 }
 

@@ -3,28 +3,22 @@
  * the figures below are, and that the panel picks up by itself when it is
  * back (the header's badge alone is easy to miss).
  */
-import { useEffect, useState } from 'react';
 import { Alert, Code, Text } from '@mantine/core';
-import type { ConnectionState } from '../../preload/contract.js';
 import { formatClock } from '../lib/format.js';
 
 export interface EngineUnreachableProps {
-  readonly connection: ConnectionState;
+  /**
+   * Whole seconds until the next try while the engine does not answer (the
+   * status store's countdown, which the header's badge shows too); null while
+   * it answers, and then nothing is shown.
+   */
+  readonly retryInSeconds: number | null;
   /** When the engine stopped answering; null when not known. */
   readonly lostAt: number | null;
-  readonly now?: () => number;
 }
 
-export function EngineUnreachable({ connection, lostAt, now = Date.now }: EngineUnreachableProps) {
-  const [, tick] = useState(0);
-  const retrying = connection.kind === 'retrying';
-  useEffect(() => {
-    if (!retrying) return;
-    const timer = setInterval(() => tick((n) => n + 1), 1000);
-    return () => clearInterval(timer);
-  }, [retrying]);
-  if (connection.kind !== 'retrying') return null;
-  const seconds = Math.max(0, Math.ceil((connection.retryAt - now()) / 1000));
+export function EngineUnreachable({ retryInSeconds: seconds, lostAt }: EngineUnreachableProps) {
+  if (seconds === null) return null;
   return (
     <Alert
       color="red"

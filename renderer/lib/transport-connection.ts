@@ -52,17 +52,18 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   return Math.min(max, Math.round(initial * factor ** Math.max(0, attempt - 1)));
 }
 
-/** The words the panel shows for a connection state, e.g. "Disconnected — retrying in 3 s". Null when all is well. */
-export function describeConnection(state: ConnectionState, now: number = Date.now()): string | null {
+/**
+ * The words the panel shows for a connection state, e.g. "Disconnected — retrying in 3 s". Null when all is well.
+ * `retryInSeconds` is the status store's countdown (the one the banner shows too).
+ */
+export function describeConnection(state: ConnectionState, retryInSeconds: number | null): string | null {
   switch (state.kind) {
     case 'connected':
       return null;
     case 'connecting':
       return 'Connecting to Homeport…';
-    case 'retrying': {
-      const seconds = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
-      return seconds > 0 ? `Disconnected — retrying in ${seconds} s` : 'Disconnected — retrying now';
-    }
+    case 'retrying':
+      return retryInSeconds ? `Disconnected — retrying in ${retryInSeconds} s` : 'Disconnected — retrying now';
     case 'unauthorized':
       return state.message;
   }

@@ -14,6 +14,7 @@ import { createFrameBatch, LIVE_TABLE_INTERVAL_MS, pacedFrames, type FrameSchedu
 import { refCounted, type RefCounted } from '../lib/ref-count.js';
 import { restartOnReconnect } from '../lib/reconnect.js';
 import { listData } from '../lib/list-data.js';
+import { msUntilNextTick, nextRetryAt, secondsUntil, withReportedRetry } from '../lib/retry-countdown.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 import { tokenRateHistory } from './token-history.js';
 
@@ -49,6 +50,12 @@ export interface StatusState {
   readonly connection: ConnectionState;
   /** When the engine stopped answering (ms since the epoch); null while connected. What the pages show is from before then. */
   readonly lostAt: number | null;
+  /**
+   * While the engine does not answer: when the panel next tries it, and the whole seconds until then.
+   * The one countdown the header's badge and the banner both show; null while connected.
+   */
+  readonly nextRetryAt: number | null;
+  readonly retryInSeconds: number | null;
   /** How many times the engine came back after it was lost: pages that read once on mount read again when it grows. */
   readonly reconnects: number;
   readonly requestLog: RequestLogAvailability;
@@ -94,6 +101,8 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     statusError: null,
     connection: { kind: 'connecting' },
     lostAt: null,
+    nextRetryAt: null,
+    retryInSeconds: null,
     reconnects: 0,
     requestLog: { state: 'unknown' },
     liveRows: [],
@@ -213,12 +222,41 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     useStatus.setState({ tokensVersion: state.tokens.version });
   }
 
-  /** The connection as the header and the banner show it: when it was lost, and each time it came back. */
+  /** Retry times the transport's streams reported that are still ahead (each stream keeps its own backoff). */
+  let pendingRetries: number[] = [];
+  let countdown: ReturnType<typeof setTimeout> | undefined;
+
+  /** The one clock behind "retrying in N s": sets the seconds left, then wakes when the number changes. */
+  function tickCountdown() {
+    clearTimeout(countdown);
+    countdown = undefined;
+    const t = now();
+    const at = nextRetryAt(pendingRetries, t);
+    if (at === null) return;
+    useStatus.setState({ nextRetryAt: at, retryInSeconds: secondsUntil(at, t) });
+    const wait = msUntilNextTick(at, t);
+    if (wait !== null) countdown = setTimeout(tickCountdown, wait);
+  }
+
+  function stopCountdown() {
+    clearTimeout(countdown);
+    countdown = undefined;
+    pendingRetries = [];
+  }
+
+  /** The connection as the header and the banner show it: when it was lost, when it is tried next, and each time it came back. */
   function noteConnection(connection: ConnectionState) {
     const { lostAt, reconnects } = useStatus.getState();
-    if (connection.kind === 'retrying') useStatus.setState({ connection, lostAt: lostAt ?? now() });
-    else if (connection.kind === 'connected' && lostAt !== null) useStatus.setState({ connection, lostAt: null, reconnects: reconnects + 1 });
-    else useStatus.setState({ connection });
+    if (connection.kind === 'retrying') {
+      pendingRetries = withReportedRetry(pendingRetries, connection.retryAt, now());
+      useStatus.setState({ connection, lostAt: lostAt ?? now() });
+      tickCountdown();
+      return;
+    }
+    stopCountdown();
+    const noRetry = { nextRetryAt: null, retryInSeconds: null };
+    if (connection.kind === 'connected' && lostAt !== null) useStatus.setState({ connection, lostAt: null, reconnects: reconnects + 1, ...noRetry });
+    else useStatus.setState({ connection, ...noRetry });
   }
 
   const connectionOf = () => transport().connection;
@@ -236,6 +274,7 @@ export function createStatusStore(options: StatusStoreOptions = {}) {
     return () => {
       stopConnection();
       stopStatus();
+      stopCountdown();
     };
   });
 

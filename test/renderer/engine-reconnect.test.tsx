@@ -163,7 +163,7 @@ describe('EngineUnreachable', () => {
 
   it('says plainly that the engine is not answering, since when, and that the panel recovers by itself', () => {
     const lostAt = new Date(2026, 0, 1, 14, 5, 9).getTime();
-    wrap(<EngineUnreachable connection={{ ...lost, retryAt: lostAt + 3_000 }} lostAt={lostAt} now={() => lostAt} />);
+    wrap(<EngineUnreachable retryInSeconds={3} lostAt={lostAt} />);
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('engine is not answering');
     expect(alert.textContent).toMatch(/from 14:05:09/);
@@ -172,13 +172,8 @@ describe('EngineUnreachable', () => {
     expect(alert.textContent).toContain('homeport serve');
   });
 
-  it('is not there while connected or connecting', () => {
-    wrap(
-      <>
-        <EngineUnreachable connection={{ kind: 'connected' }} lostAt={null} />
-        <EngineUnreachable connection={{ kind: 'connecting' }} lostAt={null} />
-      </>,
-    );
+  it('is not there while the engine answers (no retry pending)', () => {
+    wrap(<EngineUnreachable retryInSeconds={null} lostAt={null} />);
     expect(screen.queryByRole('alert')).toBeNull();
   });
 });
