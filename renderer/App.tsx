@@ -10,6 +10,7 @@ import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { CopyButton } from './components/CopyButton.js';
 import { EngineUnreachable } from './components/EngineUnreachable.js';
 import { PageBoundary } from './components/PageBoundary.js';
+import { StaleWhileAway } from './components/StaleWhileAway.js';
 import { TickedText } from './components/TickedText.js';
 import { Icon } from './components/icons.js';
 import { useHashPath } from './lib/hash-location.js';
@@ -64,17 +65,19 @@ export function App() {
       </AppShell.Navbar>
       <AppShell.Main>
         <EngineUnreachable retryInSeconds={retryInSeconds} lostAt={lostAt} />
-        <PageBoundary
-          page={page}
-          resetKey={reconnects}
-          loading={
-            <Center py="xl">
-              <Loader size="sm" aria-label="Loading page" />
-            </Center>
-          }
-        >
-          <FirstPageShown page={page} />
-        </PageBoundary>
+        <StaleWhileAway lostAt={lostAt}>
+          <PageBoundary
+            page={page}
+            resetKey={reconnects}
+            loading={
+              <Center py="xl">
+                <Loader size="sm" aria-label="Loading page" />
+              </Center>
+            }
+          >
+            <FirstPageShown page={page} />
+          </PageBoundary>
+        </StaleWhileAway>
       </AppShell.Main>
     </AppShell>
   );
