@@ -107,7 +107,8 @@ export function unreachable(error: unknown): ContractError {
 }
 
 export interface ReadEventsOptions {
-  readonly onEvent: (type: string, data: unknown) => void;
+  /** `id` is the event's `id:` line, when it had one (what to send back as `Last-Event-ID` on reconnecting). */
+  readonly onEvent: (type: string, data: unknown, id?: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -118,7 +119,7 @@ export async function readEvents(response: Response, options: ReadEventsOptions)
     onEvent(message) {
       // OpenAI streams end with `data: [DONE]`; the end of the body says the same.
       if (message.data === '[DONE]') return;
-      options.onEvent(message.event ?? 'message', parseJson(message.data) ?? message.data);
+      options.onEvent(message.event ?? 'message', parseJson(message.data) ?? message.data, message.id);
     },
   });
   const reader = response.body.getReader();

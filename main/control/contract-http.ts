@@ -4,7 +4,8 @@
  *   GET /session                      the token works: version and endpoint
  *   GET /events/status                SSE `status`: on connect, every second, and at once on a runtime state change
  *   GET /events/models                SSE `models` (the list) on connect and on every state change; `decision` per lifecycle decision
- *   GET /runtimes/:id/logs/events     SSE `lines`: the buffer so far, then new lines as they come
+ *   GET /runtimes/:id/logs/events     SSE `lines`: the buffer so far (or the lines after `Last-Event-ID` / `?since=`
+ *                                     when reconnecting: log-cursor.ts), then new lines as they come
  *
  * Every other entry of preload/contract.ts is served by the route file of
  * its room; `contractCoverage` lists which are missing on a given router
@@ -18,6 +19,7 @@ import type { Decision } from '../lifecycle/decisions.js';
 import type { LogLine, RuntimeHandle, SupervisorEvent } from '../runtimes/types.js';
 import { GatewayError } from '../gateway/errors.js';
 import { serveEvents } from './sse-stream.js';
+import { cursorAfter, linesAfterCursor, parseCursor } from './log-cursor.js';
 
 export interface ContractRoutesOptions {
   readonly version: string;
@@ -124,21 +126,28 @@ export function createContractRouter(options: ContractRoutesOptions): Router {
     if (!runtime) {
       throw new GatewayError({ status: 404, code: 'runtime_not_found', param: 'id', message: `No runtime "${id}". GET /homeport/v1/status lists the runtimes.` });
     }
+    const resumeFrom = parseCursor(req.headers['last-event-id'] ?? req.query.since);
     await serveEvents<RuntimeLogEvents>(
       res,
       async function streamLogs(stream) {
         let last: LogLine | undefined;
+        /** Each event carries the cursor after it, which a reconnecting reader sends back. */
+        const send = (lines: readonly LogLine[], buffer: readonly LogLine[]) => {
+          const id = cursorAfter(buffer);
+          stream.send('lines', { runtime: runtime.id, lines }, id ?? undefined);
+        };
         const push = () => {
           const lines = runtime.logs();
           const fresh = linesAfter(lines, last);
           if (fresh.length === 0) return;
           last = fresh[fresh.length - 1];
-          stream.send('lines', { runtime: runtime.id, lines: fresh });
+          send(fresh, lines);
         };
         const timer = setInterval(push, logPollMs);
         try {
-          stream.send('lines', { runtime: runtime.id, lines: runtime.logs() });
-          last = runtime.logs().at(-1);
+          const buffer = runtime.logs();
+          send(resumeFrom ? linesAfterCursor(buffer, resumeFrom) : buffer, buffer);
+          last = buffer.at(-1);
           await stream.closed;
         } finally {
           clearInterval(timer);

@@ -27,8 +27,8 @@ export interface SseOptions {
 export type SseEvent<Events extends object> = { [K in keyof Events & string]: { readonly type: K; readonly data: Events[K] } }[keyof Events & string];
 
 export interface SseStream<Events extends object> {
-  /** Writes one event; does nothing once the stream is closed. */
-  send<K extends keyof Events & string>(event: K, data: Events[K]): void;
+  /** Writes one event (with an `id:` line when given: a client reconnects with it as `Last-Event-ID`); does nothing once closed. */
+  send<K extends keyof Events & string>(event: K, data: Events[K], id?: string): void;
   /** The same, for an event passed around as a tagged value. */
   sendEvent(event: SseEvent<Events>): void;
   /** Ends the stream (idempotent). */
@@ -99,8 +99,8 @@ function openStream<Events extends object>(res: ServerResponse, heartbeatMs: num
   res.on('close', finish);
 
   const stream: SseStream<Events> = {
-    send(event, data) {
-      writeRaw(res, stream, event, data);
+    send(event, data, id) {
+      writeRaw(res, stream, event, data, id);
     },
     sendEvent(event) {
       writeRaw(res, stream, event.type, event.data);
@@ -115,8 +115,8 @@ function openStream<Events extends object>(res: ServerResponse, heartbeatMs: num
   return stream;
 }
 
-function writeRaw(res: ServerResponse, stream: { readonly isClosed: boolean }, event: string, data: unknown): void {
+function writeRaw(res: ServerResponse, stream: { readonly isClosed: boolean }, event: string, data: unknown, id?: string): void {
   if (stream.isClosed || res.writableEnded) return;
   // JSON never contains a raw newline, so one `data:` line carries the whole payload.
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

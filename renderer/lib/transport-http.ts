@@ -68,6 +68,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     const finalEvents = new Set<string>((spec as { endsAfter?: readonly string[] }).endsAfter ?? []);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
+    /** The last event id the engine gave, sent back on reconnecting so a stream resumes where it was (as EventSource does). */
+    let lastEventId: string | undefined;
 
     const retry = (reason: string) => {
       if (controller.signal.aborted) return;
@@ -88,7 +90,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       }
       let finished = false;
       try {
-        const response = await doFetch(`${base}${url}`, { headers: { ...auth, accept: 'text/event-stream' }, signal: controller.signal });
+        const headers: Record<string, string> = { ...auth, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) };
+        const response = await doFetch(`${base}${url}`, { headers, signal: controller.signal });
         if (!response.ok) {
           const error = errorFrom(response.status, await response.json().catch(() => null));
           noteStatus(response.status);
@@ -99,7 +102,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         connection.set({ kind: 'connected' });
         await readEvents(response, {
           signal: controller.signal,
-          onEvent(type, data) {
+          onEvent(type, data, id) {
+            if (id !== undefined) lastEventId = id;
             if (finalEvents.has(type)) finished = true;
             listener({ type, data });
           },

@@ -6,6 +6,7 @@ import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { createHttpTransport } from '../../renderer/lib/transport-http.js';
 import { CALLS, SUBSCRIPTIONS, type ConnectionState, type ModelView, type Transport } from '../../preload/contract.js';
 import { contractRoutes } from '../../main/control/contract-http.js';
+import { cursorAfter } from '../../main/control/log-cursor.js';
 
 // The contract's own routes on a real engine serving stories260K: the session, the live streams,
 // load / unload, per-model settings and app settings, reached through the same HTTP transport the
@@ -102,6 +103,31 @@ describe('live streams', () => {
     expect(logs.events[0]!.data.runtime).toBe(runtimeId);
     expect(logs.events[0]!.data.lines.length).toBeGreaterThan(0);
     logs.stop();
+  });
+
+  it('resumes a runtime\'s log after the event id it gave (Last-Event-ID, or ?since=) instead of replaying the buffer', async () => {
+    const runtime = t.engine.runtimes[0]!;
+    const firstEvent = async (init: { headers?: Record<string, string>; query?: string }) => {
+      const controller = new AbortController();
+      const res = await t.controlFetch(`/homeport/v1/runtimes/${encodeURIComponent(runtime.id)}/logs/events${init.query ?? ''}`, { headers: init.headers ?? {}, signal: controller.signal });
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const id = /^id: (.+)$/m.exec(text)?.[1];
+      const data = JSON.parse(/^data: (.+)$/m.exec(text)![1]!) as { lines: { at: number; line: string }[] };
+      return { id, lines: data.lines };
+    };
+    const whole = await firstEvent({});
+    expect(whole.lines.length).toBeGreaterThan(2);
+    expect(whole.id).toMatch(/^\d+\.\d+$/);
+    // Resuming from the cursor two lines before the end: those two lines (and any logged since), not the buffer.
+    const buffer = runtime.logs();
+    const cursor = cursorAfter(buffer.slice(0, -2))!;
+    for (const resumed of [await firstEvent({ headers: { 'last-event-id': cursor } }), await firstEvent({ query: `?since=${cursor}` })]) {
+      expect(resumed.lines.slice(0, 2)).toEqual(buffer.slice(-2));
+      expect(resumed.lines.length).toBeLessThan(whole.lines.length);
+    }
   });
 
   it('answers a log stream of an unknown runtime with 404 before streaming', async () => {
