@@ -16,6 +16,7 @@ import { buildChatRequest, type ChatTurn } from '../features/playground/chat-req
 import type { ChatOutcome, ChatResponseInfo, ChatStreamer } from '../features/playground/chat-stream.js';
 import { createWorkerChatStreamer } from '../features/playground/worker-chat-streamer.js';
 import { tierHeaders, type TierChoice } from '../features/playground/forced-tier.js';
+import { samplingBlocker, type SamplingAction } from '../features/playground/sampling-limits.js';
 import { createFrameBatch, LIVE_TEXT_INTERVAL_MS, pacedFrames, type FrameScheduler } from '../lib/frame-batch.js';
 import { transport as defaultTransport } from '../lib/transport.js';
 
@@ -149,6 +150,13 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       set((state) => ({ lanes: state.lanes.map((lane) => (lane.key === laneKey ? update(lane) : lane)) }));
     const updateMessage = (laneKey: string, messageId: string, update: (message: PlaygroundMessage) => PlaygroundMessage) =>
       updateLane(laneKey, (lane) => ({ ...lane, messages: lane.messages.map((m) => (m.id === messageId ? update(m) : m)) }));
+
+    /** Parameters the engine would refuse: nothing is sent or changed, and the reason is shown. The controls say so first. */
+    const refusesParameters = (action: SamplingAction): boolean => {
+      const reason = samplingBlocker(get().parameters, action);
+      if (reason) set({ error: { code: 'invalid_parameters', message: reason } });
+      return reason !== null;
+    };
 
     /** Starts one lane's answer to its conversation so far (which ends with a user message). */
     function startLane(laneKey: string, endpointUrl: string) {
@@ -317,7 +325,7 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
 
       send(text) {
         const content = text.trim();
-        if (!content || Object.keys(get().streaming).length > 0) return;
+        if (!content || Object.keys(get().streaming).length > 0 || refusesParameters('send')) return;
         const lanes = get().lanes.filter((lane) => lane.target.id);
         if (lanes.length === 0) {
           set({ error: { code: 'no_target', message: 'Pick a model or a route to send to first.' } });
@@ -333,7 +341,7 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
       },
 
       regenerate(laneKey) {
-        if (Object.keys(get().streaming).length > 0) return;
+        if (Object.keys(get().streaming).length > 0 || refusesParameters('regenerate')) return;
         const keys = laneKey ? [laneKey] : get().lanes.map((l) => l.key);
         const ready: string[] = [];
         for (const key of keys) {
@@ -349,7 +357,7 @@ export function createPlaygroundStore(options: PlaygroundStoreOptions = {}) {
 
       editAndResend(laneKey, messageId, text) {
         const content = text.trim();
-        if (!content || Object.keys(get().streaming).length > 0) return;
+        if (!content || Object.keys(get().streaming).length > 0 || refusesParameters('resend')) return;
         // The same user turn in every lane, counted from the end (a lane added later has fewer earlier turns).
         const source = get().lanes.find((l) => l.key === laneKey);
         const sourceUsers = source ? userIndexes(source.messages) : [];

@@ -5,6 +5,7 @@ import { EmptyState } from '../../components/EmptyState.js';
 import { usePlayground, type PlaygroundMessage } from '../../stores/playground.js';
 import { DisabledWhileStreaming } from './DisabledWhileStreaming.js';
 import { MessageView } from './MessageView.js';
+import { samplingFieldsToFix } from './sampling-limits.js';
 import { useStreaming } from './use-streaming.js';
 
 export interface LaneColumnProps {
@@ -112,6 +113,7 @@ const TargetPicker = memo(function TargetPicker({ laneKey, label }: { readonly l
 function LaneMessages({ laneKey }: { readonly laneKey: string }) {
   const busy = useStreaming();
   const messages = usePlayground((s) => s.lanes.find((l) => l.key === laneKey)?.messages) ?? NO_MESSAGES;
+  const blockedBy = usePlayground((s) => samplingFieldsToFix(s.parameters));
   const viewport = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -141,10 +143,14 @@ function LaneMessages({ laneKey }: { readonly laneKey: string }) {
         {messages.length === 0 ? (
           <EmptyState title="No messages yet">Write a prompt below and press Send. Add a lane to send the same prompt to another model side by side.</EmptyState>
         ) : (
-          // `busy` only changes what a user message (edit) and the last answer (regenerate) offer: other answers keep `false`, so a stream starting or ending does not redraw them.
-          messages.map((message) => (
-            <LaneMessage key={message.id} laneKey={laneKey} message={message} busy={message.role === 'user' || message.id === lastAssistant ? busy : false} lastAnswer={message.id === lastAssistant} />
-          ))
+          // `busy` and `blockedBy` only change what a user message (edit) and the last answer (regenerate) offer: other answers keep
+          // `false` and null, so a stream starting or ending, or a parameter typed, does not redraw them.
+          messages.map((message) => {
+            const offers = message.role === 'user' || message.id === lastAssistant;
+            return (
+              <LaneMessage key={message.id} laneKey={laneKey} message={message} busy={offers ? busy : false} blockedBy={offers ? blockedBy : null} lastAnswer={message.id === lastAssistant} />
+            );
+          })
         )}
       </Stack>
     </div>
@@ -154,10 +160,23 @@ function LaneMessages({ laneKey }: { readonly laneKey: string }) {
 const NO_MESSAGES: readonly PlaygroundMessage[] = [];
 
 /** One message with stable callbacks, so a token arriving in the newest answer redraws that answer only. */
-const LaneMessage = memo(function LaneMessage({ laneKey, message, busy, lastAnswer }: { readonly laneKey: string; readonly message: PlaygroundMessage; readonly busy: boolean; readonly lastAnswer: boolean }) {
+const LaneMessage = memo(function LaneMessage({
+  laneKey,
+  message,
+  busy,
+  blockedBy,
+  lastAnswer,
+}: {
+  readonly laneKey: string;
+  readonly message: PlaygroundMessage;
+  readonly busy: boolean;
+  /** Parameters the engine would refuse (see MessageView). */
+  readonly blockedBy: string | null;
+  readonly lastAnswer: boolean;
+}) {
   const onEdit = useCallback((text: string) => usePlayground.getState().editAndResend(laneKey, message.id, text), [laneKey, message.id]);
   const onRegenerate = useCallback(() => usePlayground.getState().regenerate(laneKey), [laneKey]);
-  return <MessageView message={message} canEdit={!busy} onEdit={onEdit} {...(lastAnswer && !busy ? { onRegenerate } : {})} />;
+  return <MessageView message={message} canEdit={!busy} onEdit={onEdit} blockedBy={blockedBy} {...(lastAnswer && !busy ? { onRegenerate } : {})} />;
 });
 
 /** The lane's last request and response as sent and received; drawn only while open. */

@@ -3,11 +3,12 @@
  * block while it streams, see Markdown.tsx), and for an answer its figures:
  * tier, model, TTFT, tok/s, tokens, cache.
  */
-import { lazy, memo, Suspense, useCallback, useRef, useState } from 'react';
-import { ActionIcon, Badge, Box, Button, Group, Paper, Text, Textarea, Tooltip } from '@mantine/core';
+import { lazy, memo, Suspense, useCallback, useId, useRef, useState } from 'react';
+import { ActionIcon, Badge, Box, Button, Group, Paper, Text, Textarea, Tooltip, VisuallyHidden } from '@mantine/core';
 import { formatCount, formatMs, formatTokPerSec } from '../../lib/format.js';
 import type { PlaygroundMessage } from '../../stores/playground.js';
 import { PlainText } from './PlainText.js';
+import { blockedReason } from './sampling-limits.js';
 import { ROLE_COLORS } from '../../theme.js';
 
 const Markdown = lazy(() => import('./Markdown.js'));
@@ -33,9 +34,15 @@ export interface MessageViewProps {
   readonly onEdit?: (text: string) => void;
   /** Offered on the last answer. */
   readonly onRegenerate?: () => void;
+  /**
+   * Parameters the engine would refuse ("Max tokens", from samplingFieldsToFix): Regenerate and Send edited are off
+   * and say so, as Send is. Null or absent when all can be sent.
+   */
+  readonly blockedBy?: string | null;
 }
 
-export const MessageView = memo(function MessageView({ message, canEdit, onEdit, onRegenerate }: MessageViewProps) {
+export const MessageView = memo(function MessageView({ message, canEdit, onEdit, onRegenerate, blockedBy = null }: MessageViewProps) {
+  const resendReasonId = useId();
   const [editing, setEditing] = useState<string | null>(null);
   const isUser = message.role === 'user';
   // The text to edit is read when the pencil is pressed, so the header does not change with every token.
@@ -51,16 +58,28 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
       aria-label={isUser ? 'Your message' : 'Answer'}
       data-streaming={message.streaming ? 'true' : undefined}
     >
-      <MessageHeader label={isUser ? 'You' : answeredBy(message)} onStartEditing={isUser && canEdit && onEdit && editing === null ? startEditing : undefined} onRegenerate={isUser ? undefined : onRegenerate} />
+      <MessageHeader
+        label={isUser ? 'You' : answeredBy(message)}
+        onStartEditing={isUser && canEdit && onEdit && editing === null ? startEditing : undefined}
+        onRegenerate={isUser ? undefined : onRegenerate}
+        regenerateBlocked={blockedBy === null ? null : blockedReason(blockedBy, 'regenerate')}
+      />
       {editing !== null ? (
         <Box>
           <Textarea aria-label="Edited message" autosize minRows={2} value={editing} onChange={(e) => setEditing(e.currentTarget.value)} />
+          {blockedBy !== null && (
+            <Text id={resendReasonId} size="xs" c="red" mt={4}>
+              {blockedReason(blockedBy, 'resend')}
+            </Text>
+          )}
           <Group gap="xs" mt="xs" justify="flex-end">
             <Button size="xs" variant="default" onClick={() => setEditing(null)}>
               Cancel
             </Button>
             <Button
               size="xs"
+              disabled={blockedBy !== null}
+              aria-describedby={blockedBy !== null ? resendReasonId : undefined}
               onClick={() => {
                 onEdit?.(editing);
                 setEditing(null);
@@ -83,7 +102,17 @@ export const MessageView = memo(function MessageView({ message, canEdit, onEdit,
 });
 
 /** Who wrote it, and the edit and regenerate actions: memoised, as they stay the same while an answer streams. */
-const MessageHeader = memo(function MessageHeader({ label, onStartEditing, onRegenerate }: { readonly label: string; readonly onStartEditing?: (() => void) | undefined; readonly onRegenerate?: (() => void) | undefined }) {
+const MessageHeader = memo(function MessageHeader({
+  label,
+  onStartEditing,
+  onRegenerate,
+  regenerateBlocked,
+}: {
+  readonly label: string;
+  readonly onStartEditing?: (() => void) | undefined;
+  readonly onRegenerate?: (() => void) | undefined;
+  readonly regenerateBlocked: string | null;
+}) {
   return (
     <Group justify="space-between" gap="xs" mb={4} wrap="nowrap">
       <Text size="xs" fw={600} c="dimmed" tt="uppercase">
@@ -97,15 +126,36 @@ const MessageHeader = memo(function MessageHeader({ label, onStartEditing, onReg
             </ActionIcon>
           </Tooltip>
         )}
-        {onRegenerate && (
-          <Button size="compact-xs" variant="subtle" onClick={onRegenerate}>
-            Regenerate
-          </Button>
-        )}
+        {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} blocked={regenerateBlocked} />}
       </Group>
     </Group>
   );
 });
+
+/**
+ * Regenerate, or while the parameters would be refused the same button off (aria-disabled, so it can still be
+ * focused and hovered) with the reason in a tooltip and as its description.
+ */
+function RegenerateButton({ onRegenerate, blocked }: { readonly onRegenerate: () => void; readonly blocked: string | null }) {
+  const reasonId = useId();
+  if (blocked === null) {
+    return (
+      <Button size="compact-xs" variant="subtle" onClick={onRegenerate}>
+        Regenerate
+      </Button>
+    );
+  }
+  return (
+    <>
+      <Tooltip label={blocked} events={{ hover: true, focus: true, touch: true }} multiline w={260}>
+        <Button size="compact-xs" variant="subtle" data-disabled aria-disabled="true" aria-describedby={reasonId} onClick={(event) => event.preventDefault()}>
+          Regenerate
+        </Button>
+      </Tooltip>
+      <VisuallyHidden id={reasonId}>{blocked}</VisuallyHidden>
+    </>
+  );
+}
 
 /** "stories-a", or for a route the target that answered: "chat → local:stories-a". */
 function answeredBy(message: PlaygroundMessage): string {

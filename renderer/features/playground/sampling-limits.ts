@@ -1,7 +1,8 @@
 /**
  * What the Playground's parameters may be (the limits the engine saves
  * conversations and presets with), and what to enter instead. Pure: the
- * fields show the words, and Send waits until there are none.
+ * fields show the words, and every control that sends (Send, Regenerate,
+ * Send edited) waits until there are none, saying why.
  */
 import type { SamplingParameters } from '../../../main/playground/schema.js';
 
@@ -21,9 +22,25 @@ export function samplingProblems(p: SamplingParameters): Partial<Record<Sampling
   return problems;
 }
 
-/** One line for beside Send: which parameters to fix first, or null. */
-export function samplingBlocker(p: SamplingParameters): string | null {
+/** What a blocked control would have done: the words end its reason ("…, then regenerate."). */
+export type SamplingAction = 'send' | 'regenerate' | 'resend';
+
+const THEN: Readonly<Record<SamplingAction, string>> = { send: 'then send', regenerate: 'then regenerate', resend: 'then send the edit' };
+
+/** The parameters to fix before anything can be sent ("Temperature and Max tokens"), or null when all can be. */
+export function samplingFieldsToFix(p: SamplingParameters): string | null {
   const fields = Object.keys(samplingProblems(p)) as SamplingField[];
   if (fields.length === 0) return null;
-  return `Fix ${fields.map((f) => SAMPLING_FIELD_NAMES[f]).join(' and ')} under Prompt and parameters, then send.`;
+  return fields.map((f) => SAMPLING_FIELD_NAMES[f]).join(' and ');
+}
+
+/** Why a control that sends is off, from `samplingFieldsToFix`. */
+export function blockedReason(fields: string, action: SamplingAction): string {
+  return `Fix ${fields} under Prompt and parameters, ${THEN[action]}.`;
+}
+
+/** One line for beside a control that sends (Send, Regenerate, Send edited): which parameters to fix first, or null. */
+export function samplingBlocker(p: SamplingParameters, action: SamplingAction = 'send'): string | null {
+  const fields = samplingFieldsToFix(p);
+  return fields === null ? null : blockedReason(fields, action);
 }
