@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { providerFacts } from '../overview/tier-summary.js';
 import { useSettings } from '../../stores/settings.js';
 import { ROLE_COLORS } from '../../theme.js';
+import { hfTokenWarning } from './token-shape.js';
 
 export const HF_TOKEN_SECRET = 'huggingface-token';
 
@@ -73,6 +74,7 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
   const label = secret.name === HF_TOKEN_SECRET ? 'Hugging Face token' : `${secret.name} key`;
   // A key never holds spaces: a pasted one loses its stray spaces and line breaks, and spaces alone are nothing to save.
   const key = value.trim();
+  const warning = secret.name === HF_TOKEN_SECRET ? hfTokenWarning(value) : null;
   const save = async () => {
     if (!key) return;
     const result = await setSecret(secret.name, key);
@@ -109,6 +111,12 @@ function SecretRow({ secret, usedBy }: { readonly secret: SecretView; readonly u
           {secret.set ? (secret.source === 'env' ? 'set by the environment' : 'set') : 'not set'}
         </Badge>
       </Group>
+      {warning && (
+        // A status, read out as it appears: a warning, not a block (Save stays on).
+        <Alert variant="light" color={ROLE_COLORS.warn} p="xs" mt={6} maw={560} role="status">
+          <Text size="sm">{warning}</Text>
+        </Alert>
+      )}
       {error && (
         <Text size="sm" c="red" mt={4} role="alert">
           {error.message}
