@@ -9,6 +9,8 @@ import { unservedMessage } from '../runtimes/external/unserved-endpoint.js';
 import { callUpstream, endpointAddress, type UpstreamCall } from './upstream-call.js';
 import { openAIErrorBody, runtimeErrorMessage } from './runtime-error.js';
 import type { ModelEcho } from './model-echo.js';
+import { performance } from 'node:perf_hooks';
+import { SERVER_TIMING, timingHeader } from '../routing/server-timing.js';
 
 export interface ForwardOptions {
   /** Keep-alive connections to the runtimes, shared by every request of one gateway (upstream-call.ts). */
@@ -33,6 +35,11 @@ export interface ForwardOptions {
   readonly advise?: (status: number, body: string) => string | null;
   /** Puts the model name the client asked for back into a successful answer (model-echo.ts), when the runtime knows it by another. */
   readonly echo?: ModelEcho | null;
+  /**
+   * For the answer's `Server-Timing` (routing, upstream): how long finding the model took, and who hears the
+   * time from sending to the runtime's first answer bytes (the request log's trace).
+   */
+  readonly timing?: { readonly routingMs: number; readonly onUpstream?: (upstreamMs: number) => void };
 }
 
 function errorCode(err: NodeJS.ErrnoException): string {
@@ -84,6 +91,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
 
   const request = { address: endpointAddress(endpoint), path: options.path, body: options.body, accept: options.accept };
 
+  const sentAt = performance.now();
   send(false);
   meter.forwarded();
 
@@ -94,6 +102,11 @@ export function forwardToRuntime(options: ForwardOptions): void {
         if (finished) {
           call.abort();
           return;
+        }
+        if (options.timing !== undefined) {
+          const upstreamMs = Math.round((performance.now() - sentAt) * 100) / 100;
+          res.setHeader(SERVER_TIMING, timingHeader(options.timing.routingMs, undefined, upstreamMs));
+          options.timing.onUpstream?.(upstreamMs);
         }
         answer = startAnswer(call, status, upstreamHeaders);
       },

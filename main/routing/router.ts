@@ -39,7 +39,7 @@ import { ModelEcho } from '../gateway/model-echo.js';
 import { openAIErrorBody, runtimeErrorMessage } from '../gateway/runtime-error.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
-import { timingHeader } from './server-timing.js';
+import { SERVER_TIMING, timingHeader } from './server-timing.js';
 import { tryUpstream, type TryResult } from './upstream.js';
 import { createUpstreamDispatcher, endpointAddress, type UpstreamAddress } from '../gateway/upstream-call.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
@@ -120,7 +120,6 @@ type Outcome =
       readonly unserved?: { readonly status: number; readonly message: string };
     };
 
-const SERVER_TIMING = 'Server-Timing';
 /** The verdict's reason for a local target whose model is not known right now. */
 const NO_LOCAL_MODEL = 'offline: no local model';
 /** How long the context guard waits for a target's tokenizer before falling back to the estimate. */

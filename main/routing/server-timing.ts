@@ -1,3 +1,6 @@
+/** The response header every answer of the gateway carries its engine timings in. */
+export const SERVER_TIMING = 'Server-Timing';
+
 /** `routing;dur=0.03, cache;dur=0.12, tokenize;dur=1.9, upstream;dur=8.4` (ms; tokenize when a target's tokenizer counted the prompt). */
 export function timingHeader(routingMs: number, cacheMs: number | undefined, upstreamMs: number | undefined, tokenizeMs?: number): string {
   let out = `routing;dur=${routingMs.toFixed(3)}`;

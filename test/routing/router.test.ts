@@ -119,8 +119,15 @@ describe('routes and the local tier', () => {
     const res = await chat({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-homeport-route')).toMatch(/^local; runtime=embedded:/);
+    // Its engine timings too, in the answer and in its record, streamed or not.
+    expect(res.headers.get('server-timing')).toMatch(/^routing;dur=[\d.]+, upstream;dur=[\d.]+$/);
     const r = await record(res.headers.get('x-homeport-request-id'));
     expect(r).toMatchObject({ route: null, finalTier: 'local', status: 200 });
+    expect(r.timing?.upstreamMs).toBeGreaterThan(0);
+    expect(r.timing?.routingMs).toBeGreaterThanOrEqual(0);
+    const streamed = await chat({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, stream: true });
+    expect(streamed.headers.get('server-timing')).toMatch(/^routing;dur=[\d.]+, upstream;dur=[\d.]+$/);
+    expect((await record(streamed.headers.get('x-homeport-request-id'))).timing?.upstreamMs).toBeGreaterThan(0);
   });
 
   it('local-only never leaves the machine; cloud-only never uses the local model', async () => {

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { MetricsSink, RequestMeter } from '../../metrics/types.js';
 import type { RuntimeEndpoint } from '../../runtimes/types.js';
 import type { ModelDirectory } from '../types.js';
@@ -136,6 +137,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     // No route: only the model's own local runtime can answer, so a tier forced elsewhere is refused.
     const tierError = unroutedTierError(req.headers[TIER_HEADER], routed.model);
     if (tierError !== null) throw tierError;
+    const resolveStart = performance.now();
     let entry = models.resolve(routed.model);
     if (entry === undefined && options.refreshOnMiss !== undefined) {
       await options.refreshOnMiss();
@@ -146,8 +148,9 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     const runtime = entry.runtime;
     res.setHeader('x-homeport-route', `local; runtime=${runtime.id}; model=${entry.id}`);
     let baseMeter = metrics.begin({ modelId: entry.id, runtimeId: runtime.id, endpoint: options.endpointName, stream: routed.stream });
+    let trace: RequestTrace | undefined;
     if (options.requests !== undefined) {
-      const trace = options.requests.begin({ client: clientOf(req), route: null, model: routed.model, endpoint: options.endpointName, stream: routed.stream });
+      trace = options.requests.begin({ client: clientOf(req), route: null, model: routed.model, endpoint: options.endpointName, stream: routed.stream });
       trace.serving(`local:${entry.id}`, 'local');
       res.setHeader('x-homeport-request-id', trace.id);
       res.setHeader('x-homeport-cache', 'off');
@@ -156,6 +159,9 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     }
     // In flight from here on: lifecycle policy never unloads or evicts a runtime with holds.
     const meter = finishOnce(baseMeter, runtime.hold?.());
+    // Finding the model is this path's routing (a re-detection pass on a miss included; waiting for the runtime is not).
+    const routingMs = performance.now() - resolveStart;
+    if (trace !== undefined) trace.timing.routingMs = Math.round(routingMs * 100) / 100;
 
     // Waiting for a runtime that is not ready: the client leaving stops the wait. A ready runtime resolves at once,
     // and the proxy watches the response for the client leaving from then on.
@@ -203,6 +209,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
         res,
         meter,
         echo: ModelEcho.between(entry.upstreamModel, routed.model),
+        timing: { routingMs, ...(trace !== undefined ? { onUpstream: (ms: number) => (trace.timing.upstreamMs = ms) } : {}) },
         // Attached servers have ids like `llama-server@host:port`; the ones Homeport started do not.
         advise: (status, text) =>
           unservedEndpointAdvice({ ownedBy: entry.ownedBy, modelId: entry.id, path: options.path, status, body: text, spawnedByHomeport: !runtime.id.includes('@') }),
