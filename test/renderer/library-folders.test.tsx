@@ -6,6 +6,8 @@ import { useState } from 'react';
 import type { LibraryView, Result } from '../../preload/contract.js';
 import { LibraryFolders } from '../../renderer/features/models/LibraryFolders.js';
 import { folderOutcome } from '../../renderer/features/models/folder-outcome.js';
+import { createModelsStore } from '../../renderer/stores/models.js';
+import { fakeTransport, ok } from './playground-fakes.js';
 import { installJsdomShims } from './jsdom-shims.js';
 
 beforeAll(installJsdomShims);
@@ -76,9 +78,11 @@ describe('adding a model folder', () => {
       </MantineProvider>,
     );
     await addFolder('/data/models');
-    await waitFor(() => expect(folderBox().value).toBe(''));
+    // Moved from the box to the list as it is sent.
+    expect(folderBox().value).toBe('');
     expect(folderBox().disabled).toBe(true);
-    expect(screen.getByRole('status').textContent).toMatch(/Adding \/data\/models and scanning it for models/);
+    expect(screen.getByLabelText('/data/models: being added')).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toMatch(/Saving the new folder and scanning it for models/);
     await act(async () => g.open());
     await waitFor(() => expect(screen.getByText(/Found 1 model in \/data\/models/)).toBeTruthy());
     expect(folderBox().disabled).toBe(false);
@@ -117,11 +121,65 @@ describe('adding a model folder', () => {
       </MantineProvider>,
     );
     await addFolder('models');
+    expect(folderBox().value).toBe('');
     await act(async () => g.open());
     await waitFor(() => expect(folderBox().value).toBe('models'));
+    // Back in the box, out of the list.
+    expect(screen.getByText('None yet: add the full path of a folder below.')).toBeTruthy();
     // The engine's lower-case fragment reads as a sentence.
     expect(screen.getByText('Each folder must be a full path, like /home/you/models. Fix the path and add it again.')).toBeTruthy();
     expect(screen.queryByRole('status')).toBeNull();
+  });
+});
+
+describe('adding a model folder through the models store', () => {
+  it('shows the folder once while it is saved and scanned (the saved list has it before the scan ends)', async () => {
+    const fake = fakeTransport();
+    let folders: string[] = [];
+    fake.on('modelFolders', () => ok({ folders }));
+    fake.on('setModelFolders', (params) => {
+      folders = [...(params as { folders: string[] }).folders];
+      return ok({ folders });
+    });
+    const scan = gated();
+    fake.on('rescanLibrary', async () => {
+      await scan.gate();
+      return ok(libraryOf(folders.map((path) => ({ kind: 'folder', path, status: 'scanned' }) as Root), ['/data/models/story.gguf']));
+    });
+    const { useModels } = createModelsStore({ transport: () => fake.transport });
+    function Folders() {
+      const state = useModels();
+      return (
+        <LibraryFolders
+          library={state.library}
+          rescanning={state.rescanning}
+          onRescan={() => undefined}
+          folders={state.folders}
+          foldersError={state.foldersError}
+          savingFolders={state.savingFolders}
+          onSaveFolders={(next) => state.saveFolders(next)}
+        />
+      );
+    }
+    await act(async () => useModels.getState().loadFolders());
+    render(
+      <MantineProvider env="test">
+        <Folders />
+      </MantineProvider>,
+    );
+    const card = () => screen.getByRole('region', { name: 'Your model folders' });
+    const times = () => card().textContent?.split('/data/models').length! - 1;
+    await addFolder('/data/models');
+    expect(folderBox().value).toBe('');
+    expect(times()).toBe(1);
+    // Saved; the scan is still running.
+    await waitFor(() => expect(useModels.getState().folders).toEqual(['/data/models']));
+    expect(useModels.getState().rescanning).toBe(true);
+    expect(folderBox().value).toBe('');
+    expect(times()).toBe(1);
+    await act(async () => scan.open());
+    await waitFor(() => expect(screen.getByLabelText('/data/models: 1 model')).toBeTruthy());
+    expect(screen.queryByLabelText('/data/models: being added')).toBeNull();
   });
 });
 

@@ -121,10 +121,11 @@ export function LibraryFolders({ library, rescanning, onRescan, folders, folders
 
 /**
  * The folders the user added to the scan: add one by its path, remove one,
- * each change saved and scanned at once. Adding clears the box and says the
- * folder is being scanned; then what the scan found there (or why it could
- * not read it) is said next to it. A refused path goes back into the box,
- * with the reason under it, to be fixed.
+ * each change saved and scanned at once. Adding moves the path from the box
+ * to the list at once (shown there once, marked as being added, while it is
+ * saved and scanned); then what the scan found there (or why it could not
+ * read it) is said next to it. A refused path leaves the list and goes back
+ * into the box, with the reason under it, to be fixed.
  */
 function YourFolders({
   folders,
@@ -148,6 +149,8 @@ function YourFolders({
   const [added, setAdded] = useState<string | null>(null);
   const [duplicate, setDuplicate] = useState<string | null>(null);
   const list = folders ?? [];
+  // The folder being added is listed from the moment it is sent, and once: the saved list has it too before its scan ends.
+  const shown = adding !== null && !list.includes(adding) ? [...list, adding] : list;
   const busy = saving || rescanning || adding !== null;
   const add = async () => {
     const path = draft.trim();
@@ -172,20 +175,25 @@ function YourFolders({
       <Text size="sm" c="dimmed" mb="sm">
         Folders with .gguf files you keep elsewhere. Homeport scans them with the usual places; a change is saved and scanned at once.
       </Text>
-      {list.length === 0 ? (
+      {shown.length === 0 ? (
         <Text size="sm" mb="sm">
           None yet: add the full path of a folder below.
         </Text>
       ) : (
         <Stack gap={4} mb="sm">
-          {list.map((folder) => {
-            const state = rescanning ? null : folderOutcome(folder, library);
+          {shown.map((folder) => {
+            const state = rescanning || folder === adding ? null : folderOutcome(folder, library);
             return (
               <Group key={folder} gap="xs" wrap="nowrap" justify="space-between">
                 <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
                   {folder}
                 </Text>
                 <Group gap={4} wrap="nowrap">
+                  {folder === adding && (
+                    <Badge size="sm" variant="outline" color={ROLE_COLORS.idle} aria-label={`${folder}: being added`}>
+                      adding…
+                    </Badge>
+                  )}
                   {state && (
                     <Tooltip label={state.message} multiline w={320}>
                       <Badge size="sm" variant="light" color={TONE_COLOR[state.tone]} aria-label={`${folder}: ${state.label}`}>
@@ -226,7 +234,7 @@ function YourFolders({
       {busy ? (
         <Group gap="xs" mt="sm" role="status" aria-live="polite">
           <Loader size="xs" />
-          <Text size="sm">{adding ? `Adding ${adding} and scanning it for models…` : 'Scanning the folders for models…'}</Text>
+          <Text size="sm">{adding ? 'Saving the new folder and scanning it for models…' : 'Scanning the folders for models…'}</Text>
         </Group>
       ) : (
         outcome && (
