@@ -391,7 +391,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createSecretRouter({ secrets }),
     probes.router,
   );
-  controlRoutes.use(createKeyRouter({ keys: appKeys }));
+  controlRoutes.use(createKeyRouter({ keys: appKeys, knows: (name) => directory.resolve(name) !== undefined || requestRouter.route(name) !== undefined }));
   // OpenAI's Responses API and Anthropic's Messages API, translated into chat completions on this gateway.
   const surfaces = createApiSurfaces({ bodyLimitBytes: config.bodyLimitBytes, responsesFile: join(paths.state, 'responses.sqlite') });
   // GET /metrics: Prometheus exposition fed by the request log, the decisions log and the runtimes.

@@ -336,7 +336,7 @@ export const CALLS = {
   /** Per-app API keys for /v1 (none = no key needed). */
   keys: call<void, { keys: readonly AppKeyRecord[]; required: boolean }>('GET', '/keys'),
   /** The new key is in this answer only (the engine keeps its hash); show it once. */
-  createKey: call<{ name: string; models?: readonly string[] }, { key: string; record: AppKeyRecord }>('POST', '/keys'),
+  createKey: call<{ name: string; models?: readonly string[] }, { key: string; record: AppKeyRecord; warnings: readonly string[] }>('POST', '/keys'),
   revokeKey: call<{ name: string }, { revoked: string; required: boolean }>('DELETE', '/keys/:name'),
 
   // playground store (conversations and presets, SQLite: main/control/playground-routes.ts)

@@ -97,7 +97,13 @@ describe('app keys on a running engine', () => {
 
     // An allowlisted key may use only its models.
     const limitedRes = await env.controlFetch('/homeport/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'limited', models: ['some-other-model'] }) });
-    const limited = ((await limitedRes.json()) as { key: string }).key;
+    const limitedBody = (await limitedRes.json()) as { key: string; warnings: string[] };
+    const limited = limitedBody.key;
+    // A name nothing answers to now is kept, with a warning; a served model gets none.
+    expect(limitedBody.warnings).toEqual([expect.stringContaining('No model or route is named "some-other-model" now')]);
+    const servedRes = await env.controlFetch('/homeport/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'served', models: [env.modelId] }) });
+    expect(await servedRes.json()).toMatchObject({ warnings: [] });
+    expect((await env.controlFetch('/homeport/v1/keys/served', { method: 'DELETE' })).status).toBe(200);
     const refused = await chat({ authorization: `Bearer ${limited}` });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
