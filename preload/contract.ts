@@ -458,6 +458,6 @@ export const IPC = {
 export const BRIDGE_END = '$end';
 
 export type { EngineStatus, LogLine, RuntimeSnapshot, ModelView, Decision, LiveSample, RequestRecord, RequestEvents, DailyTotals, Tier };
-export type { Conversation, ConversationInput, ConversationSummary, Preset, PresetInput };
+export type { Conversation, ConversationInput, ConversationSummary, Preset, PresetInput, AppKeyRecord };
 export type { DownloadStreamEvents, DownloadView, FitView, HardwareView, HubFilesView, HubSearchView, LibraryView, PredictionView };
 export type { HardwareHistoryView };

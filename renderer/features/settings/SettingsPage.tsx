@@ -13,6 +13,7 @@ import { useHardware } from '../../stores/hardware.js';
 import { machineMemoryBytes, memoryBudgetWords } from './memory-budget.js';
 import { SavedNumber } from './SavedNumber.js';
 import { SecretsSection } from './SecretsSection.js';
+import { AppKeysSection } from './AppKeysSection.js';
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -39,6 +40,7 @@ export function SettingsPage() {
       {view && view.restartRequired.length > 0 && <RestartNotice waiting={view.restartRequired} />}
       {view && <SettingsForm settings={view.settings} unavailable={view.unavailable} restartRequired={view.restartRequired} />}
       <SecretsSection />
+      <AppKeysSection />
       <BudgetsSection />
       <ThemeSection />
     </Stack>
