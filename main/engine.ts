@@ -57,6 +57,7 @@ import { ModelSettingsStore } from './control/model-settings.js';
 import { createModelControl } from './control/model-control.js';
 import { createModelRouter } from './control/model-routes.js';
 import { machineMemory } from './lifecycle/memory-ceiling.js';
+import { demoModelPath } from './models/demo/demo-model.js';
 import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
 import { encryptedSecretStore, type SecretCipher } from './secrets/safe-storage.js';
 import { createApiSurfaces } from './gateway/surfaces/index.js';
@@ -163,6 +164,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const modelSettings = await ModelSettingsStore.open(join(paths.state, 'model-settings.json'));
   const launchedWith = new Map<string, { ctx: number; parallel: number }>();
   const ttlAtStart = new Map<string, number | null>();
+  /** The bundled demo model, for marking it in the model list (null when this install has none). */
+  const demoPath = (() => {
+    try {
+      return resolve(demoModelPath());
+    } catch {
+      return null;
+    }
+  })();
   const tuningOf = (model: ResolvedModel): ModelTuning => {
     const own = modelSettings.get(model.id);
     return { ...model.tuning, ctx: own.ctx ?? model.tuning.ctx, parallel: own.parallel ?? model.tuning.parallel };
@@ -317,13 +326,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       version: HOMEPORT_VERSION,
       baseUrl,
       status,
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
       runtimes: () => runtimes,
       subscribeDecisions: (listener) => decisions.subscribe(listener),
     }),
     createModelRouter(
       createModelControl({
-        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
+        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
         handle: (id) => pool.get(id),
         store: modelSettings,
         base: (id) => {
@@ -375,7 +384,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createControlRouter({
       status,
       runtime: (id) => runtimes.find((r) => r.id === id),
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id) }),
+      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
       decisions: (limit) => decisions.list({ limit }),
       runtimesInfo: () => describeRuntimes(external),
       goneModels: () => describeGoneModels(external.fleet),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ModelEntry } from '../gateway/types.js';
 import type { PoolModelSnapshot } from '../lifecycle/model-pool.js';
 import type { RuntimeState } from '../runtimes/types.js';
@@ -32,6 +33,8 @@ export interface ModelView {
   readonly features?: ModelFeatures | null;
   /** When a running runtime server was found offering it (ISO time); absent for models Homeport configures or starts. */
   readonly detectedAt?: string | null;
+  /** The bundled demo model (main/models/demo/): it shows Homeport working and is far too small for real use. */
+  readonly demo?: true;
 }
 
 const LOAD_STATE: Readonly<Record<RuntimeState, ModelLoadState>> = {
@@ -51,6 +54,8 @@ export function describeModels(input: {
   readonly facts: ReadonlyMap<string, ModelFacts>;
   /** The probe's verdicts per model (probe/probe-service.ts); without it the field is left out. */
   readonly features?: (id: string) => ModelFeatures | null;
+  /** The bundled demo model's path, when it is there: a model served from it is marked `demo`. */
+  readonly demoPath?: string | null;
 }): ModelView[] {
   const pool = new Map(input.pool.map((p) => [p.id, p]));
   return input.entries.map((entry) => {
@@ -73,6 +78,7 @@ export function describeModels(input: {
       lastError: runtime.lastError,
       ...(entry.detectedAt !== undefined ? { detectedAt: iso(entry.detectedAt) } : {}),
       ...(input.features ? { features: input.features(entry.id) } : {}),
+      ...(input.demoPath && facts.path !== undefined && resolve(facts.path) === input.demoPath ? { demo: true as const } : {}),
     };
   });
 }

@@ -123,6 +123,8 @@ describe('homeport serve (real process)', () => {
       expect(serve.stdout()).toContain(`stories260k  ←  ${demoModelPath()}`);
       const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
       expect(models.data.map((m) => m.id)).toEqual(['stories260k']);
+      const listed = await controlFetch(await engineControlToken(dataDir), `http://127.0.0.1:${port}/homeport/v1/models`);
+      expect(((await listed.json()) as { data: { demo?: boolean }[] }).data.map((m) => m.demo)).toEqual([true]);
     } finally {
       serve.child.kill('SIGINT');
     }
@@ -131,11 +133,15 @@ describe('homeport serve (real process)', () => {
 
   it('--demo serves the bundled model without a notice, and it answers', async () => {
     const port = await allocatePort({ host: '127.0.0.1' });
-    const serve = runServe(['serve', '--demo', '--data-dir', await tempDir(), '--port', String(port), '--threads', '1']);
+    const dataDir = await tempDir();
+    const serve = runServe(['serve', '--demo', '--data-dir', dataDir, '--port', String(port), '--threads', '1']);
     try {
       await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
       expect(serve.stdout()).toContain(`stories260k  ←  ${demoModelPath()}`);
       expect(serve.stderr()).not.toContain('bundled demo model');
+      // The panel's model list marks it, so it can say what it is.
+      const listed = await controlFetch(await engineControlToken(dataDir), `http://127.0.0.1:${port}/homeport/v1/models`);
+      expect(((await listed.json()) as { data: { id: string; demo?: boolean }[] }).data).toEqual([expect.objectContaining({ id: 'stories260k', demo: true })]);
       const res = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -159,6 +165,9 @@ describe('homeport serve (real process)', () => {
     await serve.waitForOutput(/Ready: 1 model loaded/, 60_000);
     const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data.map((m) => m.id)).toEqual(['tiny']);
+    // The user's own model is not the demo, though it is the same file's bytes.
+    const listed = await controlFetch(await engineControlToken(dataDir), `http://127.0.0.1:${port}/homeport/v1/models`);
+    expect(((await listed.json()) as { data: { demo?: boolean }[] }).data.map((m) => m.demo)).toEqual([undefined]);
     serve.child.kill('SIGINT');
     expect((await serve.exited).code).toBe(0);
   });

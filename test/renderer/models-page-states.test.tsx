@@ -5,7 +5,7 @@
  * rest was coming; now a line says the library is being read.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { MantineProvider } from '@mantine/core';
 import type { ModelView } from '../../preload/contract.js';
 import { ModelsPage } from '../../renderer/features/models/ModelsPage.js';
@@ -57,5 +57,37 @@ describe('Models page while the library is read', () => {
     answerLibrary(ok({ scannedAt: 1, folders: [], models: [], broken: [] }));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(screen.queryByText(/Reading the model library/)).toBeNull();
+  });
+});
+
+describe('Models page serving only the demo model', () => {
+  function show(served: ModelView[]) {
+    const fake = fakeTransport();
+    fake.on('models', () => ok({ object: 'list', data: served }));
+    fake.on('library', () => ok({ scannedAt: 1, folders: [], models: [], broken: [] }));
+    fake.on('decisions', () => ok({ object: 'list', data: [] }));
+    fake.on('downloads', () => ok({ downloads: [] }));
+    fake.on('modelFolders', () => ok({ folders: [] }));
+    setTransport(fake.transport);
+    useModels.setState({ served: null, library: null, libraryError: null, servedError: null });
+    render(
+      <MantineProvider env="test">
+        <ModelsPage />
+      </MantineProvider>,
+    );
+  }
+
+  it('says what the demo is and leads to a real model; the row says "bundled demo"', async () => {
+    show([{ ...model, demo: true }]);
+    expect(await screen.findByRole('status', { name: 'Only the demo model so far' })).toBeTruthy();
+    expect(screen.getByText(/^bundled demo/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Find a model' }));
+    expect(screen.getByRole('tab', { name: /Download/, selected: true })).toBeTruthy();
+  });
+
+  it('says nothing of the kind once a model of the user\'s own is served beside it', async () => {
+    show([{ ...model, demo: true }, { ...model, id: 'qwen2.5-7b', runtime: 'embedded:qwen2.5-7b' }]);
+    expect(await screen.findByText('qwen2.5-7b')).toBeTruthy();
+    expect(screen.queryByRole('status', { name: 'Only the demo model so far' })).toBeNull();
   });
 });

@@ -16,6 +16,7 @@ import { HubPanel } from './HubPanel.js';
 import { LibraryFolders } from './LibraryFolders.js';
 import { ModelDrawer } from './ModelDrawer.js';
 import { ModelState } from './ModelState.js';
+import { DemoNotice, servingOnlyDemo } from './DemoNotice.js';
 import { filterRows, modelRows, type ModelRow } from './model-rows.js';
 
 type Tab = 'models' | 'download' | 'folders';
@@ -116,6 +117,7 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
   const refresh = useModels((s) => s.refreshServed);
   const loadLibrary = useModels((s) => s.loadLibrary);
   const loaded = useModels((s) => s.served !== null || s.library !== null);
+  const onlyDemo = useModels((s) => servingOnlyDemo(s.served));
   // Until the library answers (a first scan takes seconds) only served models are listed, without fit: say so.
   const readingLibrary = useModels((s) => s.library === null && s.libraryError === null);
   const columns = useColumns(onOpen);
@@ -128,6 +130,7 @@ function MyModels({ rows, onOpen, onDownload }: { readonly rows: readonly ModelR
           Download a model
         </Button>
       </Group>
+      {onlyDemo && <DemoNotice onDownload={onDownload} />}
       {servedError && <ErrorNotice title="Could not list the served models" message={servedError.message} onRetry={() => void refresh()} />}
       {libraryError && <ErrorNotice title="Could not read the model library" message={libraryError.message} onRetry={() => void loadLibrary()} />}
       {readingLibrary && rows.length > 0 && (
@@ -214,7 +217,7 @@ function useColumns(onOpen: (id: string) => void): readonly Column<ModelRow>[] {
 /** The model's second line: architecture and aliases (and the figures when the table is narrow), or its id; the full text in the title when cut. */
 function SubLine({ row, withFigures }: { readonly row: ModelRow; readonly withFigures: boolean }) {
   const figures = withFigures ? [row.quant, row.sizeBytes !== null ? formatBytes(row.sizeBytes) : null, row.contextLength !== null ? `${formatContext(row.contextLength)} ctx` : null] : [];
-  const text = [row.library?.metadata.architecture, ...figures, row.served?.aliases.length ? `aka ${row.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || row.id;
+  const text = [row.served?.demo ? 'bundled demo' : null, row.library?.metadata.architecture, ...figures, row.served?.aliases.length ? `aka ${row.served.aliases.join(', ')}` : null].filter(Boolean).join(' · ') || row.id;
   return (
     <Text size="xs" c="dimmed" truncate title={text}>
       {text}
