@@ -251,7 +251,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const libraryFolders = { list: [...config.modelFolders] };
   const catalog = createModelCatalog({
     get roots() {
-      return defaultModelRoots({ dataDir: options.dataDir, extraFolders: [...new Set([...libraryFolders.list, ...models.map((m) => dirname(m.path))])] });
+      return defaultModelRoots({ dataDir: options.dataDir, extraFolders: libraryFolders.list, servedFolders: [...new Set(models.map((m) => dirname(m.path)))] });
     },
   });
   /** Serve a GGUF file the library found (Load on a library row): into the pool and onto the endpoint now; answers its id. */

@@ -120,6 +120,7 @@ export async function scanModelFiles(options: ScanOptions): Promise<ScanResult> 
 
   if (roots.dataDirModels) await scanFolderRoot(state, roots.dataDirModels, 'data-dir');
   for (const folder of roots.extraFolders) await scanFolderRoot(state, folder, 'folder');
+  for (const folder of roots.servedFolders ?? []) await scanFolderRoot(state, folder, 'served');
   for (const root of roots.lmStudio) await scanFolderRoot(state, root, 'lmstudio');
   if (roots.hfHubCache) await scanHuggingFaceCache(state, roots.hfHubCache);
   for (const root of roots.ollama) await scanOllama(state, root);

@@ -17,7 +17,7 @@
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 
-export const SOURCE_KINDS = ['data-dir', 'folder', 'lmstudio', 'hf-cache', 'ollama'] as const;
+export const SOURCE_KINDS = ['data-dir', 'folder', 'served', 'lmstudio', 'hf-cache', 'ollama'] as const;
 /** Also the order of preference when two sources hold the same file name (see model-ids.ts). */
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
@@ -26,6 +26,8 @@ export interface ModelRoots {
   readonly dataDirModels: string | null;
   /** Folders the user added. */
   readonly extraFolders: readonly string[];
+  /** Folders of models served by path (`--model FILE`) that the user did not add: scanned as `served`. */
+  readonly servedFolders?: readonly string[];
   readonly hfHubCache: string | null;
   readonly lmStudio: readonly string[];
   readonly ollama: readonly string[];
@@ -34,6 +36,7 @@ export interface ModelRoots {
 export interface DefaultRootsInput {
   readonly dataDir: string | null;
   readonly extraFolders?: readonly string[];
+  readonly servedFolders?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly home?: string;
   readonly os?: NodeJS.Platform;
@@ -47,6 +50,8 @@ export function defaultModelRoots(input: DefaultRootsInput): ModelRoots {
   return {
     dataDirModels: input.dataDir ? join(input.dataDir, 'models') : null,
     extraFolders: input.extraFolders ?? [],
+    // A served model's folder that is scanned anyway (the models folder, a folder the user added) is listed once, as that.
+    servedFolders: (input.servedFolders ?? []).filter((folder) => !(input.extraFolders ?? []).includes(folder) && (!input.dataDir || folder !== join(input.dataDir, 'models'))),
     hfHubCache: huggingFaceHubCache(env, home),
     lmStudio: [join(home, '.lmstudio', 'models'), join(home, '.cache', 'lm-studio', 'models')],
     ollama: ollamaRoots(env, home, os),

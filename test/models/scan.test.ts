@@ -113,3 +113,24 @@ describe('scanModelFiles', () => {
     expect(empty.roots.every((root) => root.status === 'missing')).toBe(true);
   });
 });
+
+describe('folders of served models', () => {
+  it('are scanned as "served", apart from folders the user added, and listed once when also scanned as something else', async () => {
+    const { defaultModelRoots } = await import('../../main/models/sources.js');
+    const roots = defaultModelRoots({
+      dataDir: '/data',
+      extraFolders: ['/mine'],
+      servedFolders: ['/mine', '/data/models', '/opt/app/demo'],
+      env: {},
+      home: '/nonexistent-home',
+      os: 'linux',
+    });
+    expect(roots.extraFolders).toEqual(['/mine']);
+    expect(roots.servedFolders).toEqual(['/opt/app/demo']);
+    const dataDirModels = library.roots.dataDirModels!;
+    const served = await scanModelFiles({ roots: { dataDirModels: null, extraFolders: [], servedFolders: [dataDirModels], hfHubCache: null, lmStudio: [], ollama: [] } });
+    expect(served.roots).toEqual([expect.objectContaining({ kind: 'served', path: dataDirModels, status: 'scanned' })]);
+    expect(served.models.length).toBeGreaterThan(0);
+    expect(served.models.every((model) => model.sources.every((source) => source.kind === 'served'))).toBe(true);
+  });
+});

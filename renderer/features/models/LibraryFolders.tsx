@@ -12,6 +12,7 @@ const TONE_COLOR: Record<FolderOutcome['tone'], string> = { ok: ROLE_COLORS.ok, 
 const SOURCE_WORDS: Record<string, string> = {
   'data-dir': 'Homeport models folder',
   folder: 'Added folder',
+  served: 'Folder of a served model',
   'hf-cache': 'Hugging Face cache',
   lmstudio: 'LM Studio',
   ollama: 'Ollama',
