@@ -37,46 +37,37 @@ const model: ModelView = {
   features: null,
 };
 
+const EMPTY_LIBRARY = { scannedAt: 1, folders: [], models: [], broken: [] };
+
+/** The Models page over a transport double serving `served`; `library` answers the library call (at once by default). */
+function show(served: ModelView[], library: () => unknown = () => ok(EMPTY_LIBRARY)) {
+  const fake = fakeTransport();
+  fake.on('models', () => ok({ object: 'list', data: served }));
+  fake.on('library', library as never);
+  fake.on('decisions', () => ok({ object: 'list', data: [] }));
+  fake.on('downloads', () => ok({ downloads: [] }));
+  fake.on('modelFolders', () => ok({ folders: [] }));
+  setTransport(fake.transport);
+  useModels.setState({ served: null, library: null, libraryError: null, servedError: null });
+  render(
+    <MantineProvider env="test">
+      <ModelsPage />
+    </MantineProvider>,
+  );
+}
+
 describe('Models page while the library is read', () => {
   it('says the library is being read, then stops saying it', async () => {
-    const fake = fakeTransport();
     let answerLibrary: (value: unknown) => void = () => undefined;
-    fake.on('models', () => ok({ object: 'list', data: [model] }));
-    fake.on('library', () => new Promise((resolve) => (answerLibrary = resolve)) as never);
-    fake.on('decisions', () => ok({ object: 'list', data: [] }));
-    fake.on('downloads', () => ok({ downloads: [] }));
-    fake.on('modelFolders', () => ok({ folders: [] }));
-    setTransport(fake.transport);
-    useModels.setState({ served: null, library: null, libraryError: null, servedError: null });
-    render(
-      <MantineProvider env="test">
-        <ModelsPage />
-      </MantineProvider>,
-    );
+    show([model], () => new Promise((resolve) => (answerLibrary = resolve)));
     expect(await screen.findByText(/Reading the model library/)).toBeTruthy();
-    answerLibrary(ok({ scannedAt: 1, folders: [], models: [], broken: [] }));
+    answerLibrary(ok(EMPTY_LIBRARY));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(screen.queryByText(/Reading the model library/)).toBeNull();
   });
 });
 
 describe('Models page serving only the demo model', () => {
-  function show(served: ModelView[]) {
-    const fake = fakeTransport();
-    fake.on('models', () => ok({ object: 'list', data: served }));
-    fake.on('library', () => ok({ scannedAt: 1, folders: [], models: [], broken: [] }));
-    fake.on('decisions', () => ok({ object: 'list', data: [] }));
-    fake.on('downloads', () => ok({ downloads: [] }));
-    fake.on('modelFolders', () => ok({ folders: [] }));
-    setTransport(fake.transport);
-    useModels.setState({ served: null, library: null, libraryError: null, servedError: null });
-    render(
-      <MantineProvider env="test">
-        <ModelsPage />
-      </MantineProvider>,
-    );
-  }
-
   it('says what the demo is and leads to a real model; the row says "bundled demo"', async () => {
     show([{ ...model, demo: true }]);
     expect(await screen.findByRole('status', { name: 'Only the demo model so far' })).toBeTruthy();
