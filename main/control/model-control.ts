@@ -64,7 +64,16 @@ export function createModelControl(options: ModelControlOptions): ModelControl {
       await handle.start();
     },
     async unload(id) {
-      await options.handle(id)?.stop();
+      const handle = options.handle(id);
+      if (handle?.managesLoad?.() === false) {
+        // Its stop() would only let go of the model: the memory stays taken, so say so instead of seeming to unload.
+        throw new GatewayError({
+          status: 409,
+          code: 'unload_not_possible',
+          message: `"${id}" is loaded by ${handle.id}, which runs on its own: Homeport did not load it and cannot unload it. Stop that server, or unload the model there, to free its memory.`,
+        });
+      }
+      await handle?.stop();
     },
     settings,
     async updateSettings(id, patch: ModelSettingsPatch) {

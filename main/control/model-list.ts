@@ -35,6 +35,11 @@ export interface ModelView {
   readonly detectedAt?: string | null;
   /** The bundled demo model (main/models/demo/): it shows Homeport working and is far too small for real use. */
   readonly demo?: true;
+  /**
+   * Loaded by something Homeport does not control (a server it attached to, another client of a shared daemon):
+   * Homeport cannot unload it, and Unload is refused.
+   */
+  readonly externallyManaged?: true;
 }
 
 const LOAD_STATE: Readonly<Record<RuntimeState, ModelLoadState>> = {
@@ -78,6 +83,7 @@ export function describeModels(input: {
       lastError: runtime.lastError,
       ...(entry.detectedAt !== undefined ? { detectedAt: iso(entry.detectedAt) } : {}),
       ...(input.features ? { features: input.features(entry.id) } : {}),
+      ...(entry.runtime.managesLoad?.() === false ? { externallyManaged: true as const } : {}),
       ...(input.demoPath && facts.path !== undefined && resolve(facts.path) === input.demoPath ? { demo: true as const } : {}),
     };
   });

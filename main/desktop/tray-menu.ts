@@ -52,7 +52,8 @@ export function trayView(input: { readonly endpoint: string; readonly status: En
 
   const modelItems: TrayItem[] = input.models.length
     ? input.models.map((model) => {
-        const verb = MODEL_VERB[model.state];
+        // A model Homeport did not load (an attached server's) cannot be unloaded from here.
+        const verb = model.state === 'loaded' && model.externallyManaged ? { label: 'Runs outside Homeport', action: null } : MODEL_VERB[model.state];
         return {
           label: `${model.id} — ${model.state}`,
           type: 'submenu',

@@ -60,6 +60,12 @@ describe('the tray', () => {
     const none = flat(trayView({ endpoint: 'e', status: null, models: [] }).items);
     expect(none.some((i) => /No models yet/.test(i.label ?? ''))).toBe(true);
   });
+
+  it('offers no Unload for a model loaded outside Homeport (an attached server\'s), and says so', () => {
+    const items = flat(trayView({ endpoint: 'e', status: null, models: [{ ...model('llama-server/mine', 'loaded'), externallyManaged: true }] }).items);
+    expect(items.find((i) => i.label === 'Runs outside Homeport')).toMatchObject({ enabled: false });
+    expect(items.some((i) => i.action?.kind === 'unload')).toBe(false);
+  });
 });
 
 describe('the window\'s place', () => {

@@ -6,6 +6,7 @@ import { runServe, type ServeProcess } from '../support/serve-process.js';
 import { allocatePort } from '../../main/runtimes/process/ports.js';
 import { doubleBin, freePort, killAllDoubles, spawnDouble, waitForHttp } from '../fixtures/doubles/harness.js';
 import { demoModelPath } from '../../main/models/demo/demo-model.js';
+import { controlFetch, engineControlToken } from '../support/control-token.js';
 
 /**
  * `homeport serve` as a real process when no model is embedded: every model
@@ -34,7 +35,7 @@ async function serveWithConfig(runtimes: Record<string, unknown>, more: Record<s
   const serve = runServe(['serve', '--config', config, '--data-dir', dir, '--port', String(port)]);
   running.push(serve);
   await serve.waitForOutput(/Ready: /, 60_000);
-  return { serve, port };
+  return { serve, port, dataDir: dir };
 }
 
 async function chat(port: number, model: string): Promise<{ status: number; content: string; route: string | null }> {
@@ -104,9 +105,21 @@ describe('homeport serve with models of other runtimes only (real process, doubl
     const port = await freePort();
     spawnDouble('llama-server', ['-m', demoModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-a', 'mine']);
     await waitForHttp(`http://127.0.0.1:${port}/health`, { deadlineMs: 30_000 });
-    const { serve, port: gateway } = await serveWithConfig({ llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF });
+    const { serve, port: gateway, dataDir } = await serveWithConfig({ llamaServer: { mode: 'attach', url: `http://127.0.0.1:${port}` }, ollama: OFF, lmstudio: OFF, vllm: OFF });
     expect(serve.stdout()).toMatch(/llama-server\/mine {2}← {2}\S+ {2}\[running\]/);
     expect(serve.stdout()).toMatch(/Ready: no model loaded at start; 1 model of other runtimes running$/m);
+    expect((await chat(gateway, 'llama-server/mine')).status).toBe(200);
+
+    // Homeport did not load it, so it cannot unload it: the list says so and Unload is refused, saying what to do.
+    const token = await engineControlToken(dataDir);
+    const control = (path: string, init: RequestInit = {}) => controlFetch(token, `http://127.0.0.1:${gateway}/homeport/v1${path}`, init);
+    const listed = (await (await control('/models')).json()) as { data: { id: string; state: string; externallyManaged?: boolean }[] };
+    expect(listed.data).toEqual([expect.objectContaining({ id: 'llama-server/mine', state: 'loaded', externallyManaged: true })]);
+    const unload = await control(`/models/${encodeURIComponent('llama-server/mine')}/unload`, { method: 'POST' });
+    expect(unload.status).toBe(409);
+    expect(((await unload.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'unload_not_possible', message: expect.stringContaining('Stop that server') });
+    const after = (await (await control('/models')).json()) as { data: { state: string }[] };
+    expect(after.data[0]!.state).toBe('loaded');
     expect((await chat(gateway, 'llama-server/mine')).status).toBe(200);
   });
 

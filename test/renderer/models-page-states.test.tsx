@@ -82,3 +82,12 @@ describe('Models page serving only the demo model', () => {
     expect(screen.queryByRole('status', { name: 'Only the demo model so far' })).toBeNull();
   });
 });
+
+describe('Models page with a model loaded outside Homeport', () => {
+  it('offers no Unload for it (Homeport cannot unload it) and says why; its own models keep theirs', async () => {
+    show([{ ...model, id: 'llama-server/mine', runtime: 'llama-server@127.0.0.1:8080', ownedBy: 'llama-server', externallyManaged: true }, model]);
+    expect(await screen.findByLabelText('llama-server/mine runs outside Homeport: it cannot be unloaded here')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Unload llama-server/mine' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Unload stories260k' })).toBeTruthy();
+  });
+});

@@ -284,9 +284,17 @@ function Actions({ row, onOpen, compact }: { readonly row: ModelRow; readonly on
   const canUnload = state === 'loaded' || state === 'loading';
   const action = canUnload ? 'unload' : 'load';
   const label = canUnload ? 'Unload' : 'Load';
+  // Loaded by a server Homeport attached to (or another client of a daemon): there is nothing Homeport can unload.
+  const outside = canUnload && row.served?.externallyManaged === true;
   return (
     <Group gap={6} wrap="nowrap" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
-      {row.served ? (
+      {outside ? (
+        <Tooltip label={`Loaded by ${row.served!.runtime}, which runs on its own: Homeport did not load this model and cannot unload it. Stop that server (or unload it there) to free its memory.`} multiline maw={360}>
+          <Text size="xs" c="dimmed" tabIndex={0} aria-label={`${row.id} runs outside Homeport: it cannot be unloaded here`}>
+            runs outside
+          </Text>
+        </Tooltip>
+      ) : row.served ? (
         <Tooltip label={error?.message ?? ''} disabled={!error} multiline maw={360} color="red">
           <Button
             size="compact-sm"

@@ -51,6 +51,9 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
   const run = useRuntimes((s) => s.run);
   const look = STATE_LOOK[runtime.state];
   const allowed = runtimeActions(runtime.state);
+  // A server the user runs, which Homeport only attached to: its buttons connect and disconnect, never start or stop it.
+  const attached = useRuntimes((s) => s.info?.owners.some((owner) => owner.runtime === runtime.id && owner.attached) ?? false);
+  const words = attached ? ATTACHED_WORDS : OWN_WORDS;
   const button = (action: RuntimeAction, label: string, enabled: boolean, color?: string) => (
     <Button
       size="xs"
@@ -85,6 +88,12 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
         {KIND_LABEL[runtime.kind]}
         {runtime.models.length ? ` · serves ${runtime.models.join(', ')}` : ''}
       </Text>
+      {attached && (
+        <Text size="xs" mb="sm">
+          Attached: Homeport did not start this server and never stops it. Disconnect only stops Homeport using it; stop the server where it runs to free its
+          memory.
+        </Text>
+      )}
       <FactList facts={facts} layout={{ grid: 3 }} mb="sm" />
       {runtime.lastError && (
         <Alert color={runtime.state === 'failed' ? 'red' : 'yellow'} variant="light" p="xs" mb="sm" title="Last error">
@@ -93,9 +102,9 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
       )}
       {error && <ErrorNotice title={`Could not ${pending ?? 'change'} ${runtime.id}`} message={error.message} />}
       <Group gap="xs" mt="xs">
-        {button('start', 'Start', allowed.start)}
-        {button('stop', 'Stop', allowed.stop)}
-        {button('restart', 'Restart', allowed.restart)}
+        {button('start', words.start, allowed.start)}
+        {button('stop', words.stop, allowed.stop)}
+        {button('restart', words.restart, allowed.restart)}
         <Button size="xs" variant={showingLog ? 'light' : 'subtle'} onClick={onShowLog} aria-pressed={showingLog} aria-label={`Show log of ${runtime.id}`}>
           Log
         </Button>
@@ -103,6 +112,9 @@ function RuntimeCard({ runtime, showingLog, onShowLog }: { readonly runtime: Run
     </Card>
   );
 }
+
+const OWN_WORDS: Readonly<Record<RuntimeAction, string>> = { start: 'Start', stop: 'Stop', restart: 'Restart' };
+const ATTACHED_WORDS: Readonly<Record<RuntimeAction, string>> = { start: 'Connect', stop: 'Disconnect', restart: 'Reconnect' };
 
 function DetectedRuntimes() {
   const info = useRuntimes((s) => s.info);
