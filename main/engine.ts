@@ -57,7 +57,7 @@ import { ModelSettingsStore } from './control/model-settings.js';
 import { createModelControl } from './control/model-control.js';
 import { createModelRouter } from './control/model-routes.js';
 import { machineMemory } from './lifecycle/memory-ceiling.js';
-import { demoModelPath } from './models/demo/demo-model.js';
+import { bundledDemoModel } from './models/demo/demo-model.js';
 import { createSettingsRouter, fileSecretStorage, type SettingApplier, type SettingKey } from './control/settings-routes.js';
 import { encryptedSecretStore, type SecretCipher } from './secrets/safe-storage.js';
 import { createApiSurfaces } from './gateway/surfaces/index.js';
@@ -165,13 +165,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const launchedWith = new Map<string, { ctx: number; parallel: number }>();
   const ttlAtStart = new Map<string, number | null>();
   /** The bundled demo model, for marking it in the model list (null when this install has none). */
-  const demoPath = (() => {
-    try {
-      return resolve(demoModelPath());
-    } catch {
-      return null;
-    }
-  })();
+  const demoFile = bundledDemoModel();
+  const demoPath = demoFile === undefined ? null : resolve(demoFile);
   const tuningOf = (model: ResolvedModel): ModelTuning => {
     const own = modelSettings.get(model.id);
     return { ...model.tuning, ctx: own.ctx ?? model.tuning.ctx, parallel: own.parallel ?? model.tuning.parallel };
@@ -320,19 +315,21 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     contextLength: (id) => facts.get(id)?.contextLength ?? null,
     runtimeVersion: (kind) => describeRuntimeVersion(kind, HOMEPORT_VERSION, (k) => external.fleet.detected.find((d) => d.kind === k)?.version),
   });
+  /** The extended model list (`GET /homeport/v1/models`), as the contract's stream, the model routes and the status routes all serve it. */
+  const listModels = () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath });
   const controlRoutes = Router();
   controlRoutes.use(
     createContractRouter({
       version: HOMEPORT_VERSION,
       baseUrl,
       status,
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
+      models: listModels,
       runtimes: () => runtimes,
       subscribeDecisions: (listener) => decisions.subscribe(listener),
     }),
     createModelRouter(
       createModelControl({
-        models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
+        models: listModels,
         handle: (id) => pool.get(id),
         store: modelSettings,
         base: (id) => {
@@ -384,7 +381,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     createControlRouter({
       status,
       runtime: (id) => runtimes.find((r) => r.id === id),
-      models: () => describeModels({ entries: directory.list(), pool: pool.snapshot(), facts, features: (id) => probes.service.features(id), demoPath }),
+      models: listModels,
       decisions: (limit) => decisions.list({ limit }),
       runtimesInfo: () => describeRuntimes(external),
       goneModels: () => describeGoneModels(external.fleet),

@@ -6,7 +6,7 @@ import { loadConfig } from './config/store.js';
 import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
-import { demoModelPath } from './models/demo/demo-model.js';
+import { bundledDemoModel } from './models/demo/demo-model.js';
 import { ensureControlToken } from './control/control-token.js';
 import { APP_ORIGIN, createMainWindow, lockDownSession, registerAppScheme, serveRenderer } from './window.js';
 import { bindControlIpc } from './ipc/control.js';
@@ -210,11 +210,3 @@ function secretCipherOption(): { secretCipher?: SecretCipher } {
   }
 }
 
-/** The bundled demo model, served when nothing is configured (as `homeport serve` does); undefined when missing. */
-function bundledDemoModel(): string | undefined {
-  try {
-    return demoModelPath();
-  } catch {
-    return undefined;
-  }
-}

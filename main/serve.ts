@@ -12,7 +12,7 @@ import { ConfigError } from './config/errors.js';
 import { dataPaths, defaultDataDir } from './config/paths.js';
 import { startEngine, LanWithoutKeysError, NoModelsError, type Engine } from './engine.js';
 import { clientSnippet } from './client-snippet.js';
-import { demoModelPath, DemoModelMissingError } from './models/demo/demo-model.js';
+import { bundledDemoModel, demoModelPath, DemoModelMissingError } from './models/demo/demo-model.js';
 import { killAllChildrenSync } from './runtimes/process/spawn.js';
 import { HOMEPORT_VERSION } from './version.js';
 import { runKeysCommand } from './keys/keys-cli.js';
@@ -196,14 +196,6 @@ function readyLine(embedded: number, onDemand: number, running: number, elapsedM
   return `Ready: ${loaded}${runningPart}${onDemand > 0 ? `; ${plural(onDemand)} of other runtimes load on demand` : ''}`;
 }
 
-/** The bundled demo model's path, or undefined when it is missing (then serving nothing stays an error). */
-function bundledDemoModel(): string | undefined {
-  try {
-    return demoModelPath();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every model Homeport lists belongs to a runtime that failed (external runtimes' models count as servable). */
 async function nothingLeftToServe(engine: Engine): Promise<boolean> {

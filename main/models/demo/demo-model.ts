@@ -48,3 +48,12 @@ export function demoModelPath(options: { readonly moduleUrl?: string; readonly e
   if (found) return found;
   throw new DemoModelMissingError(`The bundled demo model ${DEMO_MODEL_FILE} is missing (looked in ${candidates.join(' and ')}). Reinstall Homeport, or serve a model of your own with --model PATH.gguf.`);
 }
+
+/** The bundled demo model's path, or undefined when this install has none (for callers that only use it when present). */
+export function bundledDemoModel(): string | undefined {
+  try {
+    return demoModelPath();
+  } catch {
+    return undefined;
+  }
+}
