@@ -10,7 +10,7 @@ import { callUpstream, endpointAddress, type UpstreamCall } from './upstream-cal
 import { openAIErrorBody, runtimeErrorMessage } from './runtime-error.js';
 import type { ModelEcho } from './model-echo.js';
 import { performance } from 'node:perf_hooks';
-import { SERVER_TIMING, timingHeader } from '../routing/server-timing.js';
+import { roundMs, SERVER_TIMING, timingHeader } from '../routing/server-timing.js';
 
 export interface ForwardOptions {
   /** Keep-alive connections to the runtimes, shared by every request of one gateway (upstream-call.ts). */
@@ -104,7 +104,7 @@ export function forwardToRuntime(options: ForwardOptions): void {
           return;
         }
         if (options.timing !== undefined) {
-          const upstreamMs = Math.round((performance.now() - sentAt) * 100) / 100;
+          const upstreamMs = roundMs(performance.now() - sentAt);
           res.setHeader(SERVER_TIMING, timingHeader(options.timing.routingMs, undefined, upstreamMs));
           options.timing.onUpstream?.(upstreamMs);
         }

@@ -39,7 +39,7 @@ import { ModelEcho } from '../gateway/model-echo.js';
 import { openAIErrorBody, runtimeErrorMessage } from '../gateway/runtime-error.js';
 import { sleepUnlessGone, type ClientGone } from './client-gone.js';
 import { nothingAnswered } from './nothing-answered.js';
-import { SERVER_TIMING, timingHeader } from './server-timing.js';
+import { roundMs, SERVER_TIMING, timingHeader } from './server-timing.js';
 import { tryUpstream, type TryResult } from './upstream.js';
 import { createUpstreamDispatcher, endpointAddress, type UpstreamAddress } from '../gateway/upstream-call.js';
 import { routeCacheSettings } from '../cache/route-settings.js';
@@ -347,7 +347,7 @@ export class Router {
           .lookup(cacheRequest, route.config.semanticCache ? { semanticThreshold: route.config.semanticCache.threshold, signal: request.clientGone.signal } : {})
           .catch(() => undefined);
         cacheMs = performance.now() - c0;
-        trace.timing.cacheMs = round2(cacheMs);
+        trace.timing.cacheMs = roundMs(cacheMs);
         if (request.clientGone.aborted) {
           trace.finish({ status: 499, error: 'The client closed the connection.' });
           return;
@@ -355,7 +355,7 @@ export class Router {
         if (hit) {
           const usage = (hit.completion as { usage?: Usage }).usage;
           trace.setCache('hit', { ...(hit.similarity !== undefined ? { similarity: hit.similarity } : {}), matchedEntryId: hit.matchedEntryId, reason: `${hit.kind} match` });
-          trace.attempt({ target: 'cache', tier: 'cache', outcome: 'hit', reason: hit.kind === 'semantic' ? `semantic match, similarity ${hit.similarity?.toFixed(3)}` : 'exact match', ms: round2(cacheMs) });
+          trace.attempt({ target: 'cache', tier: 'cache', outcome: 'hit', reason: hit.kind === 'semantic' ? `semantic match, similarity ${hit.similarity?.toFixed(3)}` : 'exact match', ms: roundMs(cacheMs) });
           trace.serving('cache', 'cache');
           res.setHeader('x-homeport-cache', 'hit');
           res.setHeader('x-homeport-route', `route=${route.name}; target=cache; tier=cache`);
@@ -366,7 +366,7 @@ export class Router {
           return;
         }
         trace.setCache('miss', { reason: policy.reason });
-        trace.attempt({ target: 'cache', tier: 'cache', outcome: 'miss', reason: policy.reason, ms: round2(cacheMs) });
+        trace.attempt({ target: 'cache', tier: 'cache', outcome: 'miss', reason: policy.reason, ms: roundMs(cacheMs) });
         res.setHeader('x-homeport-cache', 'miss');
         if (forcedTier === 'cache') return cacheOnlyMiss(route.config.semanticCache ? 'no exact or near-identical entry' : 'no exact entry');
       } else {
@@ -398,7 +398,7 @@ export class Router {
     const counting = this.countPrompts(request, decisions);
     if (counting !== null) {
       const counts = await counting;
-      trace.timing.tokenizeMs = round2(performance.now() - d0 - routingMs);
+      trace.timing.tokenizeMs = roundMs(performance.now() - d0 - routingMs);
       if (request.clientGone.aborted) {
         trace.finish({ status: 499, error: 'The client closed the connection.' });
         return;
@@ -413,7 +413,7 @@ export class Router {
       decisions = decisions.map((d) => (d.verdict.reason.startsWith('busy') ? { target: d.target, verdict: { go: true, reason: `${d.verdict.reason}; queued anyway, no other target can take it` } } : d));
     }
     routingMs += performance.now() - d0;
-    trace.timing.routingMs = round2(routingMs);
+    trace.timing.routingMs = roundMs(routingMs);
 
     const failures: Attempt[] = [];
     let contextLimit: number | undefined;
@@ -479,7 +479,7 @@ export class Router {
   ): Promise<Outcome> {
     const { trace, route } = request;
     const started = performance.now();
-    const attemptMs = () => round2(performance.now() - started);
+    const attemptMs = () => roundMs(performance.now() - started);
     const next = (outcome: Attempt['outcome'], reason: string, extra: Partial<Attempt> = {}, ctx?: { limit?: number }): Outcome => ({
       kind: 'next',
       attempt: { target: target.label, tier: target.tier, outcome, reason: `${target.label} ${reason}`, ms: attemptMs(), ...extra },
@@ -744,9 +744,6 @@ function includeUsage(json: Readonly<Record<string, unknown>>): boolean {
   return isRecord(json.stream_options) && json.stream_options.include_usage === true;
 }
 
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
-}
 
 function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { callUpstream, type UpstreamAddress, type UpstreamCall } from '../gateway/upstream-call.js';
 import type { ClientGone } from './client-gone.js';
+import { roundMs } from './server-timing.js';
 
 export interface TryOptions {
   readonly address: UpstreamAddress;
@@ -102,7 +103,7 @@ const MAX_WHOLE_BYTES = 64 * 1024 * 1024;
 export function tryUpstream(options: TryOptions): Promise<TryResult> {
   const { address, clientGone } = options;
   const t0 = performance.now();
-  const ms = () => Math.round((performance.now() - t0) * 100) / 100;
+  const ms = () => roundMs(performance.now() - t0);
 
   return new Promise<TryResult>((resolve) => {
     let settled = false;

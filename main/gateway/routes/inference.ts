@@ -23,6 +23,7 @@ import type { RequestLog, RequestTrace } from '../../requests/request-log.js';
 import type { LoadTracker } from '../../routing/load-tracker.js';
 import { ClientGone } from '../../routing/client-gone.js';
 import { renameModel } from '../../routing/model-rename.js';
+import { roundMs } from '../../routing/server-timing.js';
 
 export interface InferenceRouteOptions {
   /** The metrics name of the endpoint, e.g. `chat.completions`. */
@@ -161,7 +162,7 @@ export function createInferenceHandler(options: InferenceRouteOptions): Inferenc
     const meter = finishOnce(baseMeter, runtime.hold?.());
     // Finding the model is this path's routing (a re-detection pass on a miss included; waiting for the runtime is not).
     const routingMs = performance.now() - resolveStart;
-    if (trace !== undefined) trace.timing.routingMs = Math.round(routingMs * 100) / 100;
+    if (trace !== undefined) trace.timing.routingMs = roundMs(routingMs);
 
     // Waiting for a runtime that is not ready: the client leaving stops the wait. A ready runtime resolves at once,
     // and the proxy watches the response for the client leaving from then on.
